@@ -1,0 +1,48 @@
+# Makefile for runner_policy, built with PGXS.
+#
+#   make && make install        build and install into the server of pg_config
+#   ./test/run-all              everything, on a throwaway cluster (README)
+#   make installcheck           pg_regress + isolation against a running server
+#   make bench                  benchmarks (bench/README.md); never part of tests
+
+EXTENSION = runner_policy
+# The version has one source: the control file.
+EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" runner_policy.control)
+
+MODULE_big = runner_policy
+OBJS = \
+	src/runner_policy.o \
+	src/owner_spi.o \
+	src/runner_guards.o \
+	src/namespace_tree.o \
+	src/membership.o \
+	src/backfill.o
+
+DATA = $(wildcard sql/runner_policy--*.sql)
+
+# Warnings are errors by default; WERROR= turns that off for a compiler newer
+# than the one this was tested with.
+WERROR ?= -Werror
+PG_CPPFLAGS = -I$(srcdir)/src -DRUNNER_POLICY_VERSION=\"$(EXTVERSION)\"
+PG_CFLAGS = -Wall -Wextra $(WERROR) -Wno-unused-parameter
+
+# pg_regress tests: test/sql/*.sql against test/expected/*.out
+REGRESS = $(sort $(notdir $(basename $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=runner_policy
+# isolation specs: test/specs/*.spec against test/expected/*.out
+ISOLATION = $(sort $(notdir $(basename $(wildcard test/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=runner_policy
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The two halves of installcheck, so that the harness can count each.
+.PHONY: installcheck-regress installcheck-isolation bench
+installcheck-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-isolation:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+
+bench:
+	./bench/run

@@ -1,0 +1,144 @@
+/*-------------------------------------------------------------------------
+ *
+ * backfill.c
+ *	  backfill_owners(): give legacy project runners their owner.
+ *
+ * A data-only restore of a legacy forge (session_replication_role = replica)
+ * can load project runners with no sharding_key_id.  This function gives
+ * each the first project it was linked to (lowest ci_runner_projects.id)
+ * that still exists, and reports the runners it could not place.
+ *
+ * It is the only writer the ci_runners guard lets set an owner after
+ * creation.  It says so through backfill_placing_runner(), which names the
+ * one runner being placed for the length of one UPDATE; that lives in
+ * backend memory, where no SQL can set it.
+ *
+ * src/backfill.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "owner_spi.h"
+#include "runner_policy.h"
+
+PG_FUNCTION_INFO_V1(rp_backfill_owners);
+
+static int64 placing_runner = 0;
+
+int64
+backfill_placing_runner(void)
+{
+	return placing_runner;
+}
+
+/* Owner-less project runners and their first linked, existing project. */
+static SavedQuery candidates = {
+	"SELECT r.id,"
+	"       (SELECT rp.project_id"
+	"          FROM runner_policy.ci_runner_projects rp"
+	"          JOIN runner_policy.projects p ON p.id = rp.project_id"
+	"         WHERE rp.runner_id = r.id"
+	"         ORDER BY rp.id LIMIT 1)"
+	"  FROM runner_policy.ci_runners r"
+	" WHERE r.runner_type = 3 AND r.sharding_key_id IS NULL"
+	" ORDER BY r.id"
+	"   FOR UPDATE OF r", 0, {InvalidOid}, NULL
+};
+static SavedQuery place = {
+	"UPDATE runner_policy.ci_runners SET sharding_key_id = $2"
+	" WHERE id = $1 AND sharding_key_id IS NULL", 2, {INT8OID, INT8OID}, NULL
+};
+
+/* A materialized-mode result set; the long way works on PostgreSQL 13-17. */
+static Tuplestorestate *
+begin_result_set(FunctionCallInfo fcinfo, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	Tuplestorestate *store;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	*desc = CreateTupleDescCopy(*desc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(oldcxt);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = *desc;
+	return store;
+}
+
+Datum
+rp_backfill_owners(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Tuplestorestate *store = begin_result_set(fcinfo, &desc);
+	OwnerSpi	spi;
+	SPITupleTable *found;
+	uint64		nfound;
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	nfound = saved_query_run(&candidates, NULL, NULL);
+	found = SPI_tuptable;
+
+	for (uint64 i = 0; i < nfound; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		int64		runner_id;
+		int64		project_id;
+		bool		isnull;
+
+		runner_id = DatumGetInt64(SPI_getbinval(found->vals[i], found->tupdesc, 1, &isnull));
+		project_id = DatumGetInt64(SPI_getbinval(found->vals[i], found->tupdesc, 2, &isnull));
+		values[0] = Int64GetDatum(runner_id);
+
+		if (isnull)
+		{
+			nulls[1] = true;
+			values[2] = BoolGetDatum(false);
+			values[3] = CStringGetTextDatum("not linked to any existing project: link it to its owner project and run again, or delete it");
+		}
+		else
+		{
+			Datum		args[2] = {Int64GetDatum(runner_id), Int64GetDatum(project_id)};
+
+			placing_runner = runner_id;
+			PG_TRY();
+			{
+				(void) saved_query_run(&place, args, NULL);
+			}
+			PG_FINALLY();
+			{
+				placing_runner = 0;
+			}
+			PG_END_TRY();
+
+			values[1] = Int64GetDatum(project_id);
+			values[2] = BoolGetDatum(true);
+			values[3] = CStringGetTextDatum(psprintf("owned by project %lld, its first linked project",
+													 (long long) project_id));
+		}
+		tuplestore_putvalues(store, desc, values, nulls);
+	}
+
+	owner_spi_end(&spi);
+	return (Datum) 0;
+}

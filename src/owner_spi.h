@@ -1,0 +1,43 @@
+/*-------------------------------------------------------------------------
+ *
+ * owner_spi.h
+ *	  Run the extension's own queries as the owner of its tables.
+ *
+ * src/owner_spi.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OWNER_SPI_H
+#define OWNER_SPI_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+/* What owner_spi_begin() changed, for owner_spi_end() to put back. */
+typedef struct OwnerSpi
+{
+	Oid			saved_userid;
+	int			saved_sec_context;
+	int			guc_nestlevel;
+} OwnerSpi;
+
+/*
+ * A query prepared on first use and kept for the life of the backend.  The
+ * text must qualify every table; search_path is pinned while it runs.
+ */
+typedef struct SavedQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[3];
+	SPIPlanPtr	plan;
+} SavedQuery;
+
+extern Oid	runner_policy_tables_owner(void);
+extern void owner_spi_begin(OwnerSpi *state, Oid owner);
+extern void owner_spi_end(OwnerSpi *state);
+extern uint64 saved_query_run(SavedQuery *query, Datum *args, const char *nulls);
+extern bool spi_result_int64(uint64 row, int column, int64 *value);
+
+#endif							/* OWNER_SPI_H */

@@ -1,0 +1,89 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner_policy.c
+ *	  The module itself, and the small helpers every C file of it uses.
+ *
+ * runner_policy makes a code forge's database enforce CI runner ownership by
+ * itself.  The files of src/ have one job each:
+ *
+ *	owner_spi.c			run the extension's own queries as the tables' owner
+ *	runner_guards.c		the ownership invariants on runners and their links
+ *	namespace_tree.c	namespaces.traversal_ids, kept right on every write
+ *	membership.c		access levels of project and group members
+ *	backfill.c			backfill_owners(), the one repair of legacy rows
+ *
+ * src/runner_policy.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+
+#include "runner_policy.h"
+
+PG_MODULE_MAGIC;
+
+const char *
+runner_type_name(int runner_type)
+{
+	switch (runner_type)
+	{
+		case RUNNER_TYPE_INSTANCE:
+			return "instance";
+		case RUNNER_TYPE_GROUP:
+			return "group";
+		case RUNNER_TYPE_PROJECT:
+			return "project";
+	}
+	return "unknown";
+}
+
+bool
+row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
+			  int64 *value)
+{
+	int			attnum = SPI_fnumber(desc, column);
+	bool		isnull;
+	Datum		datum;
+
+	if (attnum <= 0)
+		elog(ERROR, "column \"%s\" does not exist", column);
+	datum = heap_getattr(tuple, attnum, desc, &isnull);
+	if (isnull)
+		return false;
+	switch (TupleDescAttr(desc, attnum - 1)->atttypid)
+	{
+		case INT2OID:
+			*value = DatumGetInt16(datum);
+			break;
+		case INT4OID:
+			*value = DatumGetInt32(datum);
+			break;
+		case INT8OID:
+			*value = DatumGetInt64(datum);
+			break;
+		default:
+			elog(ERROR, "column \"%s\" is not an integer", column);
+	}
+	return true;
+}
+
+/*
+ * The trigger functions are ordinary C functions that anyone holding EXECUTE
+ * could call directly; refuse anything but a row or statement trigger call.
+ */
+TriggerData *
+trigger_data_checked(FunctionCallInfo fcinfo, const char *funcname)
+{
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						funcname)));
+	return (TriggerData *) fcinfo->context;
+}

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner_policy.h
+ *	  Declarations shared by the runner_policy C files.
+ *
+ * src/runner_policy.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RUNNER_POLICY_H
+#define RUNNER_POLICY_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "fmgr.h"
+
+/* SPEC section 3: ci_runners.runner_type */
+#define RUNNER_TYPE_INSTANCE	1
+#define RUNNER_TYPE_GROUP		2
+#define RUNNER_TYPE_PROJECT		3
+
+/* The fixed schema of the extension (runner_policy.control). */
+#define RUNNER_POLICY_SCHEMA	"runner_policy"
+
+/* "instance", "group" or "project"; "unknown" for anything else */
+extern const char *runner_type_name(int runner_type);
+
+/*
+ * Reads an integer column (smallint, integer or bigint) of a row by name.
+ * Returns false when the value is NULL.
+ */
+extern bool row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
+						  int64 *value);
+
+/* The trigger data of a call, after checking it really is that trigger. */
+struct TriggerData;
+extern struct TriggerData *trigger_data_checked(FunctionCallInfo fcinfo,
+												const char *funcname);
+
+/* backfill.c: the runner backfill_owners() is placing right now, or 0 */
+extern int64 backfill_placing_runner(void);
+
+#endif							/* RUNNER_POLICY_H */

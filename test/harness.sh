@@ -1,0 +1,100 @@
+# test/harness.sh: shared by test/run-all, demo/run and bench/run.
+#
+# Installs what is missing (Debian packages, when run as root), builds and
+# installs the extension, and starts a throwaway PostgreSQL 15 cluster as the
+# postgres OS user on a Unix socket in a temporary directory.  The cluster
+# and the directory are removed on exit, whether the caller succeeded or not.
+#
+# After harness_start: PGHOST, PGPORT, PGUSER point at the cluster, and
+# PG_BIN is the server's bin directory.  Source this file; do not run it.
+
+PG_MAJOR=15
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_CONFIG=$PG_BIN/pg_config
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HARNESS_PACKAGES=(
+	"postgresql-$PG_MAJOR"
+	"postgresql-server-dev-$PG_MAJOR"
+	"postgresql-$PG_MAJOR-pgtap"
+	libtap-parser-sourcehandler-pgtap-perl
+	make
+	gcc
+)
+
+harness_say() { printf '==> %s\n' "$*" >&2; }
+harness_die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+harness_install_packages() {
+	local missing=() pkg
+	for pkg in "${HARNESS_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		harness_die "missing Debian packages: ${missing[*]} (run as root to install them)"
+	fi
+	harness_say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q "${missing[@]}" >/dev/null
+}
+
+harness_build() {
+	harness_say "building and installing runner_policy"
+	make -C "$REPO_ROOT" -s PG_CONFIG="$PG_CONFIG" >/dev/null
+	make -C "$REPO_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null ||
+		harness_die "make install failed (run as root, or as a user who may write to $($PG_CONFIG --pkglibdir))"
+}
+
+# Runs a server binary as the postgres OS user when we are root (the server
+# refuses to run as root), as ourselves otherwise.
+harness_as_server_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+harness_stop() {
+	if [ -n "${HARNESS_DIR:-}" ] && [ -d "$HARNESS_DIR" ]; then
+		if [ -f "$HARNESS_DIR/data/postmaster.pid" ]; then
+			harness_as_server_user "$PG_BIN/pg_ctl" -D "$HARNESS_DIR/data" \
+				-m immediate -w stop >/dev/null 2>&1 || true
+		fi
+		rm -rf "$HARNESS_DIR"
+	fi
+}
+
+# harness_start [extra postgres -c settings...]
+harness_start() {
+	HARNESS_DIR=$(mktemp -d /tmp/runner_policy.XXXXXX)
+	trap harness_stop EXIT
+	trap 'exit 130' INT TERM
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$HARNESS_DIR"
+	chmod 700 "$HARNESS_DIR"
+
+	harness_say "starting a throwaway cluster in $HARNESS_DIR"
+	harness_as_server_user "$PG_BIN/initdb" -D "$HARNESS_DIR/data" -U postgres \
+		-A trust -E UTF8 --locale=C --no-sync >"$HARNESS_DIR/initdb.log" 2>&1 ||
+		{ cat "$HARNESS_DIR/initdb.log" >&2; harness_die "initdb failed"; }
+	local opts="-c listen_addresses='' -c unix_socket_directories='$HARNESS_DIR'"
+	opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	opts+=" -c max_prepared_transactions=10 -c lc_messages=C"
+	local extra
+	for extra in "$@"; do opts+=" -c $extra"; done
+	harness_as_server_user "$PG_BIN/pg_ctl" -D "$HARNESS_DIR/data" -o "$opts" \
+		-l "$HARNESS_DIR/server.log" -w -t 60 start >/dev/null ||
+		{ cat "$HARNESS_DIR/server.log" >&2; harness_die "the server did not start"; }
+
+	export PGHOST=$HARNESS_DIR PGPORT=5432 PGUSER=postgres
+	unset PGDATABASE PGSERVICE PGOPTIONS
+}
+
+# harness_setup: everything a caller needs before its first psql
+harness_setup() {
+	harness_install_packages
+	harness_build
+	harness_start "$@"
+}
