@@ -10,11 +10,16 @@
  * a group's path changes, the AFTER trigger touches its direct children,
  * whose own triggers recompute their paths and touch theirs, down the tree.
  *
- * Concurrent moves: a moving group locks its new parent FOR SHARE, which
- * conflicts with the update that a concurrent move makes to every row of the
- * subtree it moves.  So of two moves that together would close a cycle, the
- * second waits for the first and then sees the first's paths (or, under
- * REPEATABLE READ, fails to serialize) instead of missing the cycle.
+ * Concurrency.  Every write locks the parent row FOR SHARE before reading its
+ * path.  That lock conflicts with the update a move makes to the moved group
+ * and, through the cascade, to every group under it.  So a group inserted
+ * under a subtree that is being moved waits for the move and then reads the
+ * new path, and of two moves that together would close a cycle the second
+ * waits for the first and then sees the cycle.  Under REPEATABLE READ the
+ * waiter fails to serialize instead.  The cascade itself reads the children
+ * with the newest snapshot and checks them against the transaction's, like
+ * PostgreSQL's foreign-key cascades, so a REPEATABLE READ move cannot miss a
+ * child committed after its snapshot: it fails to serialize.
  *
  * src/namespace_tree.c
  *
@@ -40,10 +45,6 @@ static SavedQuery parent_path_share = {
 	"SELECT traversal_ids FROM runner_policy.namespaces WHERE id = $1 FOR SHARE",
 	1, {INT8OID}, NULL
 };
-static SavedQuery parent_path_key_share = {
-	"SELECT traversal_ids FROM runner_policy.namespaces WHERE id = $1 FOR KEY SHARE",
-	1, {INT8OID}, NULL
-};
 static SavedQuery touch_children = {
 	"UPDATE runner_policy.namespaces SET parent_id = parent_id WHERE parent_id = $1",
 	1, {INT8OID}, NULL
@@ -54,7 +55,7 @@ static SavedQuery touch_children = {
  * parent does not exist or the group is on it already (a cycle).
  */
 static ArrayType *
-parent_path(Oid owner, int64 id, int64 parent_id, bool moving)
+parent_path(Oid owner, int64 id, int64 parent_id)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	OwnerSpi	spi;
@@ -66,8 +67,7 @@ parent_path(Oid owner, int64 id, int64 parent_id, bool moving)
 	int			nelems;
 
 	owner_spi_begin(&spi, owner);
-	if (saved_query_run(moving ? &parent_path_share : &parent_path_key_share,
-						&arg, NULL) == 0)
+	if (saved_query_run(&parent_path_share, &arg, NULL) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("parent namespace %lld does not exist",
@@ -130,7 +130,6 @@ rp_namespaces_traversal(PG_FUNCTION_ARGS)
 	HeapTuple	tuple = is_update ? td->tg_newtuple : td->tg_trigtuple;
 	int64		id;
 	int64		parent_id;
-	bool		moving = false;
 	ArrayType  *path = NULL;
 	int			column;
 	Datum		value;
@@ -152,14 +151,7 @@ rp_namespaces_traversal(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("namespace %lld cannot be its own parent",
 							(long long) id)));
-		if (is_update)
-		{
-			int64		old_parent;
-
-			moving = !row_get_int64(td->tg_trigtuple, desc, "parent_id", &old_parent) ||
-				old_parent != parent_id;
-		}
-		path = parent_path(rel->rd_rel->relowner, id, parent_id, moving);
+		path = parent_path(rel->rd_rel->relowner, id, parent_id);
 	}
 
 	value = PointerGetDatum(append_id(path, id));
@@ -188,7 +180,7 @@ rp_namespaces_traversal_cascade(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	arg = Int64GetDatum(id);
 	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
-	(void) saved_query_run(&touch_children, &arg, NULL);
+	(void) saved_query_run_crosscheck(&touch_children, &arg, NULL);
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }

@@ -20,12 +20,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "owner_spi.h"
@@ -85,11 +87,9 @@ owner_spi_end(OwnerSpi *state)
  * is prepared under the pinned search_path on first use and kept; a plan
  * invalidated by DDL is replanned by the plan cache under the same path.
  */
-uint64
-saved_query_run(SavedQuery *query, Datum *args, const char *nulls)
+static void
+prepare_saved_query(SavedQuery *query)
 {
-	int			rc;
-
 	if (query->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
@@ -101,10 +101,46 @@ saved_query_run(SavedQuery *query, Datum *args, const char *nulls)
 			elog(ERROR, "SPI_keepplan failed");
 		query->plan = plan;
 	}
+}
 
+uint64
+saved_query_run(SavedQuery *query, Datum *args, const char *nulls)
+{
+	int			rc;
+
+	prepare_saved_query(query);
 	rc = SPI_execute_plan(query->plan, args, nulls, false, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
+			 query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * Like saved_query_run(), for a write that must reach rows committed after a
+ * REPEATABLE READ or SERIALIZABLE transaction took its snapshot: it runs
+ * against the newest snapshot, with the transaction's as crosscheck, so a
+ * row the transaction cannot see makes it fail to serialize rather than be
+ * skipped (what ri_triggers.c does for foreign-key cascades).
+ */
+uint64
+saved_query_run_crosscheck(SavedQuery *query, Datum *args, const char *nulls)
+{
+	Snapshot	test_snapshot = InvalidSnapshot;
+	Snapshot	crosscheck_snapshot = InvalidSnapshot;
+	int			rc;
+
+	prepare_saved_query(query);
+	if (IsolationUsesXactSnapshot())
+	{
+		CommandCounterIncrement();	/* our own work must be visible */
+		test_snapshot = GetLatestSnapshot();
+		crosscheck_snapshot = GetTransactionSnapshot();
+	}
+	rc = SPI_execute_snapshot(query->plan, args, nulls, test_snapshot,
+							  crosscheck_snapshot, false, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s",
 			 query->sql, SPI_result_code_string(rc));
 	return SPI_processed;
 }

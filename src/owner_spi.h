@@ -38,6 +38,8 @@ extern Oid	runner_policy_tables_owner(void);
 extern void owner_spi_begin(OwnerSpi *state, Oid owner);
 extern void owner_spi_end(OwnerSpi *state);
 extern uint64 saved_query_run(SavedQuery *query, Datum *args, const char *nulls);
+extern uint64 saved_query_run_crosscheck(SavedQuery *query, Datum *args,
+										 const char *nulls);
 extern bool spi_result_int64(uint64 row, int column, int64 *value);
 
 #endif							/* OWNER_SPI_H */
