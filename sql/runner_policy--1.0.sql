@@ -320,7 +320,12 @@ AS $check$
 	SELECT v.invariant, v.object_type, v.object_id, v.detail
 	FROM (
 		SELECT 'project runner has no owner', 'runner', r.id,
-			   pg_catalog.format('project runner %s has no owner project; runner_policy.backfill_owners() can place it', r.id)
+			   pg_catalog.format('project runner %s has no owner project; %s', r.id,
+				   CASE WHEN EXISTS (SELECT FROM runner_policy.ci_runner_projects rp
+									   JOIN runner_policy.projects p ON p.id = rp.project_id
+									  WHERE rp.runner_id = r.id)
+						THEN 'runner_policy.backfill_owners() can place it'
+						ELSE 'it is linked to no existing project, so link it to its owner or delete it' END)
 		  FROM runner_policy.ci_runners r
 		 WHERE r.runner_type = 3 AND r.sharding_key_id IS NULL
 		UNION ALL
@@ -432,3 +437,12 @@ SELECT pg_catalog.pg_extension_config_dump('runner_policy.ci_runner_namespaces',
 SELECT pg_catalog.pg_extension_config_dump('runner_policy.ci_builds', '');
 SELECT pg_catalog.pg_extension_config_dump('runner_policy.ci_job_token_scope_links', '');
 SELECT pg_catalog.pg_extension_config_dump('runner_policy.tokens', '');
+-- identity sequences too, or a restore would hand out ids again from 1
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.users_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.namespaces_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.projects_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.ci_runners_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.ci_runner_projects_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.ci_runner_namespaces_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.ci_builds_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('runner_policy.tokens_id_seq', '');

@@ -292,6 +292,13 @@ check_runner_update(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 		backfill_placing_runner() == id)
 		return;
 
+	if (old_type == RUNNER_TYPE_INSTANCE)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("instance runner %lld cannot have an owner", (long long) id),
+				 errdetail("An instance runner belongs to the whole instance."),
+				 errhint("Register a group or project runner where one is needed.")));
+
 	initStringInfo(&from);
 	initStringInfo(&to);
 	describe_owner(&from, old_type, old_has, old_owner);
@@ -304,7 +311,9 @@ check_runner_update(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 						runner_type_name(old_type), (long long) id),
 				 errdetail("The runner was loaded without an owner; the update would give it %s.",
 						   to.data),
-				 errhint("Run runner_policy.backfill_owners(), which gives a project runner the first project it was linked to.")));
+				 old_type == RUNNER_TYPE_PROJECT ?
+				 errhint("Run runner_policy.backfill_owners(), which gives a project runner the first project it was linked to.") :
+				 errhint("Delete the runner and register it again in its namespace.")));
 
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
@@ -529,7 +538,7 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 		owner_spi_end(&spi);
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("cannot move the link of runner %lld to %s %lld",
+				 errmsg("cannot move the link of runner %lld from %s %lld",
 						(long long) old_runner, noun, (long long) old_target),
 				 errdetail("Links are inserted and deleted, never moved."),
 				 owner_link ?
