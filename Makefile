@@ -16,7 +16,10 @@ OBJS = \
 	src/runner_guards.o \
 	src/namespace_tree.o \
 	src/membership.o \
-	src/backfill.o
+	src/backfill.o \
+	src/actor.o \
+	src/token.o \
+	src/policy_core.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 
@@ -46,3 +49,6 @@ installcheck-isolation:
 
 bench:
 	./bench/run
+
+# PGXS does not track headers; every object depends on all of ours.
+$(OBJS): $(wildcard src/*.h)

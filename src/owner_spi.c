@@ -60,6 +60,7 @@ runner_policy_tables_owner(void)
 void
 owner_spi_begin(OwnerSpi *state, Oid owner)
 {
+	state->caller_context = CurrentMemoryContext;
 	GetUserIdAndSecContext(&state->saved_userid, &state->saved_sec_context);
 	SetUserIdAndSecContext(owner,
 						   state->saved_sec_context |
@@ -110,6 +111,25 @@ saved_query_run(SavedQuery *query, Datum *args, const char *nulls)
 
 	prepare_saved_query(query);
 	rc = SPI_execute_plan(query->plan, args, nulls, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
+			 query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
+ * A read that sees exactly what the running statement sees: read-only SPI
+ * runs under the active snapshot, without a new one or a command counter
+ * increment, so the policy decisions built on it are consistent with the
+ * rows being filtered, and work on a hot standby.
+ */
+uint64
+saved_query_run_readonly(SavedQuery *query, Datum *args, const char *nulls)
+{
+	int			rc;
+
+	prepare_saved_query(query);
+	rc = SPI_execute_plan(query->plan, args, nulls, true, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
 			 query->sql, SPI_result_code_string(rc));

@@ -20,6 +20,7 @@ typedef struct OwnerSpi
 	Oid			saved_userid;
 	int			saved_sec_context;
 	int			guc_nestlevel;
+	MemoryContext caller_context;	/* for results that outlive SPI */
 } OwnerSpi;
 
 /*
@@ -30,7 +31,7 @@ typedef struct SavedQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[3];
+	Oid			argtypes[8];
 	SPIPlanPtr	plan;
 } SavedQuery;
 
@@ -38,6 +39,8 @@ extern Oid	runner_policy_tables_owner(void);
 extern void owner_spi_begin(OwnerSpi *state, Oid owner);
 extern void owner_spi_end(OwnerSpi *state);
 extern uint64 saved_query_run(SavedQuery *query, Datum *args, const char *nulls);
+extern uint64 saved_query_run_readonly(SavedQuery *query, Datum *args,
+									   const char *nulls);
 extern uint64 saved_query_run_crosscheck(SavedQuery *query, Datum *args,
 										 const char *nulls);
 extern bool spi_result_int64(uint64 row, int column, int64 *value);

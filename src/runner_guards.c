@@ -31,6 +31,9 @@
 
 #include "owner_spi.h"
 #include "runner_policy.h"
+#include "token.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 
 PG_FUNCTION_INFO_V1(rp_ci_runners_guard);
 PG_FUNCTION_INFO_V1(rp_ci_runners_link_owner);
@@ -327,6 +330,37 @@ check_runner_update(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 			 errhint("Register a runner where you need one; to end this one, delete the runner.")));
 }
 
+/*
+ * token_digest is written only by reset_runner_token(): a digest set by hand
+ * would be a runner token minted by whoever chose it.
+ */
+static void
+check_token_digest(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
+{
+	int			attnum = SPI_fnumber(desc, "token_digest");
+	bool		oldnull = true;
+	bool		newnull;
+	Datum		oldval = (Datum) 0;
+	Datum		newval = heap_getattr(newtup, attnum, desc, &newnull);
+	int64		id = 0;
+
+	if (oldtup != NULL)
+		oldval = heap_getattr(oldtup, attnum, desc, &oldnull);
+	if (oldnull && newnull)
+		return;
+	if (!oldnull && !newnull &&
+		DatumGetBool(DirectFunctionCall2(byteaeq, oldval, newval)))
+		return;
+	(void) row_get_int64(newtup, desc, "id", &id);
+	if (token_digest_writer_runner() == id && id != 0)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot set the token of runner %lld directly", (long long) id),
+			 errhint("Call runner_policy.reset_runner_token(%lld), which returns a new token and stores only its digest.",
+					 (long long) id)));
+}
+
 Datum
 rp_ci_runners_guard(PG_FUNCTION_ARGS)
 {
@@ -340,11 +374,13 @@ rp_ci_runners_guard(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
 		check_new_runner(td->tg_trigtuple, desc);
+		check_token_digest(NULL, td->tg_trigtuple, desc);
 		return PointerGetDatum(td->tg_trigtuple);
 	}
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		check_runner_update(td->tg_trigtuple, td->tg_newtuple, desc);
+		check_token_digest(td->tg_trigtuple, td->tg_newtuple, desc);
 		return PointerGetDatum(td->tg_newtuple);
 	}
 	elog(ERROR, "ci_runners_guard must fire on INSERT or UPDATE");

@@ -7,6 +7,9 @@
  * itself.  The files of src/ have one job each:
  *
  *	owner_spi.c			run the extension's own queries as the tables' owner
+ *	actor.c				who the session acts for, in backend memory
+ *	token.c				tokens: issue, authenticate, revoke (digests only)
+ *	policy_core.c		every access rule, asked by RLS policies and functions
  *	runner_guards.c		the ownership invariants on runners and their links
  *	namespace_tree.c	namespaces.traversal_ids, kept right on every write
  *	membership.c		access levels of project and group members
@@ -24,9 +27,30 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 
+#include "utils/guc.h"
+
+#include "actor.h"
 #include "runner_policy.h"
 
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/*
+ * Module load: the actor's transaction callbacks and DISCARD ALL hook.  The
+ * extension defines no settings, and reserves its prefix so that none can
+ * be made up: nothing a session can SET is ever read as who it is.
+ */
+void
+_PG_init(void)
+{
+	actor_init();
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("runner_policy");
+#else
+	EmitWarningsOnPlaceholders("runner_policy");
+#endif
+}
 
 const char *
 runner_type_name(int runner_type)

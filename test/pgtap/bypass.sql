@@ -11,8 +11,10 @@ CREATE ROLE regress_linker;
 GRANT USAGE ON SCHEMA runner_policy TO regress_linker;
 GRANT SELECT, INSERT, DELETE ON runner_policy.ci_runner_projects TO regress_linker;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA runner_policy TO regress_linker;
+GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_linker;
 \set actor_role regress_linker
 \ir as_role.psql
+SELECT runner_policy.act_as(1) \g /dev/null
 SELECT throws_ok($$SELECT count(*) FROM runner_policy.ci_runners$$, '42501', NULL,
 	'the linker cannot read runners');
 SELECT lives_ok($$INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (1003, 101)$$,
@@ -21,6 +23,7 @@ SELECT throws_ok($$INSERT INTO runner_policy.ci_runner_projects (runner_id, proj
 	'23514', 'cannot link group runner 1001 to project 101', 'and is refused for the right reason');
 SELECT throws_ok($$DELETE FROM runner_policy.ci_runner_projects WHERE runner_id = 1002 AND project_id = 100$$,
 	'23514', 'cannot unlink runner 1002 from its owner project 100', 'it cannot remove an owner link it cannot see the owner of');
+SELECT runner_policy.reset_actor() \g /dev/null
 RESET ROLE;
 
 -- A search_path that puts a hostile "=" in front of pg_catalog's.
@@ -45,6 +48,7 @@ SELECT throws_ok($$SELECT runner_policy.ci_runner_projects_guard()$$, '39P01', N
 
 -- The application role cannot switch the triggers off, nor run the repairs.
 SET ROLE regress_forge_app;
+SELECT runner_policy.act_as(1) \g /dev/null
 SELECT throws_ok($$SET session_replication_role = replica$$, '42501', NULL,
 	'it cannot turn triggers off with session_replication_role');
 SELECT throws_ok($$ALTER TABLE runner_policy.ci_runner_projects DISABLE TRIGGER ci_runner_projects_guard$$,
@@ -55,6 +59,7 @@ SELECT throws_ok($$SELECT runner_policy.backfill_owners()$$, '42501', NULL,
 	'backfill_owners() is not for the application role');
 SELECT throws_ok($$SELECT runner_policy.ci_runners_guard()$$, '42501', NULL,
 	'the trigger functions are not executable by it at all');
+SELECT runner_policy.reset_actor() \g /dev/null
 RESET ROLE;
 
 -- Strings are data: a description full of SQL is stored as written.

@@ -31,7 +31,10 @@ SELECT co.conrelid::regclass AS "table", co.conname
         WHERE i.indrelid = co.conrelid
           AND (i.indkey::int2[])[0:array_length(co.conkey, 1) - 1] = co.conkey);
 
--- Nothing in the schema is granted to PUBLIC (the DBA grants).  Empty.
+-- Nothing in the schema is granted to PUBLIC (the DBA grants), but EXECUTE
+-- on the functions that are safe for anyone: they act only for the
+-- session's own actor, or check it.  act_as, issue_job_token, the repairs
+-- and the trigger functions are not among them.
 SELECT c.oid::regclass::text AS object, acl.privilege_type
   FROM pg_class c, aclexplode(c.relacl) acl
  WHERE c.relnamespace = 'runner_policy'::regnamespace AND acl.grantee = 0
@@ -43,6 +46,34 @@ UNION ALL
 SELECT n.nspname::text, acl.privilege_type
   FROM pg_namespace n, aclexplode(n.nspacl) acl
  WHERE n.nspname = 'runner_policy' AND acl.grantee = 0;
+
+-- Row-level security is enabled and forced on every table.  Empty.
+SELECT c.relname FROM pg_class c
+ WHERE c.relnamespace = 'runner_policy'::regnamespace AND c.relkind = 'r'
+   AND NOT (c.relrowsecurity AND c.relforcerowsecurity);
+
+-- The policies, per table and command; every one asks the policy core.
+SELECT polrelid::regclass AS "table", polname,
+       CASE polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
+                   WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS command,
+       polpermissive AS permissive, polroles = '{0}' AS to_public,
+       pg_get_expr(polqual, polrelid) ~ 'runner_policy\.(reach|member_change_allowed)'
+         OR polqual IS NULL AS using_asks_core,
+       pg_get_expr(polwithcheck, polrelid) ~ 'runner_policy\.(reach|member_change_allowed)'
+         OR polwithcheck IS NULL AS check_asks_core
+  FROM pg_policy
+ WHERE polrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'runner_policy'::regnamespace)
+ ORDER BY 1, 2;
+
+-- No policy holds a subquery (Citus refuses them on distributed tables).  Empty.
+SELECT polname FROM pg_policy
+ WHERE polrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'runner_policy'::regnamespace)
+   AND (pg_get_expr(polqual, polrelid) ~* '\mselect\M'
+        OR coalesce(pg_get_expr(polwithcheck, polrelid), '') ~* '\mselect\M');
+
+-- The queue view runs with the caller's rights, so RLS applies to it.
+SELECT relname, reloptions FROM pg_class
+ WHERE relnamespace = 'runner_policy'::regnamespace AND relkind = 'v';
 
 -- The invariant triggers: enabled in the ordinary way ('O'), so that only
 -- session_replication_role = replica (a data-only restore) skips them.

@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * actor.h
+ *	  Who the session is acting for, held in backend memory.
+ *
+ * src/actor.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ACTOR_H
+#define ACTOR_H
+
+#include "postgres.h"
+
+typedef enum ActorKind
+{
+	ACTOR_NONE = 0,
+	ACTOR_USER,
+	ACTOR_INSTANCE_TOKEN,
+	ACTOR_JOB_TOKEN,
+	ACTOR_EXTENDED_JOB_TOKEN,
+	ACTOR_RUNNER
+} ActorKind;
+
+/* Token scopes (SPEC sections 5 and 7), as bits. */
+#define SCOPE_READ_RUNNERS		(1u << 0)
+#define SCOPE_READ_JOBS			(1u << 1)
+#define SCOPE_READ_API			(1u << 2)
+#define SCOPE_API				(1u << 3)
+#define SCOPE_READ_REPOSITORY	(1u << 4)
+#define SCOPE_WRITE_REPOSITORY	(1u << 5)
+#define SCOPE_READ_REGISTRY		(1u << 6)
+#define SCOPE_WRITE_REGISTRY	(1u << 7)
+#define SCOPE_WRITE_RELEASES	(1u << 8)
+#define SCOPE_COUNT				9
+
+/* the scopes of an instance read token, and of a project (authorize) */
+#define INSTANCE_SCOPES		(SCOPE_READ_RUNNERS | SCOPE_READ_JOBS)
+#define PROJECT_SCOPES		(SCOPE_READ_API | SCOPE_API | SCOPE_READ_REPOSITORY | \
+							 SCOPE_WRITE_REPOSITORY | SCOPE_READ_REGISTRY | \
+							 SCOPE_WRITE_REGISTRY | SCOPE_WRITE_RELEASES)
+#define READ_SCOPES			(SCOPE_READ_API | SCOPE_READ_REPOSITORY | SCOPE_READ_REGISTRY)
+
+typedef struct Actor
+{
+	ActorKind	kind;
+	int64		user_id;		/* 0 for a runner */
+	int64		token_id;		/* tokens.id; 0 for act_as and runners */
+	int64		job_id;			/* job and extended job tokens */
+	int64		runner_id;		/* runner actors */
+	uint32		scopes;			/* SCOPE_* bits of a token */
+	uint8		runner_digest[32];	/* runner actors: the digest they used */
+	bool		is_local;		/* ends with the transaction */
+} Actor;
+
+extern void actor_init(void);
+extern const Actor *actor_current(void);
+extern uint64 actor_generation(void);
+extern void actor_set(const Actor *actor);
+extern void actor_clear(void);
+extern const char *actor_kind_name(ActorKind kind);
+
+extern const char *scope_name(int bit);
+extern uint32 scope_parse(const char *name);
+
+#endif							/* ACTOR_H */

@@ -1,0 +1,24 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy_core.h
+ *	  The one place that decides what the actor may read and do.
+ *
+ * src/policy_core.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef POLICY_CORE_H
+#define POLICY_CORE_H
+
+#include "postgres.h"
+
+/* The actor is a live user who is an administrator. */
+extern bool policy_actor_is_admin(void);
+
+/* The actor is the live user with this id. */
+extern bool policy_actor_is_user(int64 user_id);
+
+/* The actor may update and delete this runner (and reset its token). */
+extern bool policy_may_manage_runner(int64 runner_id);
+
+#endif							/* POLICY_CORE_H */

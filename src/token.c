@@ -1,0 +1,643 @@
+/*-------------------------------------------------------------------------
+ *
+ * token.c
+ *	  Tokens: issued once as plaintext, stored as SHA-256 digests.
+ *
+ * A token is a kind prefix and 32 bytes from pg_strong_random(), in hex:
+ *
+ *	rpi_...  instance read token (read_runners, read_jobs; admins issue it)
+ *	rpj_...  job token (acts as the job's user while the job runs)
+ *	rpx_...  extended job token (a job token with explicit scopes)
+ *	rpr_...  runner token (stored in ci_runners.token_digest)
+ *
+ * Only the SHA-256 digest of the whole text is stored.  The plaintext is
+ * returned once by the issuing function and appears in no table, error
+ * message or log line.  authenticate() answers every bad token with the same
+ * invalid_authorization_specification error, which echoes nothing, logs
+ * the attempt (role, client and the kind its prefix claims) to the server
+ * log only, and hides the statement text from the log, which would contain
+ * the token.
+ *
+ * src/token.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "miscadmin.h"
+#include "port.h"
+#include "utils/array.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "actor.h"
+#include "owner_spi.h"
+#include "policy_core.h"
+#include "runner_policy.h"
+#include "token.h"
+
+PG_FUNCTION_INFO_V1(rp_authenticate);
+PG_FUNCTION_INFO_V1(rp_issue_instance_token);
+PG_FUNCTION_INFO_V1(rp_issue_job_token);
+PG_FUNCTION_INFO_V1(rp_revoke_token);
+PG_FUNCTION_INFO_V1(rp_reset_runner_token);
+
+#define TOKEN_RANDOM_BYTES	32
+#define TOKEN_PREFIX_LEN	4
+#define TOKEN_TEXT_LEN		(TOKEN_PREFIX_LEN + 2 * TOKEN_RANDOM_BYTES)
+#define DIGEST_LEN			32
+
+typedef struct TokenKind
+{
+	const char *prefix;
+	ActorKind	actor_kind;
+	const char *table_kind;		/* tokens.kind; NULL for runner tokens */
+} TokenKind;
+
+static const TokenKind token_kinds[] = {
+	{"rpi_", ACTOR_INSTANCE_TOKEN, "instance_token"},
+	{"rpj_", ACTOR_JOB_TOKEN, "job_token"},
+	{"rpx_", ACTOR_EXTENDED_JOB_TOKEN, "extended_job_token"},
+	{"rpr_", ACTOR_RUNNER, NULL},
+};
+
+static int64 digest_writer_runner = 0;
+
+int64
+token_digest_writer_runner(void)
+{
+	return digest_writer_runner;
+}
+
+/*
+ * What makes a token in the tokens table alive; one definition for both the
+ * login and the per-statement check.
+ */
+#define TOKEN_LIVE \
+	" AND t.revoked_at IS NULL" \
+	" AND (t.expires_at IS NULL OR t.expires_at > pg_catalog.statement_timestamp())" \
+	" AND u.state = 'active'" \
+	" AND (t.kind = 'instance_token' OR b.status = 'running')"
+#define TOKEN_FROM \
+	" FROM runner_policy.tokens t" \
+	" JOIN runner_policy.users u ON u.id = t.user_id" \
+	" LEFT JOIN runner_policy.ci_builds b ON b.id = t.job_id"
+
+static SavedQuery token_by_digest = {
+	"SELECT t.id, t.user_id, t.job_id, t.scopes" TOKEN_FROM
+	" WHERE t.digest = $1 AND t.kind = $2" TOKEN_LIVE,
+	2, {BYTEAOID, TEXTOID}, NULL
+};
+static SavedQuery token_by_id = {
+	"SELECT u.admin, u.auditor" TOKEN_FROM " WHERE t.id = $1" TOKEN_LIVE,
+	1, {INT8OID}, NULL
+};
+static SavedQuery user_by_id = {
+	"SELECT admin, auditor FROM runner_policy.users WHERE id = $1 AND state = 'active'",
+	1, {INT8OID}, NULL
+};
+static SavedQuery runner_by_digest = {
+	"SELECT id FROM runner_policy.ci_runners WHERE token_digest = $1",
+	1, {BYTEAOID}, NULL
+};
+static SavedQuery runner_still_has_digest = {
+	"SELECT 1 FROM runner_policy.ci_runners WHERE id = $1 AND token_digest = $2",
+	2, {INT8OID, BYTEAOID}, NULL
+};
+static SavedQuery insert_token = {
+	"INSERT INTO runner_policy.tokens"
+	" (kind, digest, user_id, job_id, scopes, description, created_by_id, expires_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+	8, {TEXTOID, BYTEAOID, INT8OID, INT8OID, TEXTARRAYOID, TEXTOID, INT8OID,
+		TIMESTAMPTZOID}, NULL
+};
+static SavedQuery job_for_token = {
+	"SELECT b.status, b.user_id, u.state FROM runner_policy.ci_builds b"
+	" LEFT JOIN runner_policy.users u ON u.id = b.user_id"
+	" WHERE b.id = $1 FOR SHARE OF b",
+	1, {INT8OID}, NULL
+};
+static SavedQuery token_owner = {
+	"SELECT user_id FROM runner_policy.tokens WHERE id = $1",
+	1, {INT8OID}, NULL
+};
+static SavedQuery revoke_query = {
+	"UPDATE runner_policy.tokens SET revoked_at = pg_catalog.statement_timestamp()"
+	" WHERE id = $1 AND revoked_at IS NULL",
+	1, {INT8OID}, NULL
+};
+static SavedQuery set_runner_digest = {
+	"UPDATE runner_policy.ci_runners SET token_digest = $2 WHERE id = $1",
+	2, {INT8OID, BYTEAOID}, NULL
+};
+
+/* ----------------------------------------------------------------------
+ * Digests and plaintexts
+ * ---------------------------------------------------------------------- */
+
+static void
+sha256(const char *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, DIGEST_LEN) < 0)
+	{
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "could not compute a SHA-256 digest");
+	}
+	pg_cryptohash_free(ctx);
+}
+
+static Datum
+bytea_datum(const uint8 *bytes, size_t len)
+{
+	bytea	   *b = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	memcpy(VARDATA(b), bytes, len);
+	return PointerGetDatum(b);
+}
+
+/*
+ * A new token of the given prefix: its plaintext (returned to the caller
+ * once) and its digest (the only thing stored).
+ */
+static char *
+new_token(const char *prefix, uint8 *digest)
+{
+	uint8		random[TOKEN_RANDOM_BYTES];
+	char	   *plain = palloc(TOKEN_TEXT_LEN + 1);
+	static const char hex[] = "0123456789abcdef";
+
+	if (!pg_strong_random(random, sizeof(random)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random token")));
+	memcpy(plain, prefix, TOKEN_PREFIX_LEN);
+	for (int i = 0; i < TOKEN_RANDOM_BYTES; i++)
+	{
+		plain[TOKEN_PREFIX_LEN + 2 * i] = hex[random[i] >> 4];
+		plain[TOKEN_PREFIX_LEN + 2 * i + 1] = hex[random[i] & 0x0f];
+	}
+	plain[TOKEN_TEXT_LEN] = '\0';
+	sha256(plain, TOKEN_TEXT_LEN, digest);
+	explicit_bzero(random, sizeof(random));
+	return plain;
+}
+
+static Datum
+scopes_array(uint32 scopes)
+{
+	Datum		elems[SCOPE_COUNT];
+	int			n = 0;
+
+	for (int i = 0; i < SCOPE_COUNT; i++)
+		if (scopes & (1u << i))
+			elems[n++] = CStringGetTextDatum(scope_name(i));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+static uint32
+scopes_from_datum(Datum array)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	uint32		scopes = 0;
+
+	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			scopes |= scope_parse(TextDatumGetCString(elems[i]));
+	return scopes;
+}
+
+/*
+ * Parses a scopes argument: every element must be one of "allowed".  The
+ * message quotes at most a short prefix of a bad element.
+ */
+static uint32
+scopes_argument(ArrayType *array, uint32 allowed, const char *what)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	uint32		scopes = 0;
+
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scopes must be a one-dimensional array")));
+	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs at least one scope", what)));
+	for (int i = 0; i < n; i++)
+	{
+		char	   *name;
+		uint32		bit;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("scopes must not contain NULL")));
+		name = TextDatumGetCString(elems[i]);
+		bit = scope_parse(name);
+		if ((bit & allowed) == 0)
+		{
+			int			cut = pg_mbcliplen(name, strlen(name), 40);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid scope \"%.*s\" for %s", cut, name, what),
+					 errhint(allowed == INSTANCE_SCOPES ?
+							 "Instance tokens take read_runners and read_jobs." :
+							 "Job tokens take read_api, api, read_repository, write_repository, read_registry, write_registry and write_releases.")));
+		}
+		scopes |= bit;
+	}
+	return scopes;
+}
+
+/* ----------------------------------------------------------------------
+ * authenticate(token text, is_local boolean) -> text
+ * ---------------------------------------------------------------------- */
+
+static const TokenKind *
+kind_of_prefix(const char *text, int len)
+{
+	if (len < TOKEN_PREFIX_LEN)
+		return NULL;
+	for (int i = 0; i < (int) lengthof(token_kinds); i++)
+		if (memcmp(text, token_kinds[i].prefix, TOKEN_PREFIX_LEN) == 0)
+			return &token_kinds[i];
+	return NULL;
+}
+
+/*
+ * One answer for every token that does not open the door.  The server log
+ * gets who tried and the kind the prefix claims; the client gets nothing it
+ * could learn from, and no actor: a failed attempt also ends the one before.
+ */
+static SavedQuery client_address = {
+	"SELECT coalesce(pg_catalog.inet_client_addr()::text, 'local')",
+	0, {InvalidOid}, NULL
+};
+
+static void
+pg_attribute_noreturn()
+authentication_failed(const TokenKind *claimed)
+{
+	OwnerSpi	spi;
+	char	   *client = "unknown";
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	if (saved_query_run_readonly(&client_address, NULL, NULL) == 1)
+		client = MemoryContextStrdup(spi.caller_context,
+									 SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	owner_spi_end(&spi);
+
+	actor_clear();
+	ereport(LOG,
+			(errmsg("runner_policy: authentication failed"),
+			 errdetail_log("Role \"%s\", client %s, token kind \"%s\".",
+						   GetUserNameFromId(GetUserId(), true) ?
+						   GetUserNameFromId(GetUserId(), true) : "?",
+						   client,
+						   claimed ? (claimed->table_kind ? claimed->table_kind : "runner") : "unknown"),
+			 errhidestmt(true),
+			 errhidecontext(true)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("invalid token"),
+			 errdetail("The token is unknown, expired or revoked, or its job has finished."),
+			 errhidestmt(true),
+			 errhidecontext(true)));
+	pg_unreachable();
+}
+
+Datum
+rp_authenticate(PG_FUNCTION_ARGS)
+{
+	const TokenKind *kind = NULL;
+	bool		is_local;
+	uint8		digest[DIGEST_LEN];
+	Actor		actor;
+	OwnerSpi	spi;
+	bool		found = false;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("is_local must not be null")));
+	is_local = PG_GETARG_BOOL(1);
+
+	if (PG_ARGISNULL(0))
+		authentication_failed(NULL);
+	else
+	{
+		text	   *token = PG_GETARG_TEXT_PP(0);
+		int			len = VARSIZE_ANY_EXHDR(token);
+
+		kind = kind_of_prefix(VARDATA_ANY(token), len);
+		if (kind == NULL || len != TOKEN_TEXT_LEN)
+			authentication_failed(kind);
+		sha256(VARDATA_ANY(token), len, digest);
+	}
+
+	memset(&actor, 0, sizeof(actor));
+	actor.kind = kind->actor_kind;
+	actor.is_local = is_local;
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	if (kind->actor_kind == ACTOR_RUNNER)
+	{
+		Datum		arg = bytea_datum(digest, DIGEST_LEN);
+
+		if (saved_query_run_readonly(&runner_by_digest, &arg, NULL) > 0)
+		{
+			found = spi_result_int64(0, 1, &actor.runner_id);
+			memcpy(actor.runner_digest, digest, DIGEST_LEN);
+		}
+	}
+	else
+	{
+		Datum		args[2] = {bytea_datum(digest, DIGEST_LEN),
+		CStringGetTextDatum(kind->table_kind)};
+
+		if (saved_query_run_readonly(&token_by_digest, args, NULL) > 0)
+		{
+			bool		isnull;
+
+			found = spi_result_int64(0, 1, &actor.token_id) &&
+				spi_result_int64(0, 2, &actor.user_id);
+			(void) spi_result_int64(0, 3, &actor.job_id);
+			actor.scopes = scopes_from_datum(SPI_getbinval(SPI_tuptable->vals[0],
+														   SPI_tuptable->tupdesc,
+														   4, &isnull));
+		}
+	}
+	owner_spi_end(&spi);
+	explicit_bzero(digest, sizeof(digest));
+
+	if (!found)
+		authentication_failed(kind);
+	actor_set(&actor);
+	PG_RETURN_TEXT_P(cstring_to_text(actor_kind_name(actor.kind)));
+}
+
+bool
+actor_still_valid(const Actor *actor, bool *admin, bool *auditor)
+{
+	Datum		args[2];
+	uint64		n;
+	bool		isnull;
+
+	*admin = *auditor = false;
+	switch (actor->kind)
+	{
+		case ACTOR_NONE:
+			return false;
+		case ACTOR_RUNNER:
+			args[0] = Int64GetDatum(actor->runner_id);
+			args[1] = bytea_datum(actor->runner_digest, DIGEST_LEN);
+			return saved_query_run_readonly(&runner_still_has_digest, args, NULL) > 0;
+		case ACTOR_USER:
+			args[0] = Int64GetDatum(actor->user_id);
+			n = saved_query_run_readonly(&user_by_id, args, NULL);
+			break;
+		default:
+			args[0] = Int64GetDatum(actor->token_id);
+			n = saved_query_run_readonly(&token_by_id, args, NULL);
+			break;
+	}
+	if (n == 0)
+		return false;
+	*admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return true;
+}
+
+/* ----------------------------------------------------------------------
+ * Issuing and revoking
+ * ---------------------------------------------------------------------- */
+
+static int64
+store_token(const char *kind, const uint8 *digest, int64 user_id, int64 job_id,
+			uint32 scopes, text *description, int64 created_by,
+			TimestampTz expires_at, bool expires)
+{
+	Datum		args[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	int64		id = 0;
+
+	args[0] = CStringGetTextDatum(kind);
+	args[1] = bytea_datum(digest, DIGEST_LEN);
+	args[2] = Int64GetDatum(user_id);
+	args[3] = Int64GetDatum(job_id);
+	if (job_id == 0)
+		nulls[3] = 'n';
+	args[4] = scopes_array(scopes);
+	args[5] = PointerGetDatum(description);
+	if (description == NULL)
+		nulls[5] = 'n';
+	args[6] = Int64GetDatum(created_by);
+	if (created_by == 0)
+		nulls[6] = 'n';
+	args[7] = TimestampTzGetDatum(expires_at);
+	if (!expires)
+		nulls[7] = 'n';
+	if (saved_query_run(&insert_token, args, nulls) != 1 ||
+		!spi_result_int64(0, 1, &id))
+		elog(ERROR, "could not store the token");
+	return id;
+}
+
+/* issue_instance_token(scopes text[], expires_at timestamptz, description text) */
+Datum
+rp_issue_instance_token(PG_FUNCTION_ARGS)
+{
+	const Actor *actor = actor_current();
+	uint32		scopes;
+	TimestampTz expires_at;
+	uint8		digest[DIGEST_LEN];
+	char	   *plain;
+	OwnerSpi	spi;
+
+	if (!policy_actor_is_admin())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("only administrators can issue instance tokens"),
+				 errhint("Act as an administrator (runner_policy.act_as) first.")));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scopes must not be null"),
+				 errhint("Instance tokens take read_runners and read_jobs.")));
+	scopes = scopes_argument(PG_GETARG_ARRAYTYPE_P(0), INSTANCE_SCOPES,
+							 "an instance token");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an instance token must expire"),
+				 errhint("Give expires_at, for example now() + interval '30 days'.")));
+	expires_at = PG_GETARG_TIMESTAMPTZ(1);
+	if (expires_at <= GetCurrentStatementStartTimestamp() ||
+		TIMESTAMP_NOT_FINITE(expires_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expires_at must be a finite time in the future")));
+
+	plain = new_token("rpi_", digest);
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	(void) store_token("instance_token", digest, actor->user_id, 0, scopes,
+					   PG_ARGISNULL(2) ? NULL : PG_GETARG_TEXT_PP(2),
+					   actor->user_id, expires_at, true);
+	owner_spi_end(&spi);
+	PG_RETURN_TEXT_P(cstring_to_text(plain));
+}
+
+/*
+ * issue_job_token(job_id bigint, scopes text[]) -> text
+ *
+ * EXECUTE is revoked from PUBLIC: the DBA grants it to the service that
+ * starts jobs.  NULL scopes give a job token, a list an extended job token.
+ */
+Datum
+rp_issue_job_token(PG_FUNCTION_ARGS)
+{
+	int64		job_id;
+	uint32		scopes = 0;
+	bool		extended = !PG_ARGISNULL(1);
+	uint8		digest[DIGEST_LEN];
+	char	   *plain;
+	OwnerSpi	spi;
+	Datum		arg;
+	char	   *status;
+	int64		user_id = 0;
+	bool		user_active;
+	bool		isnull;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("job_id must not be null")));
+	job_id = PG_GETARG_INT64(0);
+	if (extended)
+		scopes = scopes_argument(PG_GETARG_ARRAYTYPE_P(1), PROJECT_SCOPES,
+								 "an extended job token");
+
+	arg = Int64GetDatum(job_id);
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	if (saved_query_run(&job_for_token, &arg, NULL) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("job %lld does not exist", (long long) job_id)));
+	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	(void) spi_result_int64(0, 2, &user_id);
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	user_active = !isnull &&
+		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3), "active") == 0;
+	if (strcmp(status, "running") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("job %lld is not running", (long long) job_id),
+				 errdetail("Its status is \"%s\".", status),
+				 errhint("Job tokens are issued only for running jobs.")));
+	if (!user_active)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("job %lld has no active user to act as", (long long) job_id)));
+
+	plain = new_token(extended ? "rpx_" : "rpj_", digest);
+	(void) store_token(extended ? "extended_job_token" : "job_token", digest,
+					   user_id, job_id, scopes, NULL,
+					   actor_current()->kind == ACTOR_USER ? actor_current()->user_id : 0,
+					   0, false);
+	owner_spi_end(&spi);
+	PG_RETURN_TEXT_P(cstring_to_text(plain));
+}
+
+/* revoke_token(token_id bigint): admins, and the token's own user */
+Datum
+rp_revoke_token(PG_FUNCTION_ARGS)
+{
+	int64		token_id;
+	int64		owner_id = 0;
+	bool		allowed = false;
+	OwnerSpi	spi;
+	Datum		arg;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("token_id must not be null")));
+	token_id = PG_GETARG_INT64(0);
+	arg = Int64GetDatum(token_id);
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	if (saved_query_run(&token_owner, &arg, NULL) > 0 &&
+		spi_result_int64(0, 1, &owner_id))
+		allowed = policy_actor_is_admin() || policy_actor_is_user(owner_id);
+	if (allowed)
+		(void) saved_query_run(&revoke_query, &arg, NULL);
+	owner_spi_end(&spi);
+
+	if (!allowed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to revoke token %lld", (long long) token_id),
+				 errdetail("Only administrators and the token's own user can revoke a token.")));
+	PG_RETURN_VOID();
+}
+
+/* reset_runner_token(runner_id bigint) -> text: whoever may update the runner */
+Datum
+rp_reset_runner_token(PG_FUNCTION_ARGS)
+{
+	int64		runner_id;
+	uint8		digest[DIGEST_LEN];
+	char	   *plain;
+	OwnerSpi	spi;
+	Datum		args[2];
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("runner_id must not be null")));
+	runner_id = PG_GETARG_INT64(0);
+	if (!policy_may_manage_runner(runner_id))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to reset the token of runner %lld",
+						(long long) runner_id),
+				 errdetail("Only those who may update a runner can reset its token.")));
+
+	plain = new_token("rpr_", digest);
+	args[0] = Int64GetDatum(runner_id);
+	args[1] = bytea_datum(digest, DIGEST_LEN);
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	digest_writer_runner = runner_id;
+	PG_TRY();
+	{
+		(void) saved_query_run(&set_runner_digest, args, NULL);
+	}
+	PG_FINALLY();
+	{
+		digest_writer_runner = 0;
+	}
+	PG_END_TRY();
+	owner_spi_end(&spi);
+	PG_RETURN_TEXT_P(cstring_to_text(plain));
+}
