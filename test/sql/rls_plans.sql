@@ -1,0 +1,75 @@
+-- rls_plans: how row-level security reaches the planner.  Policies are
+-- "column = ANY (reach(set))" arms that the planner can turn into index
+-- scans, evaluated once per scan; a maintainer's runner list is a bitmap OR
+-- of index scans, an administrator's a plain scan.  A cheap leaky function
+-- in WHERE never sees a row the actor may not read.
+\set VERBOSITY terse
+SET search_path = pg_catalog;
+
+-- 40 groups, 400 projects, 4000 runners (40 instance, 360 group, 3600 project).
+INSERT INTO runner_policy.users (id, username, admin, auditor) VALUES
+	(8001, 'regress_admin', true, false), (8002, 'regress_auditor', false, true),
+	(8003, 'regress_maintainer', false, false), (8004, 'regress_reporter', false, false);
+INSERT INTO runner_policy.namespaces (id, parent_id, name)
+	SELECT g, NULL, 'group ' || g FROM generate_series(8001, 8040) g;
+INSERT INTO runner_policy.projects (id, namespace_id, name)
+	SELECT p, 8001 + (p % 40), 'project ' || p FROM generate_series(80001, 80400) p;
+INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description)
+	SELECT r,
+		   CASE WHEN r % 100 = 0 THEN 1 WHEN r % 10 = 0 THEN 2 ELSE 3 END,
+		   CASE WHEN r % 100 = 0 THEN NULL WHEN r % 10 = 0 THEN 8001 + ((r / 10) % 40) ELSE 80001 + (r % 400) END,
+		   'runner ' || r
+	  FROM generate_series(800001, 804000) r;
+INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES
+	(80002, 8003, 40), (80003, 8003, 40), (80004, 8004, 20);
+INSERT INTO runner_policy.ci_builds (id, project_id, runner_id, status)
+	SELECT b, 80001 + (b % 400), 800001 + (b % 4000), 'success' FROM generate_series(800001, 810000) b;
+ANALYZE runner_policy.users, runner_policy.namespaces, runner_policy.projects,
+	runner_policy.ci_runners, runner_policy.ci_runner_projects, runner_policy.project_members,
+	runner_policy.ci_builds;
+
+CREATE ROLE regress_plans_app;
+GRANT USAGE ON SCHEMA runner_policy TO regress_plans_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA runner_policy TO regress_plans_app;
+GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_plans_app;
+CREATE FUNCTION public.regress_leak(text) RETURNS boolean
+	LANGUAGE plpgsql COST 0.0000001 AS
+	$$BEGIN RAISE NOTICE 'leak: %', $1; RETURN true; END$$;
+SET ROLE regress_plans_app;
+
+-- The maintainer of two projects: 40 instance runners, the 20 project
+-- runners of her projects, the group runners of their groups; a bitmap OR
+-- of three index scans.
+SELECT runner_policy.act_as(8003);
+SELECT count(*) FROM runner_policy.ci_runners;
+EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners;
+-- A leakproof user condition joins the index scan.
+EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners WHERE id = 800003;
+-- The leaky function sees only her rows, and only after the policy.
+EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners WHERE public.regress_leak(description) AND runner_type = 3;
+SELECT id FROM runner_policy.ci_runners WHERE public.regress_leak(description) AND runner_type = 3 ORDER BY id;
+SELECT count(*) FROM runner_policy.ci_runners WHERE public.regress_leak(description) AND runner_type = 1 AND id < 800500;
+
+-- Her jobs: reporter+ of the project, an index scan on (project_id, status).
+EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_builds WHERE status = 'success';
+
+-- An administrator and an auditor read everything: a plain scan.
+SELECT runner_policy.act_as(8001);
+SELECT count(*) FROM runner_policy.ci_runners;
+EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners;
+SELECT runner_policy.act_as(8002);
+SELECT count(*) FROM runner_policy.ci_runners;
+
+-- No actor: the policy still decides, and nothing comes back.
+SELECT runner_policy.reset_actor();
+SELECT count(*) FROM runner_policy.ci_runners WHERE public.regress_leak(description);
+
+RESET ROLE;
+DROP FUNCTION public.regress_leak(text);
+REVOKE ALL ON ALL TABLES IN SCHEMA runner_policy FROM regress_plans_app;
+REVOKE ALL ON FUNCTION runner_policy.act_as(bigint, boolean) FROM regress_plans_app;
+REVOKE USAGE ON SCHEMA runner_policy FROM regress_plans_app;
+DROP ROLE regress_plans_app;
+DELETE FROM runner_policy.namespaces WHERE id BETWEEN 8001 AND 8040;
+DELETE FROM runner_policy.ci_runners WHERE id BETWEEN 800001 AND 804000;
+DELETE FROM runner_policy.users WHERE id BETWEEN 8001 AND 8004;
