@@ -287,7 +287,7 @@ rp_act_as(PG_FUNCTION_ARGS)
 
 	arg = Int64GetDatum(user_id);
 	owner_spi_begin(&spi, runner_policy_tables_owner());
-	found = saved_query_run_readonly(&active_user, &arg, NULL) > 0;
+	found = saved_query_run_latest(&active_user, &arg, NULL) > 0;
 	owner_spi_end(&spi);
 
 	if (!found)

@@ -137,6 +137,27 @@ saved_query_run_readonly(SavedQuery *query, Datum *args, const char *nulls)
 }
 
 /*
+ * A read of the newest committed state (and the transaction's own work), not
+ * of the running statement's snapshot: for the questions "is this actor
+ * still alive, and what may it do now", which must not be answered from the
+ * past, not even in a REPEATABLE READ transaction.  Read-only, so it works
+ * on a hot standby.
+ */
+uint64
+saved_query_run_latest(SavedQuery *query, Datum *args, const char *nulls)
+{
+	int			rc;
+
+	prepare_saved_query(query);
+	rc = SPI_execute_snapshot(query->plan, args, nulls, GetLatestSnapshot(),
+							  InvalidSnapshot, true, false, 0);
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s",
+			 query->sql, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/*
  * Like saved_query_run(), for a write that must reach rows committed after a
  * REPEATABLE READ or SERIALIZABLE transaction took its snapshot: it runs
  * against the newest snapshot, with the transaction's as crosscheck, so a

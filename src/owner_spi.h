@@ -41,6 +41,8 @@ extern void owner_spi_end(OwnerSpi *state);
 extern uint64 saved_query_run(SavedQuery *query, Datum *args, const char *nulls);
 extern uint64 saved_query_run_readonly(SavedQuery *query, Datum *args,
 									   const char *nulls);
+extern uint64 saved_query_run_latest(SavedQuery *query, Datum *args,
+									 const char *nulls);
 extern uint64 saved_query_run_crosscheck(SavedQuery *query, Datum *args,
 										 const char *nulls);
 extern bool spi_result_int64(uint64 row, int column, int64 *value);

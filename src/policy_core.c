@@ -29,15 +29,21 @@
  * of a kind and NULL otherwise, so "id >= reach_all('jobs_read')" is an
  * index range that is either everything or nothing.
  *
- * Cache lifetime.  The reach is keyed on the actor (its generation), the
- * local transaction, and the active snapshot (xmin, xmax, command id and the
- * count of completed transactions): a change of actor, of transaction, or of
- * what the statement can see rebuilds it, so a removed membership counts from
- * the next statement.  reach() returns copies, so no expression ever holds
- * memory of a reach that a later statement freed.
+ * Which state the reach reads.  The reach queries read the newest committed
+ * state (and the transaction's own work), not the statement's snapshot: who
+ * the actor is and what it may do is a question about now, so a token dies
+ * the moment its job finishes and a removed membership counts from the next
+ * statement, also inside a REPEATABLE READ transaction whose rows are older.
  *
- * The read path never writes: all of this reads, under the active snapshot,
- * and so works unchanged on a hot standby.
+ * Cache lifetime.  The reach is keyed on the actor (its generation), the
+ * local transaction, the statement (its start time) and the active snapshot
+ * (xmin, xmax and the count of completed transactions): every new statement
+ * rebuilds it, and nothing within one statement does, not even the command
+ * counter increments of a bulk write's triggers.  reach() returns copies, so
+ * no expression ever holds memory of a reach that a later statement freed.
+ *
+ * The read path never writes: all of this reads, and so works unchanged on a
+ * hot standby.
  *
  * src/policy_core.c
  *
@@ -61,6 +67,7 @@
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "actor.h"
 #include "owner_spi.h"
@@ -181,7 +188,7 @@ typedef struct Reach
 	LocalTransactionId lxid;
 	TransactionId xmin;
 	TransactionId xmax;
-	CommandId	curcid;
+	TimestampTz statement;
 	uint64		completed;
 
 	Actor		actor;
@@ -443,7 +450,7 @@ reach_matches(const Reach *r, Snapshot snap)
 		r->generation == actor_generation() &&
 		r->lxid == CURRENT_LXID &&
 		r->xmin == snap->xmin && r->xmax == snap->xmax &&
-		r->curcid == snap->curcid &&
+		r->statement == GetCurrentStatementStartTimestamp() &&
 #if PG_VERSION_NUM >= 140000
 		r->completed == snap->snapXactCompletionCount &&
 		snap->snapXactCompletionCount != 0;
@@ -467,7 +474,7 @@ load_levels(Reach *r)
 
 	{
 		Datum		arg = Int64GetDatum(r->actor.user_id);
-		uint64		n = saved_query_run_readonly(&user_levels, &arg, NULL);
+		uint64		n = saved_query_run_latest(&user_levels, &arg, NULL);
 
 		old = MemoryContextSwitchTo(r->cxt);
 		r->project_levels.ids = palloc(sizeof(int64) * Max(n, 1));
@@ -526,7 +533,7 @@ query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
 	if (set->n == 0)
 		return idset_empty(r);
 	arg = idset_array(set);
-	(void) saved_query_run_readonly(query, &arg, NULL);
+	(void) saved_query_run_latest(query, &arg, NULL);
 	return idset_from_spi(r);
 }
 
@@ -540,7 +547,7 @@ query_open(Reach *r, SavedQuery *query)
 
 	arg = PointerGetDatum(construct_array(vis, user_like ? 2 : 1, TEXTOID, -1,
 										  false, TYPALIGN_INT));
-	(void) saved_query_run_readonly(query, &arg, NULL);
+	(void) saved_query_run_latest(query, &arg, NULL);
 	return idset_from_spi(r);
 }
 
@@ -626,19 +633,19 @@ pickup_projects(Reach *r)
 	int64		type = 0;
 	int64		owner = 0;
 
-	if (saved_query_run_readonly(&runner_kind, &arg, NULL) == 0)
+	if (saved_query_run_latest(&runner_kind, &arg, NULL) == 0)
 		return idset_empty(r);
 	(void) spi_result_int64(0, 1, &type);
 	(void) spi_result_int64(0, 2, &owner);
 	if (type == RUNNER_TYPE_INSTANCE)
-		(void) saved_query_run_readonly(&projects_sharing_runners, NULL, NULL);
+		(void) saved_query_run_latest(&projects_sharing_runners, NULL, NULL);
 	else if (type == RUNNER_TYPE_GROUP)
 	{
 		arg = Int64GetDatum(owner);
-		(void) saved_query_run_readonly(&projects_under_namespace, &arg, NULL);
+		(void) saved_query_run_latest(&projects_under_namespace, &arg, NULL);
 	}
 	else
-		(void) saved_query_run_readonly(&projects_linked_to_runner, &arg, NULL);
+		(void) saved_query_run_latest(&projects_linked_to_runner, &arg, NULL);
 	return idset_from_spi(r);
 }
 
@@ -758,7 +765,7 @@ build_set(Reach *r, ReachSet which)
 
 				if (KIND(r) != ACTOR_JOB_TOKEN)
 					return idset_empty(r);
-				if (saved_query_run_readonly(&job_project, &arg, NULL) == 0 ||
+				if (saved_query_run_latest(&job_project, &arg, NULL) == 0 ||
 					!spi_result_int64(0, 1, &project))
 					return idset_empty(r);
 				if (!sees_everything(r) &&
@@ -894,7 +901,7 @@ current_reach(void)
 	{
 		r->xmin = snap->xmin;
 		r->xmax = snap->xmax;
-		r->curcid = snap->curcid;
+		r->statement = GetCurrentStatementStartTimestamp();
 #if PG_VERSION_NUM >= 140000
 		r->completed = snap->snapXactCompletionCount;
 #endif
@@ -994,7 +1001,7 @@ policy_may_manage_runner(int64 runner_id)
 			   {
 				   Datum arg = Int64GetDatum(runner_id);
 
-				   if (r->live && saved_query_run_readonly(&runner_kind, &arg, NULL) > 0)
+				   if (r->live && saved_query_run_latest(&runner_kind, &arg, NULL) > 0)
 				   {
 					   int64 type = 0;
 					   int64 owner = 0;
@@ -1156,11 +1163,11 @@ load_job_project(Reach *r)
 	r->have_job_project = true;
 	r->job_project = 0;
 	r->job_scope_targets = idset_empty(r);
-	if (saved_query_run_readonly(&job_project, &arg, NULL) == 0 ||
+	if (saved_query_run_latest(&job_project, &arg, NULL) == 0 ||
 		!spi_result_int64(0, 1, &r->job_project))
 		return;
 	arg = Int64GetDatum(r->job_project);
-	(void) saved_query_run_readonly(&scope_link_targets, &arg, NULL);
+	(void) saved_query_run_latest(&scope_link_targets, &arg, NULL);
 	r->job_scope_targets = idset_from_spi(r);
 }
 
@@ -1200,7 +1207,7 @@ rp_authorize(PG_FUNCTION_ARGS)
 
 				   if (r->live && r->actor.user_id != 0 &&
 					   KIND(r) != ACTOR_INSTANCE_TOKEN &&
-					   saved_query_run_readonly(&project_visibility, &arg, NULL) > 0)
+					   saved_query_run_latest(&project_visibility, &arg, NULL) > 0)
 				   {
 					   char *visibility = SPI_getvalue(SPI_tuptable->vals[0],
 													   SPI_tuptable->tupdesc, 1);
@@ -1272,12 +1279,12 @@ load_queue(Reach *r)
 				size = 0;
 
 	r->have_queue = true;
-	(void) saved_query_run_readonly(&running_per_runner, NULL, NULL);
+	(void) saved_query_run_latest(&running_per_runner, NULL, NULL);
 	counts_from_spi(r, &q->running_runners, &q->running_counts);
-	(void) saved_query_run_readonly(&pending_per_project_runner, NULL, NULL);
+	(void) saved_query_run_latest(&pending_per_project_runner, NULL, NULL);
 	counts_from_spi(r, &q->pending_runners, &q->pending_runner_counts);
 
-	(void) saved_query_run_readonly(&pending_per_namespace_path, NULL, NULL);
+	(void) saved_query_run_latest(&pending_per_namespace_path, NULL, NULL);
 	q->pending_shared = 0;
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{

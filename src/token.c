@@ -365,7 +365,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 	{
 		Datum		arg = bytea_datum(digest, DIGEST_LEN);
 
-		if (saved_query_run_readonly(&runner_by_digest, &arg, NULL) > 0)
+		if (saved_query_run_latest(&runner_by_digest, &arg, NULL) > 0)
 		{
 			found = spi_result_int64(0, 1, &actor.runner_id);
 			memcpy(actor.runner_digest, digest, DIGEST_LEN);
@@ -376,7 +376,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 		Datum		args[2] = {bytea_datum(digest, DIGEST_LEN),
 		CStringGetTextDatum(kind->table_kind)};
 
-		if (saved_query_run_readonly(&token_by_digest, args, NULL) > 0)
+		if (saved_query_run_latest(&token_by_digest, args, NULL) > 0)
 		{
 			bool		isnull;
 
@@ -412,14 +412,14 @@ actor_still_valid(const Actor *actor, bool *admin, bool *auditor)
 		case ACTOR_RUNNER:
 			args[0] = Int64GetDatum(actor->runner_id);
 			args[1] = bytea_datum(actor->runner_digest, DIGEST_LEN);
-			return saved_query_run_readonly(&runner_still_has_digest, args, NULL) > 0;
+			return saved_query_run_latest(&runner_still_has_digest, args, NULL) > 0;
 		case ACTOR_USER:
 			args[0] = Int64GetDatum(actor->user_id);
-			n = saved_query_run_readonly(&user_by_id, args, NULL);
+			n = saved_query_run_latest(&user_by_id, args, NULL);
 			break;
 		default:
 			args[0] = Int64GetDatum(actor->token_id);
-			n = saved_query_run_readonly(&token_by_id, args, NULL);
+			n = saved_query_run_latest(&token_by_id, args, NULL);
 			break;
 	}
 	if (n == 0)
