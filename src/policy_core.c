@@ -202,6 +202,7 @@ typedef struct Reach
 
 	bool		have_set[NUM_REACH_SETS];
 	IdSet		sets[NUM_REACH_SETS];
+	Datum		arrays[NUM_REACH_SETS];	/* the sets as bigint[], built once */
 
 	bool		have_queue;
 	QueueCounts queue;
@@ -212,6 +213,40 @@ typedef struct Reach
 } Reach;
 
 static Reach *cached = NULL;
+
+/*
+ * One call into the policy core.  Elevation to the tables' owner and SPI
+ * start only when a query must run (need_spi), so that a policy evaluated
+ * for every row of a scan costs a few comparisons once the statement's
+ * reach is built.  After an error the transaction abort has cleaned up SPI
+ * and the user id, and the next call starts afresh.
+ */
+typedef struct ReachCall
+{
+	OwnerSpi	spi;
+	bool		started;
+} ReachCall;
+
+static ReachCall *active_call = NULL;
+
+static void
+need_spi(void)
+{
+	Assert(active_call != NULL);
+	if (!active_call->started)
+	{
+		owner_spi_begin(&active_call->spi, runner_policy_tables_owner());
+		active_call->started = true;
+	}
+}
+
+/* A reach query: under the newest state, as the tables' owner. */
+static uint64
+reach_query(SavedQuery *query, Datum *args)
+{
+	need_spi();
+	return saved_query_run_latest(query, args, NULL);
+}
 
 #if PG_VERSION_NUM >= 170000
 #define CURRENT_LXID	(MyProc->vxid.lxid)
@@ -474,7 +509,7 @@ load_levels(Reach *r)
 
 	{
 		Datum		arg = Int64GetDatum(r->actor.user_id);
-		uint64		n = saved_query_run_latest(&user_levels, &arg, NULL);
+		uint64		n = reach_query(&user_levels, &arg);
 
 		old = MemoryContextSwitchTo(r->cxt);
 		r->project_levels.ids = palloc(sizeof(int64) * Max(n, 1));
@@ -533,7 +568,7 @@ query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
 	if (set->n == 0)
 		return idset_empty(r);
 	arg = idset_array(set);
-	(void) saved_query_run_latest(query, &arg, NULL);
+	(void) reach_query(query, &arg);
 	return idset_from_spi(r);
 }
 
@@ -547,7 +582,7 @@ query_open(Reach *r, SavedQuery *query)
 
 	arg = PointerGetDatum(construct_array(vis, user_like ? 2 : 1, TEXTOID, -1,
 										  false, TYPALIGN_INT));
-	(void) saved_query_run_latest(query, &arg, NULL);
+	(void) reach_query(query, &arg);
 	return idset_from_spi(r);
 }
 
@@ -633,19 +668,19 @@ pickup_projects(Reach *r)
 	int64		type = 0;
 	int64		owner = 0;
 
-	if (saved_query_run_latest(&runner_kind, &arg, NULL) == 0)
+	if (reach_query(&runner_kind, &arg) == 0)
 		return idset_empty(r);
 	(void) spi_result_int64(0, 1, &type);
 	(void) spi_result_int64(0, 2, &owner);
 	if (type == RUNNER_TYPE_INSTANCE)
-		(void) saved_query_run_latest(&projects_sharing_runners, NULL, NULL);
+		(void) reach_query(&projects_sharing_runners, NULL);
 	else if (type == RUNNER_TYPE_GROUP)
 	{
 		arg = Int64GetDatum(owner);
-		(void) saved_query_run_latest(&projects_under_namespace, &arg, NULL);
+		(void) reach_query(&projects_under_namespace, &arg);
 	}
 	else
-		(void) saved_query_run_latest(&projects_linked_to_runner, &arg, NULL);
+		(void) reach_query(&projects_linked_to_runner, &arg);
 	return idset_from_spi(r);
 }
 
@@ -765,7 +800,7 @@ build_set(Reach *r, ReachSet which)
 
 				if (KIND(r) != ACTOR_JOB_TOKEN)
 					return idset_empty(r);
-				if (saved_query_run_latest(&job_project, &arg, NULL) == 0 ||
+				if (reach_query(&job_project, &arg) == 0 ||
 					!spi_result_int64(0, 1, &project))
 					return idset_empty(r);
 				if (!sees_everything(r) &&
@@ -873,9 +908,8 @@ set_of(Reach *r, ReachSet which)
 }
 
 /*
- * The reach of the current actor for the running statement.  The caller
- * must be between owner_spi_begin() and owner_spi_end() for any set it asks
- * for afterwards, since sets are built lazily by queries.
+ * The reach of the current actor for the running statement.  Call it inside
+ * WITH_REACH: the sets are built lazily, by queries that start SPI there.
  */
 static Reach *
 current_reach(void)
@@ -909,6 +943,7 @@ current_reach(void)
 	r->actor = *actor_current();
 	if (r->actor.kind != ACTOR_NONE)
 	{
+		need_spi();
 		r->live = actor_still_valid(&r->actor, &r->admin, &r->auditor);
 		if (!r->live)
 		{
@@ -932,14 +967,16 @@ current_reach(void)
 	return r;
 }
 
-/* Runs "body" with the reach of the current statement, as the owner. */
+/* Runs the statements after "r" with the reach of the current statement. */
 #define WITH_REACH(r, ...) \
 	do { \
-		OwnerSpi	reach_spi_; \
-		owner_spi_begin(&reach_spi_, runner_policy_tables_owner()); \
+		ReachCall	call_ = {0}; \
+		active_call = &call_; \
 		(r) = current_reach(); \
 		__VA_ARGS__; \
-		owner_spi_end(&reach_spi_); \
+		if (call_.started) \
+			owner_spi_end(&call_.spi); \
+		active_call = NULL; \
 	} while (0)
 
 /* ----------------------------------------------------------------------
@@ -1001,7 +1038,7 @@ policy_may_manage_runner(int64 runner_id)
 			   {
 				   Datum arg = Int64GetDatum(runner_id);
 
-				   if (r->live && saved_query_run_latest(&runner_kind, &arg, NULL) > 0)
+				   if (r->live && reach_query(&runner_kind, &arg) > 0)
 				   {
 					   int64 type = 0;
 					   int64 owner = 0;
@@ -1057,12 +1094,22 @@ rp_reach(PG_FUNCTION_ARGS)
 	ReachSet	which = (ReachSet) named_constant(fcinfo, reach_set_names,
 												  NUM_REACH_SETS, "reach set");
 	Reach	   *r;
-	IdSet		set;
-	Datum		result;
+	Datum		array = (Datum) 0;
 
-	WITH_REACH(r, set = set_of(r, which));
-	result = idset_array(&set);
-	PG_RETURN_DATUM(result);
+	WITH_REACH(r,
+			   {
+				   if (r->arrays[which] == (Datum) 0)
+				   {
+					   IdSet set = set_of(r, which);
+					   MemoryContext old = MemoryContextSwitchTo(r->cxt);
+
+					   r->arrays[which] = idset_array(&set);
+					   MemoryContextSwitchTo(old);
+				   }
+				   array = r->arrays[which];
+			   });
+	/* a copy: the reach may be rebuilt while the caller still holds it */
+	PG_RETURN_DATUM(datumCopy(array, false, -1));
 }
 
 Datum
@@ -1163,11 +1210,11 @@ load_job_project(Reach *r)
 	r->have_job_project = true;
 	r->job_project = 0;
 	r->job_scope_targets = idset_empty(r);
-	if (saved_query_run_latest(&job_project, &arg, NULL) == 0 ||
+	if (reach_query(&job_project, &arg) == 0 ||
 		!spi_result_int64(0, 1, &r->job_project))
 		return;
 	arg = Int64GetDatum(r->job_project);
-	(void) saved_query_run_latest(&scope_link_targets, &arg, NULL);
+	(void) reach_query(&scope_link_targets, &arg);
 	r->job_scope_targets = idset_from_spi(r);
 }
 
@@ -1207,7 +1254,7 @@ rp_authorize(PG_FUNCTION_ARGS)
 
 				   if (r->live && r->actor.user_id != 0 &&
 					   KIND(r) != ACTOR_INSTANCE_TOKEN &&
-					   saved_query_run_latest(&project_visibility, &arg, NULL) > 0)
+					   reach_query(&project_visibility, &arg) > 0)
 				   {
 					   char *visibility = SPI_getvalue(SPI_tuptable->vals[0],
 													   SPI_tuptable->tupdesc, 1);
@@ -1279,12 +1326,12 @@ load_queue(Reach *r)
 				size = 0;
 
 	r->have_queue = true;
-	(void) saved_query_run_latest(&running_per_runner, NULL, NULL);
+	(void) reach_query(&running_per_runner, NULL);
 	counts_from_spi(r, &q->running_runners, &q->running_counts);
-	(void) saved_query_run_latest(&pending_per_project_runner, NULL, NULL);
+	(void) reach_query(&pending_per_project_runner, NULL);
 	counts_from_spi(r, &q->pending_runners, &q->pending_runner_counts);
 
-	(void) saved_query_run_latest(&pending_per_namespace_path, NULL, NULL);
+	(void) reach_query(&pending_per_namespace_path, NULL);
 	q->pending_shared = 0;
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
