@@ -624,13 +624,14 @@ CREATE POLICY group_members_write ON runner_policy.group_members FOR ALL
 	USING (runner_policy.member_change_allowed('group', namespace_id, access_level))
 	WITH CHECK (runner_policy.member_change_allowed('group', namespace_id, access_level));
 
--- ci_runners: read by runner type as a whole (instance runners for any
--- active user; all for admins, auditors, read tokens of one), by id
--- (project runners linked to a project the actor maintains; a runner
--- itself), and by owner group (group runners).  Each arm can be an index
--- scan; the planner ORs them as a bitmap.
+-- ci_runners: all of them (admins, auditors, read tokens of one: the first
+-- arm, one comparison a row), by runner type (instance runners for any
+-- active user), by id (project runners linked to a project the actor
+-- maintains; a runner itself), and by owner group (group runners).  Each arm
+-- can be an index scan; the planner ORs them as a bitmap.
 CREATE POLICY ci_runners_read ON runner_policy.ci_runners FOR SELECT
-	USING (runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
+	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('runners_read')
+		   OR runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
 		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_ids'))
 		   OR (runner_type OPERATOR(pg_catalog.=) 2
 			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups'))));

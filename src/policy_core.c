@@ -36,11 +36,11 @@
  * statement, also inside a REPEATABLE READ transaction whose rows are older.
  *
  * Cache lifetime.  The reach is keyed on the actor (its generation), the
- * local transaction, the statement (its start time) and the active snapshot
- * (xmin, xmax and the count of completed transactions): every new statement
- * rebuilds it, and nothing within one statement does, not even the command
- * counter increments of a bulk write's triggers.  reach() returns copies, so
- * no expression ever holds memory of a reach that a later statement freed.
+ * local transaction and the client statement (its start time): every new
+ * statement rebuilds it, and nothing within one statement does, not even the
+ * command counter increments of a bulk write's triggers.  reach() returns
+ * arrays that live in the reach; a reach is freed only at the second rebuild
+ * after it, and no expression holds such an array across statements.
  *
  * The read path never writes: all of this reads, and so works unchanged on a
  * hot standby.
@@ -138,6 +138,7 @@ static const char *const reach_set_names[NUM_REACH_SETS] = {
 typedef enum ReachAll
 {
 	RA_ADMIN,					/* every write an administrator may make */
+	RA_RUNNERS_READ,
 	RA_LINKS_READ,
 	RA_JOBS_READ,
 	RA_PROJECTS_READ,
@@ -149,7 +150,7 @@ typedef enum ReachAll
 } ReachAll;
 
 static const char *const reach_all_names[NUM_REACH_ALL] = {
-	"admin", "links_read", "jobs_read", "projects_read", "namespaces_read",
+	"admin", "runners_read", "links_read", "jobs_read", "projects_read", "namespaces_read",
 	"users_read", "members_read", "scope_links_read"
 };
 
@@ -186,10 +187,7 @@ typedef struct Reach
 	/* what it was built for */
 	uint64		generation;
 	LocalTransactionId lxid;
-	TransactionId xmin;
-	TransactionId xmax;
 	TimestampTz statement;
-	uint64		completed;
 
 	Actor		actor;
 	bool		live;
@@ -213,6 +211,7 @@ typedef struct Reach
 } Reach;
 
 static Reach *cached = NULL;
+static Reach *previous = NULL;	/* kept one rebuild longer, see rp_reach() */
 
 /*
  * One call into the policy core.  Elevation to the tables' owner and SPI
@@ -479,19 +478,12 @@ static SavedQuery pending_per_project_runner = {
  * ---------------------------------------------------------------------- */
 
 static bool
-reach_matches(const Reach *r, Snapshot snap)
+reach_matches(const Reach *r)
 {
-	return r != NULL && snap != NULL &&
+	return r != NULL &&
 		r->generation == actor_generation() &&
 		r->lxid == CURRENT_LXID &&
-		r->xmin == snap->xmin && r->xmax == snap->xmax &&
-		r->statement == GetCurrentStatementStartTimestamp() &&
-#if PG_VERSION_NUM >= 140000
-		r->completed == snap->snapXactCompletionCount &&
-		snap->snapXactCompletionCount != 0;
-#else
-		false;					/* no completion count: one reach per call */
-#endif
+		r->statement == GetCurrentStatementStartTimestamp();
 }
 
 static void
@@ -642,6 +634,7 @@ reaches_all(Reach *r, ReachAll which)
 	{
 		case RA_ADMIN:
 			return KIND(r) == ACTOR_USER && r->admin;
+		case RA_RUNNERS_READ:
 		case RA_LINKS_READ:
 			return reads_runners_as_user(r) && sees_everything(r);
 		case RA_JOBS_READ:
@@ -914,15 +907,15 @@ set_of(Reach *r, ReachSet which)
 static Reach *
 current_reach(void)
 {
-	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	Reach	   *r;
 	MemoryContext cxt;
 
-	if (reach_matches(cached, snap))
+	if (reach_matches(cached))
 		return cached;
 
-	if (cached != NULL)
-		MemoryContextDelete(cached->cxt);
+	if (previous != NULL)
+		MemoryContextDelete(previous->cxt);
+	previous = cached;
 	cached = NULL;
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "runner_policy reach",
@@ -931,15 +924,7 @@ current_reach(void)
 	r->cxt = cxt;
 	r->generation = actor_generation();
 	r->lxid = CURRENT_LXID;
-	if (snap != NULL)
-	{
-		r->xmin = snap->xmin;
-		r->xmax = snap->xmax;
-		r->statement = GetCurrentStatementStartTimestamp();
-#if PG_VERSION_NUM >= 140000
-		r->completed = snap->snapXactCompletionCount;
-#endif
-	}
+	r->statement = GetCurrentStatementStartTimestamp();
 	r->actor = *actor_current();
 	if (r->actor.kind != ACTOR_NONE)
 	{
@@ -951,6 +936,7 @@ current_reach(void)
 
 			MemoryContextDelete(cxt);
 			actor_clear();
+			/* no reach is current now; the next call rebuilds */
 			if (was_token)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
@@ -1108,8 +1094,12 @@ rp_reach(PG_FUNCTION_ARGS)
 				   }
 				   array = r->arrays[which];
 			   });
-	/* a copy: the reach may be rebuilt while the caller still holds it */
-	PG_RETURN_DATUM(datumCopy(array, false, -1));
+	/*
+	 * Not a copy: the caller uses the array within this evaluation (a scan's
+	 * array keys are copied out at scan start), and the reach it lives in
+	 * outlives the next rebuild.  This is the per-row cost of a policy.
+	 */
+	PG_RETURN_DATUM(array);
 }
 
 Datum
