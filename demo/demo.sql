@@ -8,6 +8,16 @@
 --
 -- Sections are numbered; each starts with an \echo heading.  Ids are given
 -- explicitly so that the output is the same on every run.
+--
+-- Sections 1-8 run as the superuser.  From section 9 on, every party
+-- connects (\c) as its own plain role, created there, since row-level
+-- security does not apply to superusers.  Tokens are kept in psql variables
+-- (\gset) and only their first 8 characters are printed.  psql echoes a
+-- statement after substituting variables, so a statement that carries a
+-- token runs with ECHO off and is printed as written instead, by \echo.
+-- Section 12 starts a second psql (demo/runner_reports_success.psql) for a
+-- connection of the runner's own; demo/run runs this file from the
+-- repository root and sets DEMO_PSQL to its psql.
 
 \set QUIET on
 \pset null '(null)'
@@ -277,3 +287,315 @@ SELECT * FROM runner_policy.check_invariants();
 DELETE FROM runner_policy.ci_runners WHERE id = 51;
 
 SELECT * FROM runner_policy.check_invariants();
+
+\echo
+\echo '=============================================================='
+\echo ' 9. Roles: every party connects as its own plain role'
+\echo '=============================================================='
+\echo
+\echo 'Row-level security does not apply to superusers, so from here on each'
+\echo 'party connects as its own role, which the DBA creates and grants (README,'
+\echo '"Roles"): act_as only to the forge application, issue_job_token only to the'
+\echo 'job service, and SELECT only (the tables and the runner_queue_status view)'
+\echo 'to the dashboard.'
+\echo
+
+CREATE ROLE forge_app LOGIN;
+CREATE ROLE dashboard LOGIN;
+CREATE ROLE job_service LOGIN;
+GRANT USAGE ON SCHEMA runner_policy TO forge_app, dashboard, job_service;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA runner_policy TO forge_app;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA runner_policy TO forge_app;
+GRANT SELECT ON ALL TABLES IN SCHEMA runner_policy TO dashboard;
+GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO forge_app;
+GRANT EXECUTE ON FUNCTION runner_policy.issue_job_token(bigint, text[]) TO job_service;
+
+\echo
+\echo 'The forge application, with no actor yet, sees no rows at all:'
+\echo
+
+\c - forge_app
+SELECT count(*) AS runners_seen FROM runner_policy.ci_runners;
+
+\echo
+\echo 'It says who its user is with act_as.  As administrator root (user 1) it adds'
+\echo 'the people of the next stories, a shared instance runner, and two jobs:'
+\echo '  carol (4): maintainer of projects 110 "app" and 111 "lib"'
+\echo '  dave  (5): developer of 110 "app", reporter of 112 "infra"'
+\echo '  erin  (6): maintainer of 112 "infra"'
+\echo
+
+SELECT runner_policy.act_as(1);
+INSERT INTO runner_policy.users (id, username) VALUES
+	(4, 'carol'),
+	(5, 'dave'),
+	(6, 'erin');
+INSERT INTO runner_policy.namespaces (id, parent_id, name) VALUES (30, NULL, 'shop');
+INSERT INTO runner_policy.projects (id, namespace_id, name, visibility) VALUES
+	(110, 30, 'app',   'private'),
+	(111, 30, 'lib',   'private'),
+	(112, 30, 'infra', 'private');
+INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES
+	(110, 4, 40),
+	(111, 4, 40),
+	(110, 5, 30),
+	(112, 5, 20),
+	(112, 6, 40);
+INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description, created_by_id)
+VALUES (3, 1, NULL, 'shared runner', 1);
+INSERT INTO runner_policy.ci_builds (id, project_id, runner_id, user_id, status) VALUES
+	(1001, 110, NULL, 5, 'pending'),
+	(1002, 103, 50, 1, 'running');
+
+\echo
+\echo '=============================================================='
+\echo ' 10. A read-only dashboard with an instance read token'
+\echo '=============================================================='
+\echo
+\echo 'Still as root, the forge issues a token for an engineer''s dashboard.  Its text'
+\echo 'is returned once; we keep it in a psql variable and print only its prefix.'
+\echo
+
+SELECT t AS dashboard_token, left(t, 8) || '…' AS dashboard_token_shown
+  FROM runner_policy.issue_instance_token('{read_runners,read_jobs}',
+                                          now() + interval '30 days', 'team dashboard') AS t
+\gset
+\echo 'dashboard token:' :dashboard_token_shown
+
+\echo
+\echo 'The tokens table keeps its kind, scopes and expiry, and a 32-byte SHA-256'
+\echo 'digest, never the text:'
+\echo
+
+SELECT kind, scopes, description, expires_at - created_at AS valid_for,
+       length(digest) AS digest_bytes
+  FROM runner_policy.tokens ORDER BY id;
+
+\echo
+\echo 'The dashboard connects as its own role and authenticates with the token.'
+\echo '(A statement that carries a token is printed as written, with the psql'
+\echo 'variable, not as sent.)  It sees every runner and its queue:'
+\echo
+
+\c - dashboard
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
+\set ECHO queries
+SELECT * FROM runner_policy.current_actor();
+SELECT id, runner_type, sharding_key_id, description
+  FROM runner_policy.ci_runners ORDER BY id;
+SELECT runner_id, runner_type, description, paused, online, running_jobs, pending_jobs
+  FROM runner_policy.runner_queue_status ORDER BY runner_id;
+
+\echo
+\echo 'It changes nothing.  The dashboard role may only SELECT, so PostgreSQL'
+\echo 'refuses a write before any policy is asked (42501):'
+\echo
+
+\set expect 42501
+\set ON_ERROR_STOP 0
+UPDATE runner_policy.ci_runners SET paused = true WHERE id = 3;
+\set ON_ERROR_STOP 1
+\ir expect_error.psql
+
+\echo
+\echo 'And through the forge application, which may write, the read token still'
+\echo 'reaches no row to change:'
+\echo
+
+\c - forge_app
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
+\set ECHO queries
+UPDATE runner_policy.ci_runners SET paused = true;
+
+\echo
+\echo 'A wrong token (here the real one with its last character changed) gets the'
+\echo 'one error for every bad token, which echoes nothing of it; the failed'
+\echo 'attempt also ends the actor before it:'
+\echo
+
+\set expect 28000
+\set ON_ERROR_STOP 0
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(left(:''dashboard_token'', -1) || ''x'');'
+SELECT runner_policy.authenticate(left(:'dashboard_token', -1) || 'x');
+\set ECHO queries
+\set ON_ERROR_STOP 1
+\ir expect_error.psql
+
+SELECT * FROM runner_policy.current_actor();
+
+\echo
+\echo '=============================================================='
+\echo ' 11. A maintainer registers a project runner'
+\echo '=============================================================='
+\echo
+\echo 'The forge acts as carol, maintainer of 110 "app".  She registers runner 60'
+\echo 'for it, sees it (and the shared runner, which every active user sees), and'
+\echo 'gets its runner token, returned once, for the runner machine.'
+\echo
+
+\c - forge_app
+SELECT runner_policy.act_as(4);
+SELECT * FROM runner_policy.current_actor();
+INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description, created_by_id)
+VALUES (60, 3, 110, 'app runner', 4);
+SELECT id, runner_type, sharding_key_id, description
+  FROM runner_policy.ci_runners ORDER BY id;
+SELECT t AS runner_token, left(t, 8) || '…' AS runner_token_shown
+  FROM runner_policy.reset_runner_token(60) AS t
+\gset
+\echo 'runner token:' :runner_token_shown
+
+\echo
+\echo 'dave is only a developer of 110: he does not see runner 60 and cannot change it.'
+\echo
+
+SELECT runner_policy.act_as(5);
+SELECT id, description FROM runner_policy.ci_runners WHERE id = 60;
+UPDATE runner_policy.ci_runners SET description = 'dave''s now' WHERE id = 60;
+
+\echo
+\echo 'erin maintains another project, 112 "infra": she cannot delete runner 60,'
+\echo 'nor link it to her project (42501):'
+\echo
+
+SELECT runner_policy.act_as(6);
+DELETE FROM runner_policy.ci_runners WHERE id = 60;
+
+\set expect 42501
+\set ON_ERROR_STOP 0
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (60, 112);
+\set ON_ERROR_STOP 1
+\ir expect_error.psql
+
+\echo
+\echo 'carol links runner 60 to 111 "lib", which she also maintains:'
+\echo
+
+SELECT runner_policy.act_as(4);
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (60, 111);
+SELECT runner_id, project_id
+  FROM runner_policy.ci_runner_projects WHERE runner_id = 60 ORDER BY project_id;
+
+\echo
+\echo '=============================================================='
+\echo ' 12. A CI job token'
+\echo '=============================================================='
+\echo
+\echo 'dave''s pipeline creates job 2000 of 110 "app"; runner 60, authenticated with'
+\echo 'its runner token, takes it.'
+\echo
+
+\c - forge_app
+SELECT runner_policy.act_as(5);
+INSERT INTO runner_policy.ci_builds (id, project_id, user_id, status)
+VALUES (2000, 110, 5, 'pending');
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''runner_token'');'
+SELECT runner_policy.authenticate(:'runner_token');
+\set ECHO queries
+UPDATE runner_policy.ci_builds SET runner_id = 60, status = 'running', started_at = now()
+ WHERE id = 2000 AND status = 'pending';
+
+\echo
+\echo 'The job service issues the running job its tokens: a job token, and an'
+\echo 'extended job token for the read_api scope the job asks for.'
+\echo
+
+\c - job_service
+SELECT t AS job_token, left(t, 8) || '…' AS job_token_shown
+  FROM runner_policy.issue_job_token(2000) AS t
+\gset
+SELECT t AS api_token, left(t, 8) || '…' AS api_token_shown
+  FROM runner_policy.issue_job_token(2000, '{read_api}') AS t
+\gset
+\echo 'job token:' :job_token_shown '  extended job token:' :api_token_shown
+
+\echo
+\echo 'The job calls the forge, which authenticates it.  It acts as dave, within'
+\echo 'the job token''s scopes: on 110 it may read the code and push images, not'
+\echo 'push code; it may not read 112 "infra" (dave may, but 112 has not let jobs'
+\echo 'of 110 in).  Of the jobs, it sees its own only.'
+\echo
+
+\c - forge_app
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''job_token'');'
+SELECT runner_policy.authenticate(:'job_token');
+\set ECHO queries
+SELECT * FROM runner_policy.current_actor();
+SELECT runner_policy.authorize(110, 'read_repository')  AS read_repository,
+       runner_policy.authorize(110, 'write_registry')   AS write_registry,
+       runner_policy.authorize(110, 'write_repository') AS write_repository,
+       runner_policy.authorize(112, 'read_repository')  AS infra_read_repository;
+SELECT id, project_id, runner_id, user_id, status
+  FROM runner_policy.ci_builds ORDER BY id;
+
+\echo
+\echo 'The extended job token has exactly its scope, within dave''s rights:'
+\echo
+
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''api_token'');'
+SELECT runner_policy.authenticate(:'api_token');
+\set ECHO queries
+SELECT * FROM runner_policy.current_actor();
+SELECT runner_policy.authorize(110, 'read_api')        AS read_api,
+       runner_policy.authorize(110, 'api')             AS api,
+       runner_policy.authorize(110, 'read_repository') AS read_repository;
+
+\echo
+\echo 'erin, maintainer of 112 "infra", lets job tokens of 110 in; the job''s next'
+\echo 'call may read 112:'
+\echo
+
+SELECT runner_policy.act_as(6);
+INSERT INTO runner_policy.ci_job_token_scope_links (source_project_id, target_project_id)
+VALUES (110, 112);
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''job_token'');'
+SELECT runner_policy.authenticate(:'job_token');
+\set ECHO queries
+SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository,
+       runner_policy.authorize(112, 'write_repository') AS infra_write_repository;
+
+\echo
+\echo 'This connection stays authenticated as the job.  Meanwhile the runner reports'
+\echo 'the job done on its own connection (demo/runner_reports_success.psql, run by'
+\echo 'a second psql):'
+\echo
+
+\setenv PGDATABASE :DBNAME
+\setenv DEMO_RUNNER_TOKEN :runner_token
+\! "${DEMO_PSQL:-psql}" -X --echo-queries -v ON_ERROR_STOP=1 -U forge_app -f demo/runner_reports_success.psql
+\setenv DEMO_RUNNER_TOKEN
+
+\echo
+\echo 'Back on the job''s connection, its very next statement is refused: the token'
+\echo 'died with the job (28000), and the actor with it.'
+\echo
+
+\set expect 28000
+\set ON_ERROR_STOP 0
+SELECT id, status FROM runner_policy.ci_builds WHERE id = 2000;
+\set ON_ERROR_STOP 1
+\ir expect_error.psql
+
+SELECT * FROM runner_policy.current_actor();
+
+\echo
+\echo 'The extended job token died with it:'
+\echo
+
+\set expect 28000
+\set ON_ERROR_STOP 0
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''api_token'');'
+SELECT runner_policy.authenticate(:'api_token');
+\set ECHO queries
+\set ON_ERROR_STOP 1
+\ir expect_error.psql

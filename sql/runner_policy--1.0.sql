@@ -627,12 +627,16 @@ CREATE POLICY group_members_write ON runner_policy.group_members FOR ALL
 -- ci_runners: all of them (admins, auditors, read tokens of one: the first
 -- arm, one comparison a row), by runner type (instance runners for any
 -- active user), by id (project runners linked to a project the actor
--- maintains; a runner itself), and by owner group (group runners).  Each arm
--- can be an index scan; the planner ORs them as a bitmap.
+-- maintains; a runner itself), by owner project (the same, and a runner
+-- being registered, read back by INSERT ... RETURNING before its owner link
+-- exists), and by owner group (group runners).  Each arm can be an index
+-- scan; the planner ORs them as a bitmap.
 CREATE POLICY ci_runners_read ON runner_policy.ci_runners FOR SELECT
 	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('runners_read')
 		   OR runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
 		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_ids'))
+		   OR (runner_type OPERATOR(pg_catalog.=) 3
+			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects')))
 		   OR (runner_type OPERATOR(pg_catalog.=) 2
 			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups'))));
 CREATE POLICY ci_runners_insert ON runner_policy.ci_runners FOR INSERT
@@ -704,9 +708,14 @@ CREATE POLICY ci_builds_read ON runner_policy.ci_builds FOR SELECT
 		   OR (status OPERATOR(pg_catalog.=) 'pending'
 			   AND project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_pickup_projects')))
 		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')));
+-- A new job acts as its user once it runs (its tokens do), so nobody but an
+-- admin creates one in another's name, running, or on a runner.
 CREATE POLICY ci_builds_insert ON runner_policy.ci_builds FOR INSERT
 	WITH CHECK (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('admin')
-				OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects')));
+				OR (project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))
+					AND user_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self'))
+					AND runner_id IS NULL
+					AND status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'pending'])));
 CREATE POLICY ci_builds_update ON runner_policy.ci_builds FOR UPDATE
 	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('admin')
 		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))

@@ -98,6 +98,7 @@ typedef enum ReachSet
 {
 	RS_RUNNER_READ_TYPES,		/* runner types the actor reads entirely */
 	RS_RUNNER_READ_IDS,			/* project runners (and itself, a runner) it reads */
+	RS_RUNNER_READ_PROJECTS,	/* projects whose own project runners it reads */
 	RS_RUNNER_READ_GROUPS,		/* namespaces whose group runners it reads */
 	RS_RUNNER_WRITE_TYPES,		/* runner types it manages entirely */
 	RS_RUNNER_WRITE_PROJECTS,	/* projects whose project runners it manages */
@@ -124,7 +125,8 @@ typedef enum ReachSet
 } ReachSet;
 
 static const char *const reach_set_names[NUM_REACH_SETS] = {
-	"runner_read_types", "runner_read_ids", "runner_read_groups",
+	"runner_read_types", "runner_read_ids", "runner_read_projects",
+	"runner_read_groups",
 	"runner_write_types", "runner_write_projects", "runner_write_groups",
 	"runner_self", "link_read_projects", "link_read_runners", "link_projects",
 	"link_runners", "unlink_runners", "job_read_projects", "job_read_ids",
@@ -564,13 +566,14 @@ query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
 	return idset_from_spi(r);
 }
 
+static bool reads_projects_as_user(const Reach *r);
+
 static IdSet
 query_open(Reach *r, SavedQuery *query)
 {
 	Datum		vis[2] = {CStringGetTextDatum("public"), CStringGetTextDatum("internal")};
 	Datum		arg;
-	bool		user_like = r->actor.kind == ACTOR_USER ||
-		r->actor.kind == ACTOR_JOB_TOKEN || r->actor.kind == ACTOR_EXTENDED_JOB_TOKEN;
+	bool		user_like = reads_projects_as_user(r);
 
 	arg = PointerGetDatum(construct_array(vis, user_like ? 2 : 1, TEXTOID, -1,
 										  false, TYPALIGN_INT));
@@ -579,6 +582,7 @@ query_open(Reach *r, SavedQuery *query)
 }
 
 static IdSet set_of(Reach *r, ReachSet which);
+static void load_job_project(Reach *r);
 
 /* ----------------------------------------------------------------------
  * The rules (SPEC section 5)
@@ -611,9 +615,22 @@ reads_jobs_as_user(const Reach *r)
 		(KIND(r) == ACTOR_EXTENDED_JOB_TOKEN && HAS(r, SCOPE_READ_API));
 }
 
-/* Projects and groups: job tokens see them as their user; others, public only. */
+/*
+ * Projects and groups as its user: a user, or an extended job token that may
+ * read the API.  A plain job token reads only the projects it may use (its
+ * own and those that let its project in), instance tokens and runners only
+ * public ones.
+ */
 static bool
 reads_projects_as_user(const Reach *r)
+{
+	return KIND(r) == ACTOR_USER ||
+		(KIND(r) == ACTOR_EXTENDED_JOB_TOKEN && HAS(r, SCOPE_READ_API | SCOPE_API));
+}
+
+/* Acts for a user at all (the users list is public to them). */
+static bool
+acts_for_user(const Reach *r)
 {
 	return KIND(r) == ACTOR_USER || KIND(r) == ACTOR_JOB_TOKEN ||
 		KIND(r) == ACTOR_EXTENDED_JOB_TOKEN;
@@ -644,7 +661,7 @@ reaches_all(Reach *r, ReachAll which)
 		case RA_MEMBERS_READ:
 			return reads_projects_as_user(r) && sees_everything(r);
 		case RA_USERS_READ:
-			return reads_projects_as_user(r);
+			return acts_for_user(r);
 		case RA_SCOPE_LINKS_READ:
 			return KIND(r) == ACTOR_USER && sees_everything(r);
 		case NUM_REACH_ALL:
@@ -711,6 +728,16 @@ build_set(Reach *r, ReachSet which)
 			if (!reads_runners_as_user(r) || sees_everything(r))
 				return idset_empty(r);
 			return query_over_set(r, &runners_linked_to, &r->sets[RS_PROJECT_MAINTAINED]);
+		case RS_RUNNER_READ_PROJECTS:
+			/*
+			 * The owner project's runners, by owner: the same runners as
+			 * through their owner links, but also a runner being registered
+			 * right now, whose owner link is not there yet (INSERT ...
+			 * RETURNING reads it back).
+			 */
+			if (!reads_runners_as_user(r) || sees_everything(r))
+				return idset_empty(r);
+			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
 		case RS_RUNNER_READ_GROUPS:
 			{
 				/*
@@ -810,6 +837,26 @@ build_set(Reach *r, ReachSet which)
 				return idset_empty(r);
 			return levels_at_least(r, projects_of(r), LEVEL_DEVELOPER);
 		case RS_PROJECT_READ_IDS:
+			if (KIND(r) == ACTOR_JOB_TOKEN)
+			{
+				/* its own project and those that let it in, if its user may read them */
+				IdSet		usable;
+
+				if (!r->have_job_project)
+					load_job_project(r);
+				usable.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * (r->job_scope_targets.n + 1));
+				usable.n = 0;
+				for (int i = -1; i < r->job_scope_targets.n; i++)
+				{
+					int64		project = i < 0 ? r->job_project : r->job_scope_targets.ids[i];
+
+					if (project != 0 &&
+						(sees_everything(r) || level_of(projects_of(r), project) >= LEVEL_REPORTER))
+						usable.ids[usable.n++] = project;
+				}
+				idset_normalize(&usable);
+				return usable;
+			}
 			if (!reads_projects_as_user(r))
 				return idset_empty(r);
 			return levels_at_least(r, projects_of(r), LEVEL_GUEST);
@@ -975,9 +1022,12 @@ runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 {
 	IdSet		types = set_of(r, RS_RUNNER_READ_TYPES);
 	IdSet		ids = set_of(r, RS_RUNNER_READ_IDS);
+	IdSet		projects = set_of(r, RS_RUNNER_READ_PROJECTS);
 	IdSet		groups = set_of(r, RS_RUNNER_READ_GROUPS);
 
-	return idset_contains(&types, type) || idset_contains(&ids, id) ||
+	return reaches_all(r, RA_RUNNERS_READ) ||
+		idset_contains(&types, type) || idset_contains(&ids, id) ||
+		(type == RUNNER_TYPE_PROJECT && has_owner && idset_contains(&projects, owner)) ||
 		(type == RUNNER_TYPE_GROUP && has_owner && idset_contains(&groups, owner));
 }
 
@@ -1434,8 +1484,8 @@ rp_runner_queue(PG_FUNCTION_ARGS)
  * which columns.  For roles subject to row-level security:
  *	- a runner changes only its own contacted_at, and of jobs only runner_id
  *	  (taking a pending job for itself), status, started_at, finished_at;
- *	- a user who is not an administrator creates jobs without a runner and
- *	  cancels them, and changes nothing else of a job.
+ *	- a user who is not an administrator cancels jobs, and changes nothing
+ *	  else of a job.  (What a new job may look like is the INSERT policy's.)
  * ---------------------------------------------------------------------- */
 
 static bool
@@ -1492,7 +1542,12 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_ENABLED)
 		return PointerGetDatum(newtup);
 
-	WITH_REACH(r, { kind = KIND(r); admin = reaches_all(r, RA_ADMIN); self = r->actor.runner_id; });
+	WITH_REACH(r,
+			   {
+				   kind = KIND(r);
+				   admin = reaches_all(r, RA_ADMIN);
+				   self = r->actor.runner_id;
+			   });
 	if (admin)
 		return PointerGetDatum(newtup);
 
@@ -1515,28 +1570,18 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 						 errmsg("runner %lld may take jobs only for itself", (long long) self)));
 		}
 	}
-	else if (kind == ACTOR_USER && jobs)
+	else if (kind == ACTOR_USER && jobs && is_update)
 	{
-		int64		runner;
+		static const char *const cancel_columns[] = {"status", "finished_at", NULL};
+		char	   *status = SPI_getvalue(newtup, desc, SPI_fnumber(desc, "status"));
 
-		if (is_update)
-		{
-			static const char *const cancel_columns[] = {"status", "finished_at", NULL};
-			char	   *status = SPI_getvalue(newtup, desc, SPI_fnumber(desc, "status"));
-
-			only_columns(td->tg_trigtuple, newtup, desc, cancel_columns, "a user", "a job");
-			if (column_changed(td->tg_trigtuple, newtup, desc, SPI_fnumber(desc, "status")) &&
-				(status == NULL || strcmp(status, "canceled") != 0))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("a user may only cancel a job"),
-						 errhint("Set status to 'canceled'; runners report the other states.")));
-		}
-		else if (row_get_int64(newtup, desc, "runner_id", &runner))
+		only_columns(td->tg_trigtuple, newtup, desc, cancel_columns, "a user", "a job");
+		if (column_changed(td->tg_trigtuple, newtup, desc, SPI_fnumber(desc, "status")) &&
+			(status == NULL || strcmp(status, "canceled") != 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("a user may not assign a job to a runner"),
-					 errhint("Create the job without runner_id; a runner takes it.")));
+					 errmsg("a user may only cancel a job"),
+					 errhint("Set status to 'canceled'; runners report the other states.")));
 	}
 	return PointerGetDatum(newtup);
 }
