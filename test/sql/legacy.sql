@@ -59,5 +59,17 @@ SET ROLE regress_legacy_app;
 SELECT * FROM runner_policy.backfill_owners();
 SELECT * FROM runner_policy.check_invariants();
 RESET ROLE;
+-- Granted it, a DBA role that is no superuser and has no actor still sees
+-- every violation: row-level security does not hide them from the check.
+BEGIN;
+INSERT INTO runner_policy.namespaces (id, name) VALUES (1, 'acme');
+INSERT INTO runner_policy.projects (id, namespace_id, name) VALUES (10, 1, 'api');
+SET LOCAL session_replication_role = replica;
+INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (100, 3, NULL);
+RESET session_replication_role;
+GRANT EXECUTE ON FUNCTION runner_policy.check_invariants() TO regress_legacy_app;
+SET LOCAL ROLE regress_legacy_app;
+SELECT invariant, object_id FROM runner_policy.check_invariants();
+ROLLBACK;
 REVOKE USAGE ON SCHEMA runner_policy FROM regress_legacy_app;
 DROP ROLE regress_legacy_app;
