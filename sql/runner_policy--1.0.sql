@@ -533,6 +533,12 @@ CREATE TRIGGER ci_runners_actor_write_guard
 CREATE TRIGGER ci_builds_actor_write_guard
 	BEFORE INSERT OR UPDATE ON runner_policy.ci_builds
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard();
+CREATE TRIGGER namespaces_actor_write_guard
+	BEFORE UPDATE ON runner_policy.namespaces
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard();
+CREATE TRIGGER projects_actor_write_guard
+	BEFORE UPDATE ON runner_policy.projects
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard();
 
 /* ------------------------------------------------------------------------
  * Row-level security on every table, ENABLEd and FORCEd
@@ -578,7 +584,10 @@ CREATE POLICY users_admin ON runner_policy.users FOR ALL
 CREATE POLICY namespaces_read ON runner_policy.namespaces FOR SELECT
 	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('namespaces_read')
 		   OR visibility OPERATOR(pg_catalog.=) ANY (runner_policy.reach_visibilities())
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids')));
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids'))
+		   -- a member of the parent is a member here; this also reads back
+		   -- a group just created (INSERT ... RETURNING)
+		   OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids')));
 CREATE POLICY namespaces_insert ON runner_policy.namespaces FOR INSERT
 	WITH CHECK (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('admin')
 				OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
@@ -586,9 +595,7 @@ CREATE POLICY namespaces_update ON runner_policy.namespaces FOR UPDATE
 	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('admin')
 		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')))
 	WITH CHECK (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('admin')
-				OR (id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned'))
-					AND (parent_id IS NULL
-						 OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')))));
+				OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
 CREATE POLICY namespaces_delete ON runner_policy.namespaces FOR DELETE
 	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('admin')
 		   OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
@@ -597,7 +604,10 @@ CREATE POLICY namespaces_delete ON runner_policy.namespaces FOR DELETE
 CREATE POLICY projects_read ON runner_policy.projects FOR SELECT
 	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('projects_read')
 		   OR visibility OPERATOR(pg_catalog.=) ANY (runner_policy.reach_visibilities())
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_read_ids')));
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_read_ids'))
+		   -- a member of the group is a member here; this also reads back
+		   -- a project just created (INSERT ... RETURNING)
+		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids')));
 CREATE POLICY projects_insert ON runner_policy.projects FOR INSERT
 	WITH CHECK (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('admin')
 				OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));

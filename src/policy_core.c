@@ -652,6 +652,9 @@ reaches_all(Reach *r, ReachAll which)
 		case RA_ADMIN:
 			return KIND(r) == ACTOR_USER && r->admin;
 		case RA_RUNNERS_READ:
+			/* every runner includes the instance runners, see runner_read_types */
+			return reads_runners_as_user(r) && sees_everything(r) &&
+				(KIND(r) != ACTOR_EXTENDED_JOB_TOKEN || HAS(r, SCOPE_READ_API | SCOPE_API));
 		case RA_LINKS_READ:
 			return reads_runners_as_user(r) && sees_everything(r);
 		case RA_JOBS_READ:
@@ -1486,6 +1489,7 @@ rp_runner_queue(PG_FUNCTION_ARGS)
  *	  (taking a pending job for itself), status, started_at, finished_at;
  *	- a user who is not an administrator cancels jobs, and changes nothing
  *	  else of a job.  (What a new job may look like is the INSERT policy's.)
+ *	- a user moves a group or project only into a group they own.
  * ---------------------------------------------------------------------- */
 
 static bool
@@ -1529,7 +1533,8 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 	TupleDesc	desc = RelationGetDescr(rel);
 	bool		is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 	HeapTuple	newtup = is_update ? td->tg_newtuple : td->tg_trigtuple;
-	bool		jobs = strcmp(RelationGetRelationName(rel), "ci_builds") == 0;
+	const char *table = RelationGetRelationName(rel);
+	bool		jobs = strcmp(table, "ci_builds") == 0;
 	Reach	   *r;
 	ActorKind	kind = ACTOR_NONE;
 	bool		admin = false;
@@ -1569,6 +1574,31 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 						 errmsg("runner %lld may take jobs only for itself", (long long) self)));
 		}
+	}
+	else if (kind == ACTOR_USER && is_update &&
+			 (strcmp(table, "namespaces") == 0 || strcmp(table, "projects") == 0))
+	{
+		/*
+		 * Moving a group or project is a write to where it lands: only into
+		 * a group the user owns (to the top level: admins only).
+		 */
+		bool		group = strcmp(table, "namespaces") == 0;
+		const char *column = group ? "parent_id" : "namespace_id";
+		int			attnum = SPI_fnumber(desc, column);
+		int64		target = 0;
+		bool		allowed = false;
+
+		if (!column_changed(td->tg_trigtuple, newtup, desc, attnum))
+			return PointerGetDatum(newtup);
+		if (row_get_int64(newtup, desc, column, &target))
+			WITH_REACH(r, { IdSet owned = set_of(r, RS_NAMESPACE_OWNED); allowed = idset_contains(&owned, target); });
+		if (!allowed)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to move %s into %s",
+							group ? "a group" : "a project",
+							target == 0 ? "the top level" : psprintf("namespace %lld", (long long) target)),
+					 errhint("Move it into a group you own.")));
 	}
 	else if (kind == ACTOR_USER && jobs && is_update)
 	{
