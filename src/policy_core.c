@@ -196,6 +196,8 @@ typedef struct Reach
 	bool		admin;			/* the actor's user is an administrator */
 	bool		auditor;		/* ... an auditor */
 
+	bool		all[NUM_REACH_ALL];	/* reaches every row of that kind */
+
 	bool		have_levels;
 	LevelMap	project_levels;
 	LevelMap	namespace_levels;
@@ -643,7 +645,7 @@ sees_everything(const Reach *r)
 }
 
 static bool
-reaches_all(Reach *r, ReachAll which)
+decide_reaches_all(Reach *r, ReachAll which)
 {
 	if (!r->live)
 		return false;
@@ -671,6 +673,13 @@ reaches_all(Reach *r, ReachAll which)
 			break;
 	}
 	return false;
+}
+
+/* Decided once, when the reach is built: asked for every row. */
+static bool
+reaches_all(Reach *r, ReachAll which)
+{
+	return r->all[which];
 }
 
 /* The projects a runner actor serves: where it may pick up pending jobs. */
@@ -999,6 +1008,8 @@ current_reach(void)
 					 errhint("Blocked users cannot be acted as.")));
 		}
 	}
+	for (int i = 0; i < NUM_REACH_ALL; i++)
+		r->all[i] = decide_reaches_all(r, (ReachAll) i);
 	cached = r;
 	return r;
 }
@@ -1096,8 +1107,9 @@ policy_may_manage_runner(int64 runner_id)
  * ---------------------------------------------------------------------- */
 
 /*
- * The set a call site names, parsed once per call site (fn_extra), since a
- * policy calls it for every row.
+ * The set a call site names.  A policy names it with a constant and calls it
+ * for every row, so a constant name is parsed once per call site and kept in
+ * fn_extra; any other argument is parsed on every call.
  */
 static int
 named_constant(FunctionCallInfo fcinfo, const char *const *names, int count,
@@ -1116,9 +1128,12 @@ named_constant(FunctionCallInfo fcinfo, const char *const *names, int count,
 	for (int i = 0; i < count; i++)
 		if (strcmp(name, names[i]) == 0)
 		{
-			cached_index = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int));
-			*cached_index = i;
-			fcinfo->flinfo->fn_extra = cached_index;
+			if (get_fn_expr_arg_stable(fcinfo->flinfo, 0))
+			{
+				cached_index = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int));
+				*cached_index = i;
+				fcinfo->flinfo->fn_extra = cached_index;
+			}
 			return i;
 		}
 	ereport(ERROR,
@@ -1134,6 +1149,10 @@ rp_reach(PG_FUNCTION_ARGS)
 												  NUM_REACH_SETS, "reach set");
 	Reach	   *r;
 	Datum		array = (Datum) 0;
+
+	/* the per-row path of every policy arm, once the statement's set is built */
+	if (reach_matches(cached) && cached->arrays[which] != (Datum) 0)
+		PG_RETURN_DATUM(cached->arrays[which]);
 
 	WITH_REACH(r,
 			   {
@@ -1163,7 +1182,11 @@ rp_reach_all(PG_FUNCTION_ARGS)
 	Reach	   *r;
 	bool		all;
 
-	WITH_REACH(r, all = reaches_all(r, which));
+	/* the per-row path of every "everything" arm: no query, no call setup */
+	if (reach_matches(cached))
+		all = reaches_all(cached, which);
+	else
+		WITH_REACH(r, all = reaches_all(r, which));
 	if (!all)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(PG_INT64_MIN);
