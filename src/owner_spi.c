@@ -104,36 +104,38 @@ prepare_saved_query(SavedQuery *query)
 	}
 }
 
-uint64
-saved_query_run(SavedQuery *query, Datum *args, const char *nulls)
+/* The one way the saved queries run; the wrappers below say which state. */
+static uint64
+run_saved_query(SavedQuery *query, Datum *args, const char *nulls,
+				bool read_only, Snapshot snapshot, Snapshot crosscheck)
 {
 	int			rc;
 
 	prepare_saved_query(query);
-	rc = SPI_execute_plan(query->plan, args, nulls, false, 0);
+	rc = SPI_execute_snapshot(query->plan, args, nulls, snapshot, crosscheck,
+							  read_only, true, 0);
 	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
+		elog(ERROR, "SPI failed for \"%s\": %s",
 			 query->sql, SPI_result_code_string(rc));
 	return SPI_processed;
+}
+
+/* A read or write under the usual snapshot rules; returns rows processed. */
+uint64
+saved_query_run(SavedQuery *query, Datum *args, const char *nulls)
+{
+	return run_saved_query(query, args, nulls, false, InvalidSnapshot, InvalidSnapshot);
 }
 
 /*
  * A read that sees exactly what the running statement sees: read-only SPI
  * runs under the active snapshot, without a new one or a command counter
- * increment, so the policy decisions built on it are consistent with the
- * rows being filtered, and work on a hot standby.
+ * increment, and works on a hot standby.
  */
 uint64
 saved_query_run_readonly(SavedQuery *query, Datum *args, const char *nulls)
 {
-	int			rc;
-
-	prepare_saved_query(query);
-	rc = SPI_execute_plan(query->plan, args, nulls, true, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed for \"%s\": %s",
-			 query->sql, SPI_result_code_string(rc));
-	return SPI_processed;
+	return run_saved_query(query, args, nulls, true, InvalidSnapshot, InvalidSnapshot);
 }
 
 /*
@@ -146,44 +148,24 @@ saved_query_run_readonly(SavedQuery *query, Datum *args, const char *nulls)
 uint64
 saved_query_run_latest(SavedQuery *query, Datum *args, const char *nulls)
 {
-	int			rc;
-
-	prepare_saved_query(query);
-	rc = SPI_execute_snapshot(query->plan, args, nulls, GetLatestSnapshot(),
-							  InvalidSnapshot, true, false, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s",
-			 query->sql, SPI_result_code_string(rc));
-	return SPI_processed;
+	return run_saved_query(query, args, nulls, true, GetLatestSnapshot(), InvalidSnapshot);
 }
 
 /*
- * Like saved_query_run(), for a write that must reach rows committed after a
- * REPEATABLE READ or SERIALIZABLE transaction took its snapshot: it runs
- * against the newest snapshot, with the transaction's as crosscheck, so a
- * row the transaction cannot see makes it fail to serialize rather than be
- * skipped (what ri_triggers.c does for foreign-key cascades).
+ * For a write that must reach rows committed after a REPEATABLE READ or
+ * SERIALIZABLE transaction took its snapshot: it runs against the newest
+ * snapshot, with the transaction's as crosscheck, so a row the transaction
+ * cannot see makes it fail to serialize rather than be skipped (what
+ * ri_triggers.c does for foreign-key cascades).
  */
 uint64
 saved_query_run_crosscheck(SavedQuery *query, Datum *args, const char *nulls)
 {
-	Snapshot	test_snapshot = InvalidSnapshot;
-	Snapshot	crosscheck_snapshot = InvalidSnapshot;
-	int			rc;
-
-	prepare_saved_query(query);
-	if (IsolationUsesXactSnapshot())
-	{
-		CommandCounterIncrement();	/* our own work must be visible */
-		test_snapshot = GetLatestSnapshot();
-		crosscheck_snapshot = GetTransactionSnapshot();
-	}
-	rc = SPI_execute_snapshot(query->plan, args, nulls, test_snapshot,
-							  crosscheck_snapshot, false, false, 0);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_snapshot failed for \"%s\": %s",
-			 query->sql, SPI_result_code_string(rc));
-	return SPI_processed;
+	if (!IsolationUsesXactSnapshot())
+		return saved_query_run(query, args, nulls);
+	CommandCounterIncrement();	/* our own work must be visible */
+	return run_saved_query(query, args, nulls, false, GetLatestSnapshot(),
+						   GetTransactionSnapshot());
 }
 
 /*
