@@ -57,12 +57,16 @@ harness_as_server_user() {
 	fi
 }
 
+# Stops every cluster under the temporary directory (the primary, and a
+# standby if a test made one), then removes the directory.
 harness_stop() {
+	local pidfile
 	if [ -n "${HARNESS_DIR:-}" ] && [ -d "$HARNESS_DIR" ]; then
-		if [ -f "$HARNESS_DIR/data/postmaster.pid" ]; then
-			harness_as_server_user "$PG_BIN/pg_ctl" -D "$HARNESS_DIR/data" \
+		for pidfile in "$HARNESS_DIR"/*/postmaster.pid; do
+			[ -f "$pidfile" ] || continue
+			harness_as_server_user "$PG_BIN/pg_ctl" -D "$(dirname "$pidfile")" \
 				-m immediate -w stop >/dev/null 2>&1 || true
-		fi
+		done
 		rm -rf "$HARNESS_DIR"
 	fi
 }

@@ -1,0 +1,22 @@
+-- test/standby/standby.sql: the read path on a hot standby.  Acting,
+-- authenticating, every policy, authorize() and the queue view only read,
+-- so they work unchanged on a standby; writes are refused by the standby.
+\set VERBOSITY terse
+SELECT pg_is_in_recovery() AS on_standby;
+SET ROLE regress_standby_app;
+SELECT count(*) AS rows_without_actor FROM runner_policy.ci_runners;
+SELECT runner_policy.act_as(2);
+SELECT id, description FROM runner_policy.ci_runners ORDER BY id;
+SELECT runner_id, running_jobs, pending_jobs FROM runner_policy.runner_queue_status ORDER BY runner_id;
+SELECT runner_policy.authorize(100, 'read_api') AS read_api_100, runner_policy.authorize(101, 'api') AS api_101;
+SELECT runner_policy.authenticate(:'instance_token');
+SELECT kind, user_id, scopes FROM runner_policy.current_actor();
+SELECT count(*) AS runners_through_token FROM runner_policy.ci_runners;
+SELECT runner_policy.authenticate(:'job_token');
+SELECT id, status FROM runner_policy.ci_builds;
+SELECT runner_policy.authenticate('rpi_' || repeat('0', 64));
+SELECT kind FROM runner_policy.current_actor();
+SELECT runner_policy.act_as(1);
+UPDATE runner_policy.ci_runners SET description = 'written on a standby';
+SELECT runner_policy.reset_runner_token(1001);
+RESET ROLE;
