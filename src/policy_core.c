@@ -121,6 +121,8 @@ typedef enum ReachSet
 	RS_NAMESPACE_READABLE_IDS,	/* every namespace it reads (members lists) */
 	RS_NAMESPACE_OWNED,			/* namespaces it owns (directly or inherited) */
 	RS_USER_SELF,				/* its own user id */
+	RS_PROJECTS_OPEN,			/* public (and, for users, internal) projects */
+	RS_PROJECTS_ALL,			/* every project, for admins and auditors */
 	NUM_REACH_SETS
 } ReachSet;
 
@@ -133,7 +135,8 @@ static const char *const reach_set_names[NUM_REACH_SETS] = {
 	"job_pickup_projects", "job_write_projects", "project_read_ids",
 	"project_readable_ids", "project_maintained", "project_managed",
 	"namespace_read_ids",
-	"namespace_readable_ids", "namespace_owned", "user_self"
+	"namespace_readable_ids", "namespace_owned", "user_self",
+	"projects_open", "projects_all"
 };
 
 /* The kinds of rows an actor may reach all of. */
@@ -454,9 +457,8 @@ static SavedQuery scope_link_targets = {
 	"SELECT target_project_id FROM runner_policy.ci_job_token_scope_links"
 	" WHERE source_project_id = $1", 1, {INT8OID}, NULL
 };
-static SavedQuery project_visibility = {
-	"SELECT visibility FROM runner_policy.projects WHERE id = $1",
-	1, {INT8OID}, NULL
+static SavedQuery all_projects = {
+	"SELECT id FROM runner_policy.projects", 0, {InvalidOid}, NULL
 };
 static SavedQuery running_per_runner = {
 	"SELECT runner_id, count(*) FROM runner_policy.ci_builds"
@@ -914,6 +916,13 @@ build_set(Reach *r, ReachSet which)
 			if (KIND(r) != ACTOR_USER)
 				return idset_empty(r);
 			return levels_at_least(r, namespaces_of(r), LEVEL_OWNER);
+		case RS_PROJECTS_OPEN:
+			return query_open(r, &open_projects);
+		case RS_PROJECTS_ALL:
+			if (!sees_everything(r) || !acts_for_user(r))
+				return idset_empty(r);
+			(void) reach_query(&all_projects, NULL);
+			return idset_from_spi(r);
 		case RS_USER_SELF:
 			if (KIND(r) != ACTOR_USER)
 				return idset_empty(r);
@@ -1252,19 +1261,31 @@ rp_member_change_allowed(PG_FUNCTION_ARGS)
  * SQL: authorize(project_id bigint, scope text) -> bool
  * ---------------------------------------------------------------------- */
 
-/* What the actor's user may do with a scope on a project. */
+/*
+ * What the actor's user may do with a scope on a project: sets only, so that
+ * authorize() in a WHERE clause over many projects runs no query per row.
+ */
 static bool
-user_may(Reach *r, uint32 scope, int64 project, const char *visibility)
+user_may(Reach *r, uint32 scope, int64 project)
 {
 	int			level;
 
-	if (r->admin)
-		return true;
+	if (sees_everything(r))
+	{
+		IdSet		all = set_of(r, RS_PROJECTS_ALL);
+
+		if (!idset_contains(&all, project))
+			return false;
+		if (r->admin || (scope & READ_SCOPES))
+			return true;
+	}
 	level = level_of(projects_of(r), project);
 	if (scope & READ_SCOPES)
-		return r->auditor || level >= LEVEL_REPORTER ||
-			strcmp(visibility, "public") == 0 ||
-			strcmp(visibility, "internal") == 0;
+	{
+		IdSet		open = set_of(r, RS_PROJECTS_OPEN);
+
+		return level >= LEVEL_REPORTER || idset_contains(&open, project);
+	}
 	return level >= LEVEL_DEVELOPER;
 }
 
@@ -1316,31 +1337,23 @@ rp_authorize(PG_FUNCTION_ARGS)
 
 	WITH_REACH(r,
 			   {
-				   Datum arg = Int64GetDatum(project);
-
-				   if (r->live && r->actor.user_id != 0 &&
-					   KIND(r) != ACTOR_INSTANCE_TOKEN &&
-					   reach_query(&project_visibility, &arg) > 0)
+				   if (!r->live || r->actor.user_id == 0 || KIND(r) == ACTOR_INSTANCE_TOKEN)
+					   allowed = false;
+				   else if (KIND(r) == ACTOR_USER)
+					   allowed = user_may(r, scope, project);
+				   else if (KIND(r) == ACTOR_EXTENDED_JOB_TOKEN)
+					   allowed = HAS(r, scope) && user_may(r, scope, project);
+				   else if (KIND(r) == ACTOR_JOB_TOKEN)
 				   {
-					   char *visibility = SPI_getvalue(SPI_tuptable->vals[0],
-													   SPI_tuptable->tupdesc, 1);
+					   bool by_token;
 
-					   if (KIND(r) == ACTOR_USER)
-						   allowed = user_may(r, scope, project, visibility);
-					   else if (KIND(r) == ACTOR_EXTENDED_JOB_TOKEN)
-						   allowed = HAS(r, scope) && user_may(r, scope, project, visibility);
-					   else if (KIND(r) == ACTOR_JOB_TOKEN)
-					   {
-						   bool by_token;
-
-						   if (!r->have_job_project)
-							   load_job_project(r);
-						   by_token = (project == r->job_project &&
-									   (scope & (READ_SCOPES | SCOPE_WRITE_REGISTRY))) ||
-							   ((scope & READ_SCOPES) &&
-								idset_contains(&r->job_scope_targets, project));
-						   allowed = by_token && user_may(r, scope, project, visibility);
-					   }
+					   if (!r->have_job_project)
+						   load_job_project(r);
+					   by_token = (project == r->job_project &&
+								   (scope & (READ_SCOPES | SCOPE_WRITE_REGISTRY))) ||
+						   ((scope & READ_SCOPES) &&
+							idset_contains(&r->job_scope_targets, project));
+					   allowed = by_token && user_may(r, scope, project);
 				   }
 			   });
 	PG_RETURN_BOOL(allowed);
