@@ -557,6 +557,8 @@ namespaces_of(Reach *r)
 	return &r->namespace_levels;
 }
 
+static IdSet set_of(Reach *r, ReachSet which);
+
 /* Runs an "= ANY ($1)" query over a set and collects its first column. */
 static IdSet
 query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
@@ -568,6 +570,29 @@ query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
 	arg = idset_array(set);
 	(void) reach_query(query, &arg);
 	return idset_from_spi(r);
+}
+
+/* A query over the projects the actor's user maintains. */
+static IdSet
+over_maintained(Reach *r, SavedQuery *query)
+{
+	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
+
+	return query_over_set(r, query, &maintained);
+}
+
+/* The union of two sets, as a new set. */
+static IdSet
+idset_union(Reach *r, IdSet a, IdSet b)
+{
+	IdSet		all;
+
+	all.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(a.n + b.n, 1));
+	memcpy(all.ids, a.ids, sizeof(int64) * a.n);
+	memcpy(all.ids + a.n, b.ids, sizeof(int64) * b.n);
+	all.n = a.n + b.n;
+	idset_normalize(&all);
+	return all;
 }
 
 static bool reads_projects_as_user(const Reach *r);
@@ -585,7 +610,6 @@ query_open(Reach *r, SavedQuery *query)
 	return idset_from_spi(r);
 }
 
-static IdSet set_of(Reach *r, ReachSet which);
 static void load_job_project(Reach *r);
 
 /* ----------------------------------------------------------------------
@@ -741,7 +765,7 @@ build_set(Reach *r, ReachSet which)
 			/* maintainer+ of any project the runner is linked to */
 			if (!reads_runners_as_user(r) || sees_everything(r))
 				return idset_empty(r);
-			return query_over_set(r, &runners_linked_to, &r->sets[RS_PROJECT_MAINTAINED]);
+			return over_maintained(r, &runners_linked_to);
 		case RS_RUNNER_READ_PROJECTS:
 			/*
 			 * The owner project's runners, by owner: the same runners as
@@ -751,27 +775,17 @@ build_set(Reach *r, ReachSet which)
 			 */
 			if (!reads_runners_as_user(r) || sees_everything(r))
 				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
+			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_RUNNER_READ_GROUPS:
 			{
 				/*
 				 * maintainer+ of the group or an ancestor (the levels map is
 				 * already inherited down), or of a project in its subtree
 				 */
-				IdSet		groups;
-				IdSet		above;
-				IdSet		all;
-
 				if (!reads_runners_as_user(r) || sees_everything(r))
 					return idset_empty(r);
-				groups = levels_at_least(r, namespaces_of(r), LEVEL_MAINTAINER);
-				above = query_over_set(r, &ancestors_of_projects, &r->sets[RS_PROJECT_MAINTAINED]);
-				all.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(groups.n + above.n, 1));
-				memcpy(all.ids, groups.ids, sizeof(int64) * groups.n);
-				memcpy(all.ids + groups.n, above.ids, sizeof(int64) * above.n);
-				all.n = groups.n + above.n;
-				idset_normalize(&all);
-				return all;
+				return idset_union(r, levels_at_least(r, namespaces_of(r), LEVEL_MAINTAINER),
+								   over_maintained(r, &ancestors_of_projects));
 			}
 		case RS_RUNNER_WRITE_TYPES:
 			{
@@ -790,7 +804,7 @@ build_set(Reach *r, ReachSet which)
 		case RS_RUNNER_WRITE_PROJECTS:
 			if (!manages_runners_as_user(r))
 				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
+			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_RUNNER_WRITE_GROUPS:
 			if (!manages_runners_as_user(r))
 				return idset_empty(r);
@@ -802,26 +816,26 @@ build_set(Reach *r, ReachSet which)
 		case RS_LINK_READ_PROJECTS:
 			if (!reads_runners_as_user(r))
 				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
+			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_LINK_READ_RUNNERS:
 			if (!reads_runners_as_user(r))
 				return idset_empty(r);
-			return query_over_set(r, &runners_owned_by, &r->sets[RS_PROJECT_MAINTAINED]);
+			return over_maintained(r, &runners_owned_by);
 		case RS_LINK_PROJECTS:
 			/* users only: links are made and removed by people */
 			if (KIND(r) != ACTOR_USER)
 				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
+			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_LINK_RUNNERS:
 			/* unlocked, and linked to a project it maintains */
 			if (KIND(r) != ACTOR_USER)
 				return idset_empty(r);
-			return query_over_set(r, &unlocked_runners_linked_to, &r->sets[RS_PROJECT_MAINTAINED]);
+			return over_maintained(r, &unlocked_runners_linked_to);
 		case RS_UNLINK_RUNNERS:
-			/* maintainer+ of the runner's owner project */
+			/* maintainer+ of the runner's owner project: the same runners */
 			if (KIND(r) != ACTOR_USER)
 				return idset_empty(r);
-			return query_over_set(r, &runners_owned_by, &r->sets[RS_PROJECT_MAINTAINED]);
+			return set_of(r, RS_LINK_READ_RUNNERS);
 		case RS_JOB_READ_PROJECTS:
 			if (!reads_jobs_as_user(r))
 				return idset_empty(r);
@@ -875,18 +889,7 @@ build_set(Reach *r, ReachSet which)
 				return idset_empty(r);
 			return levels_at_least(r, projects_of(r), LEVEL_GUEST);
 		case RS_PROJECT_READABLE_IDS:
-			{
-				IdSet		open = query_open(r, &open_projects);
-				IdSet		member = set_of(r, RS_PROJECT_READ_IDS);
-				IdSet		all;
-
-				all.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(open.n + member.n, 1));
-				memcpy(all.ids, open.ids, sizeof(int64) * open.n);
-				memcpy(all.ids + open.n, member.ids, sizeof(int64) * member.n);
-				all.n = open.n + member.n;
-				idset_normalize(&all);
-				return all;
-			}
+			return idset_union(r, query_open(r, &open_projects), set_of(r, RS_PROJECT_READ_IDS));
 		case RS_PROJECT_MAINTAINED:
 			if (r->actor.user_id == 0)
 				return idset_empty(r);
@@ -894,24 +897,13 @@ build_set(Reach *r, ReachSet which)
 		case RS_PROJECT_MANAGED:
 			if (KIND(r) != ACTOR_USER)
 				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
+			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_NAMESPACE_READ_IDS:
 			if (!reads_projects_as_user(r))
 				return idset_empty(r);
 			return levels_at_least(r, namespaces_of(r), LEVEL_GUEST);
 		case RS_NAMESPACE_READABLE_IDS:
-			{
-				IdSet		open = query_open(r, &open_namespaces);
-				IdSet		member = set_of(r, RS_NAMESPACE_READ_IDS);
-				IdSet		all;
-
-				all.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(open.n + member.n, 1));
-				memcpy(all.ids, open.ids, sizeof(int64) * open.n);
-				memcpy(all.ids + open.n, member.ids, sizeof(int64) * member.n);
-				all.n = open.n + member.n;
-				idset_normalize(&all);
-				return all;
-			}
+			return idset_union(r, query_open(r, &open_namespaces), set_of(r, RS_NAMESPACE_READ_IDS));
 		case RS_NAMESPACE_OWNED:
 			if (KIND(r) != ACTOR_USER)
 				return idset_empty(r);
@@ -935,24 +927,6 @@ build_set(Reach *r, ReachSet which)
 	pg_unreachable();
 }
 
-/* Sets some rules build on, computed first so build_set() can use them. */
-static void
-ensure_prerequisites(Reach *r, ReachSet which)
-{
-	switch (which)
-	{
-		case RS_RUNNER_READ_IDS:
-		case RS_RUNNER_READ_GROUPS:
-		case RS_LINK_READ_RUNNERS:
-		case RS_LINK_RUNNERS:
-		case RS_UNLINK_RUNNERS:
-			(void) set_of(r, RS_PROJECT_MAINTAINED);
-			break;
-		default:
-			break;
-	}
-}
-
 static IdSet
 set_of(Reach *r, ReachSet which)
 {
@@ -960,7 +934,7 @@ set_of(Reach *r, ReachSet which)
 	{
 		IdSet		set;
 
-		ensure_prerequisites(r, which);
+		/* a builder may ask for the sets it builds on: set_of() nests */
 		set = build_set(r, which);
 		r->sets[which] = set;
 		r->have_set[which] = true;
