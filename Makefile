@@ -19,7 +19,8 @@ OBJS = \
 	src/backfill.o \
 	src/actor.o \
 	src/token.o \
-	src/policy_core.o
+	src/policy_core.o \
+	src/write_guard.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 
@@ -31,20 +32,33 @@ PG_CFLAGS = -Wall -Wextra $(WERROR) -Wno-unused-parameter
 
 # pg_regress tests: test/sql/*.sql against test/expected/*.out
 REGRESS = $(sort $(notdir $(basename $(wildcard test/sql/*.sql))))
-REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=runner_policy
+# The tests run in databases made beforehand (installcheck-db) with the
+# extension at the newest version that has a script, which is newer than
+# default_version while a release is being built.
+TEST_VERSION := $(lastword $(sort $(patsubst runner_policy--%.sql,%,$(notdir $(wildcard sql/runner_policy--*.sql)))))
+TEST_VERSION := $(lastword $(subst --, ,$(TEST_VERSION)))
+REGRESS_OPTS = --inputdir=test --outputdir=test --use-existing
 # isolation specs: test/specs/*.spec against test/expected/*.out
 ISOLATION = $(sort $(notdir $(basename $(wildcard test/specs/*.spec))))
-ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --load-extension=runner_policy
+ISOLATION_OPTS = --inputdir=test --outputdir=test/output_iso --use-existing
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # The two halves of installcheck, so that the harness can count each.
-.PHONY: installcheck-regress installcheck-isolation bench
-installcheck-regress:
+.PHONY: installcheck-db installcheck-regress installcheck-isolation bench
+installcheck-db:
+	for db in $(CONTRIB_TESTDB) $(ISOLATION_TESTDB); do \
+		psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $$db" \
+			-c "CREATE DATABASE $$db" && \
+		psql -X -q -v ON_ERROR_STOP=1 -d $$db \
+			-c "CREATE EXTENSION runner_policy VERSION '$(TEST_VERSION)'" || exit 1; \
+	done
+installcheck: installcheck-db
+installcheck-regress: installcheck-db
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
-installcheck-isolation:
+installcheck-isolation: installcheck-db
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
 
 bench:

@@ -81,7 +81,6 @@ PG_FUNCTION_INFO_V1(rp_reach_visibilities);
 PG_FUNCTION_INFO_V1(rp_member_change_allowed);
 PG_FUNCTION_INFO_V1(rp_authorize);
 PG_FUNCTION_INFO_V1(rp_runner_queue);
-PG_FUNCTION_INFO_V1(rp_actor_write_guard);
 
 /* SPEC section 3: access levels */
 #define LEVEL_GUEST			10
@@ -1491,137 +1490,40 @@ rp_runner_queue(PG_FUNCTION_ARGS)
 }
 
 /* ----------------------------------------------------------------------
- * actor_write_guard(): the columns an actor may change
- *
- * Row-level security decides which rows an actor may write; it cannot say
- * which columns.  For roles subject to row-level security:
- *	- a runner changes only its own contacted_at, and of jobs only runner_id
- *	  (taking a pending job for itself), status, started_at, finished_at;
- *	- a user who is not an administrator cancels jobs, and changes nothing
- *	  else of a job.  (What a new job may look like is the INSERT policy's.)
- *	- a user moves a group or project only into a group they own.
+ * What the C guards of other files ask (policy_core.h)
  * ---------------------------------------------------------------------- */
 
-static bool
-column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, int attnum)
+ActorKind
+policy_actor_kind(void)
 {
-	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
-	bool		oldnull,
-				newnull;
-	Datum		oldval = heap_getattr(oldtup, attnum, desc, &oldnull);
-	Datum		newval = heap_getattr(newtup, attnum, desc, &newnull);
-
-	if (oldnull || newnull)
-		return oldnull != newnull;
-	return !datumIsEqual(oldval, newval, att->attbyval, att->attlen);
-}
-
-/* Refuses a change to any column but those listed. */
-static void
-only_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
-			 const char *const *allowed, const char *who, const char *what)
-{
-	for (int i = 1; i <= desc->natts; i++)
-	{
-		const char *name = NameStr(TupleDescAttr(desc, i - 1)->attname);
-		bool		ok = TupleDescAttr(desc, i - 1)->attisdropped;
-
-		for (int k = 0; !ok && allowed[k] != NULL; k++)
-			ok = strcmp(name, allowed[k]) == 0;
-		if (!ok && column_changed(oldtup, newtup, desc, i))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("%s may not change %s of %s", who, name, what)));
-	}
-}
-
-Datum
-rp_actor_write_guard(PG_FUNCTION_ARGS)
-{
-	TriggerData *td = trigger_data_checked(fcinfo, "actor_write_guard");
-	Relation	rel = td->tg_relation;
-	TupleDesc	desc = RelationGetDescr(rel);
-	bool		is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
-	HeapTuple	newtup = is_update ? td->tg_newtuple : td->tg_trigtuple;
-	const char *table = RelationGetRelationName(rel);
-	bool		jobs = strcmp(table, "ci_builds") == 0;
 	Reach	   *r;
-	ActorKind	kind = ACTOR_NONE;
-	bool		admin = false;
-	int64		self = 0;
+	ActorKind	kind;
 
-	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
-		elog(ERROR, "actor_write_guard must fire BEFORE, FOR EACH ROW");
+	WITH_REACH(r, kind = r->live ? KIND(r) : ACTOR_NONE);
+	return kind;
+}
 
-	/* superusers and BYPASSRLS roles: row-level security does not apply */
-	if (check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_ENABLED)
-		return PointerGetDatum(newtup);
+int64
+policy_actor_runner_id(void)
+{
+	Reach	   *r;
+	int64		id;
+
+	WITH_REACH(r, id = (r->live && KIND(r) == ACTOR_RUNNER) ? r->actor.runner_id : 0);
+	return id;
+}
+
+bool
+policy_owns_namespace(int64 namespace_id)
+{
+	Reach	   *r;
+	bool		owned;
 
 	WITH_REACH(r,
 			   {
-				   kind = KIND(r);
-				   admin = reaches_all(r, RA_ADMIN);
-				   self = r->actor.runner_id;
+				   IdSet set = set_of(r, RS_NAMESPACE_OWNED);
+
+				   owned = idset_contains(&set, namespace_id);
 			   });
-	if (admin)
-		return PointerGetDatum(newtup);
-
-	if (kind == ACTOR_RUNNER && is_update)
-	{
-		static const char *const runner_columns[] = {"contacted_at", NULL};
-		static const char *const job_columns[] = {"runner_id", "status", "started_at", "finished_at", NULL};
-		char		what[64];
-
-		snprintf(what, sizeof(what), jobs ? "a job" : "runner %lld", (long long) self);
-		only_columns(td->tg_trigtuple, newtup, desc,
-					 jobs ? job_columns : runner_columns, "a runner", what);
-		if (jobs)
-		{
-			int64		runner = 0;
-
-			if (row_get_int64(newtup, desc, "runner_id", &runner) && runner != self)
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("runner %lld may take jobs only for itself", (long long) self)));
-		}
-	}
-	else if (kind == ACTOR_USER && is_update &&
-			 (strcmp(table, "namespaces") == 0 || strcmp(table, "projects") == 0))
-	{
-		/*
-		 * Moving a group or project is a write to where it lands: only into
-		 * a group the user owns (to the top level: admins only).
-		 */
-		bool		group = strcmp(table, "namespaces") == 0;
-		const char *column = group ? "parent_id" : "namespace_id";
-		int			attnum = SPI_fnumber(desc, column);
-		int64		target = 0;
-		bool		allowed = false;
-
-		if (!column_changed(td->tg_trigtuple, newtup, desc, attnum))
-			return PointerGetDatum(newtup);
-		if (row_get_int64(newtup, desc, column, &target))
-			WITH_REACH(r, { IdSet owned = set_of(r, RS_NAMESPACE_OWNED); allowed = idset_contains(&owned, target); });
-		if (!allowed)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to move %s into %s",
-							group ? "a group" : "a project",
-							target == 0 ? "the top level" : psprintf("namespace %lld", (long long) target)),
-					 errhint("Move it into a group you own.")));
-	}
-	else if (kind == ACTOR_USER && jobs && is_update)
-	{
-		static const char *const cancel_columns[] = {"status", "finished_at", NULL};
-		char	   *status = SPI_getvalue(newtup, desc, SPI_fnumber(desc, "status"));
-
-		only_columns(td->tg_trigtuple, newtup, desc, cancel_columns, "a user", "a job");
-		if (column_changed(td->tg_trigtuple, newtup, desc, SPI_fnumber(desc, "status")) &&
-			(status == NULL || strcmp(status, "canceled") != 0))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("a user may only cancel a job"),
-					 errhint("Set status to 'canceled'; runners report the other states.")));
-	}
-	return PointerGetDatum(newtup);
+	return owned;
 }

@@ -12,6 +12,8 @@
 
 #include "postgres.h"
 
+#include "actor.h"
+
 /* The actor is a live user who is an administrator. */
 extern bool policy_actor_is_admin(void);
 
@@ -20,5 +22,14 @@ extern bool policy_actor_is_user(int64 user_id);
 
 /* The actor may update and delete this runner (and reset its token). */
 extern bool policy_may_manage_runner(int64 runner_id);
+
+/* The kind of the live actor (ACTOR_NONE with none, or a dead one). */
+extern ActorKind policy_actor_kind(void);
+
+/* A runner actor's own runner id; 0 for any other actor. */
+extern int64 policy_actor_runner_id(void);
+
+/* The actor is a user who owns this namespace (directly or inherited). */
+extern bool policy_owns_namespace(int64 namespace_id);
 
 #endif							/* POLICY_CORE_H */

@@ -9,9 +9,18 @@
 # PG_BIN is the server's bin directory.  Source this file; do not run it.
 
 PG_MAJOR=15
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# RP_PG_ROOT: a copy of the PostgreSQL install laid out as under / (so
+# $RP_PG_ROOT/usr/lib/postgresql/15/bin/postgres), for a developer who runs
+# several checkouts at once: each installs the extension into its own copy.
+# PostgreSQL finds its share and lib directories relative to its binaries.
+PG_BIN=${RP_PG_ROOT:-}/usr/lib/postgresql/$PG_MAJOR/bin
 PG_CONFIG=$PG_BIN/pg_config
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The version the tests, the demo and the bench install: the newest one that
+# has a script (sql/runner_policy--X.sql or an upgrade to X).  While a release
+# is being built this is newer than the control file's default_version.
+RP_VERSION=$(ls "$REPO_ROOT"/sql/runner_policy--*.sql |
+	sed -E 's/.*--([0-9.]+)\.sql$/\1/' | sort -V | tail -n 1)
 HARNESS_PACKAGES=(
 	"postgresql-$PG_MAJOR"
 	"postgresql-server-dev-$PG_MAJOR"
@@ -94,6 +103,14 @@ harness_start() {
 
 	export PGHOST=$HARNESS_DIR PGPORT=5432 PGUSER=postgres
 	unset PGDATABASE PGSERVICE PGOPTIONS
+}
+
+# harness_create_db NAME: a new database with the extension at $RP_VERSION
+harness_create_db() {
+	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d postgres \
+		-c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
+	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" \
+		-c "CREATE EXTENSION runner_policy VERSION '$RP_VERSION'" >/dev/null
 }
 
 # harness_setup: everything a caller needs before its first psql
