@@ -22,7 +22,7 @@ CREATE TABLE bench.cases (
 );
 
 -- The ci_runners SELECT policy as the admin sees it, with constants.
-SELECT runner_policy.act_as(1) AS acting \gset
+SELECT runner_policy.act_as(1, false) AS acting \gset
 SELECT bench.inline_reach(qual) AS admin_qual
   FROM pg_policies
  WHERE schemaname = 'runner_policy' AND tablename = 'ci_runners'
@@ -31,16 +31,16 @@ SELECT runner_policy.reset_actor() AS reset \gset
 
 INSERT INTO bench.cases (ord, name, actor_call, rls_sql, base_sql, base_label, target) VALUES
 	(1, 'admin',
-	 'runner_policy.act_as(1)',
+	 'runner_policy.act_as(1, false)',
 	 :'list_runners', :'list_runners', 'same query, RLS not applied', 1.2),
 	(2, 'auditor',
-	 'runner_policy.act_as(2)',
+	 'runner_policy.act_as(2, false)',
 	 :'list_runners', :'list_runners', 'same query, RLS not applied', 1.2),
 	(3, 'read token',
 	 format('runner_policy.authenticate(%L)', :'token'),
 	 :'list_runners', :'list_runners', 'same query, RLS not applied', 1.2),
 	(4, 'maintainer',
-	 'runner_policy.act_as(3)',
+	 'runner_policy.act_as(3, false)',
 	 :'list_runners', :'maintainer_join', 'hand-written join, same rows', 2.0),
 	-- For reference: the admin's listing against the policy's own qual with
 	-- the admin's reach written in as constants, run without row-level
@@ -48,7 +48,7 @@ INSERT INTO bench.cases (ord, name, actor_call, rls_sql, base_sql, base_label, t
 	-- call per row, working out the reach, planning with policies) over the
 	-- shape of the qual.
 	(5, 'admin/consts',
-	 'runner_policy.act_as(1)',
+	 'runner_policy.act_as(1, false)',
 	 :'list_runners',
 	 rtrim(:'list_runners', E'\n') || E'\n WHERE ' || :'admin_qual',
 	 'the policy''s qual with the admin''s reach as constants, RLS not applied', NULL),
@@ -58,7 +58,7 @@ INSERT INTO bench.cases (ord, name, actor_call, rls_sql, base_sql, base_label, t
 	-- this baseline is what no policy can beat; the ratio is the policy's
 	-- own cost over it.
 	(6, 'admin/filter',
-	 'runner_policy.act_as(1)',
+	 'runner_policy.act_as(1, false)',
 	 :'list_runners',
 	 rtrim(:'list_runners', E'\n') || E'\n WHERE id >= -9223372036854775808',
 	 'cheapest row filter (id >= const), RLS not applied', NULL);

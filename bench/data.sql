@@ -108,7 +108,7 @@ SELECT i,
 -- every runner gets a token (only its digest is stored); the extension
 -- writes digests only through reset_runner_token, as an actor who manages
 -- the runner.  VACUUM FULL below drops the row versions this leaves.
-SELECT runner_policy.act_as(1) AS "acting as the admin";
+SELECT runner_policy.act_as(1, false) AS "acting as the admin";
 SELECT count(runner_policy.reset_runner_token(id)) AS "runner tokens set"
   FROM runner_policy.ci_runners;
 SELECT runner_policy.reset_actor();

@@ -111,7 +111,7 @@ $fn$;
 
 -- An instance token with read_runners, issued by the admin as the forge
 -- would; the plaintext goes to the psql variable :token for bench/cases.sql.
-SELECT runner_policy.act_as(1) AS acting \gset
+SELECT runner_policy.act_as(1, false) AS acting \gset
 SELECT runner_policy.issue_instance_token(ARRAY['read_runners'],
 										  now() + interval '1 day',
 										  'bench: read runners') AS token \gset

@@ -325,7 +325,7 @@ SELECT count(*) AS runners_seen FROM runner_policy.ci_runners;
 \echo '  erin  (6): maintainer of 112 "infra"'
 \echo
 
-SELECT runner_policy.act_as(1);
+SELECT runner_policy.act_as(1, false);
 INSERT INTO runner_policy.users (id, username) VALUES
 	(4, 'carol'),
 	(5, 'dave'),
@@ -379,8 +379,8 @@ SELECT kind, scopes, description, expires_at - created_at AS valid_for,
 
 \c - dashboard
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
-SELECT runner_policy.authenticate(:'dashboard_token');
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'', false);'
+SELECT runner_policy.authenticate(:'dashboard_token', false);
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT id, runner_type, sharding_key_id, description
@@ -406,8 +406,8 @@ UPDATE runner_policy.ci_runners SET paused = true WHERE id = 3;
 
 \c - forge_app
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
-SELECT runner_policy.authenticate(:'dashboard_token');
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'', false);'
+SELECT runner_policy.authenticate(:'dashboard_token', false);
 \set ECHO queries
 UPDATE runner_policy.ci_runners SET paused = true;
 
@@ -439,7 +439,7 @@ SELECT * FROM runner_policy.current_actor();
 \echo
 
 \c - forge_app
-SELECT runner_policy.act_as(4);
+SELECT runner_policy.act_as(4, false);
 SELECT * FROM runner_policy.current_actor();
 INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description, created_by_id)
 VALUES (60, 3, 110, 'app runner', 4);
@@ -454,7 +454,7 @@ SELECT t AS runner_token, left(t, 8) || '…' AS runner_token_shown
 \echo 'dave is only a developer of 110: he does not see runner 60 and cannot change it.'
 \echo
 
-SELECT runner_policy.act_as(5);
+SELECT runner_policy.act_as(5, false);
 SELECT id, description FROM runner_policy.ci_runners WHERE id = 60;
 UPDATE runner_policy.ci_runners SET description = 'dave''s now' WHERE id = 60;
 
@@ -463,7 +463,7 @@ UPDATE runner_policy.ci_runners SET description = 'dave''s now' WHERE id = 60;
 \echo 'nor link it to her project (42501):'
 \echo
 
-SELECT runner_policy.act_as(6);
+SELECT runner_policy.act_as(6, false);
 DELETE FROM runner_policy.ci_runners WHERE id = 60;
 
 \set expect 42501
@@ -476,7 +476,7 @@ INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (60,
 \echo 'carol links runner 60 to 111 "lib", which she also maintains:'
 \echo
 
-SELECT runner_policy.act_as(4);
+SELECT runner_policy.act_as(4, false);
 INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (60, 111);
 SELECT runner_id, project_id
   FROM runner_policy.ci_runner_projects WHERE runner_id = 60 ORDER BY project_id;
@@ -491,12 +491,12 @@ SELECT runner_id, project_id
 \echo
 
 \c - forge_app
-SELECT runner_policy.act_as(5);
+SELECT runner_policy.act_as(5, false);
 INSERT INTO runner_policy.ci_builds (id, project_id, user_id, status)
 VALUES (2000, 110, 5, 'pending');
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''runner_token'');'
-SELECT runner_policy.authenticate(:'runner_token');
+\echo 'SELECT runner_policy.authenticate(:''runner_token'', false);'
+SELECT runner_policy.authenticate(:'runner_token', false);
 \set ECHO queries
 UPDATE runner_policy.ci_builds SET runner_id = 60, status = 'running', started_at = now()
  WHERE id = 2000 AND status = 'pending';
@@ -524,8 +524,8 @@ SELECT t AS api_token, left(t, 8) || '…' AS api_token_shown
 
 \c - forge_app
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''job_token'');'
-SELECT runner_policy.authenticate(:'job_token');
+\echo 'SELECT runner_policy.authenticate(:''job_token'', false);'
+SELECT runner_policy.authenticate(:'job_token', false);
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT runner_policy.authorize(110, 'read_repository')  AS read_repository,
@@ -540,8 +540,8 @@ SELECT id, project_id, runner_id, user_id, status
 \echo
 
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''api_token'');'
-SELECT runner_policy.authenticate(:'api_token');
+\echo 'SELECT runner_policy.authenticate(:''api_token'', false);'
+SELECT runner_policy.authenticate(:'api_token', false);
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT runner_policy.authorize(110, 'read_api')        AS read_api,
@@ -553,12 +553,12 @@ SELECT runner_policy.authorize(110, 'read_api')        AS read_api,
 \echo 'call may read 112:'
 \echo
 
-SELECT runner_policy.act_as(6);
+SELECT runner_policy.act_as(6, false);
 INSERT INTO runner_policy.ci_job_token_scope_links (source_project_id, target_project_id)
 VALUES (110, 112);
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''job_token'');'
-SELECT runner_policy.authenticate(:'job_token');
+\echo 'SELECT runner_policy.authenticate(:''job_token'', false);'
+SELECT runner_policy.authenticate(:'job_token', false);
 \set ECHO queries
 SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository,
        runner_policy.authorize(112, 'write_repository') AS infra_write_repository;
@@ -594,8 +594,8 @@ SELECT * FROM runner_policy.current_actor();
 \set expect 28000
 \set ON_ERROR_STOP 0
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''api_token'');'
-SELECT runner_policy.authenticate(:'api_token');
+\echo 'SELECT runner_policy.authenticate(:''api_token'', false);'
+SELECT runner_policy.authenticate(:'api_token', false);
 \set ECHO queries
 \set ON_ERROR_STOP 1
 \ir expect_error.psql

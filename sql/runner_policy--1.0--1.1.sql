@@ -24,6 +24,23 @@
  * Hardening (issue 6)
  * ------------------------------------------------------------------------ */
 
+/*
+ * Fail closed: an actor ends with its transaction unless a session actor is
+ * asked for (is_local => false), as PostgREST scopes each request.  A
+ * transaction pooler that hands the connection on, or an application that
+ * forgets to set the next request's actor, finds no actor.
+ */
+CREATE OR REPLACE FUNCTION runner_policy.authenticate(token text, is_local boolean DEFAULT true)
+	RETURNS text LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_authenticate';
+CREATE OR REPLACE FUNCTION runner_policy.act_as(user_id bigint, is_local boolean DEFAULT true)
+	RETURNS text LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_act_as';
+COMMENT ON FUNCTION runner_policy.authenticate(text, boolean) IS
+	'Sets the actor from a token and returns its kind; the actor ends with the transaction unless is_local => false.';
+COMMENT ON FUNCTION runner_policy.act_as(bigint, boolean) IS
+	'Sets a user actor without a token, for the trusted application role only; ends with the transaction unless is_local => false.';
+
 /* ------------------------------------------------------------------------
  * Policy core 2 (issue 7)
  * ------------------------------------------------------------------------ */

@@ -138,6 +138,14 @@ actor_set(const Actor *actor)
 {
 	SubTransactionId subid = GetCurrentSubTransactionId();
 
+	/* as SET LOCAL does: outside a transaction block it lasts one statement */
+	if (actor->is_local && !IsTransactionBlock())
+		ereport(WARNING,
+				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
+				 errmsg("the actor ends with this statement"),
+				 errdetail("Outside a transaction block, an actor set with is_local => true lasts until the end of the statement."),
+				 errhint("Set the actor after BEGIN, or pass is_local => false for an actor that lasts the session.")));
+
 	if (undo_depth == 0 || undo_stack[undo_depth - 1].subid != subid)
 	{
 		if (undo_depth == undo_size)

@@ -12,8 +12,18 @@ GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_lifet
 SET ROLE regress_lifetime_app;
 CREATE TEMP VIEW actor AS SELECT kind, user_id FROM runner_policy.current_actor();
 
--- is_local outside a transaction block ends with its own statement.
+-- is_local outside a transaction block ends with its own statement, and
+-- says so, as SET LOCAL does.
 SELECT runner_policy.act_as(9001, is_local => true);
+SELECT * FROM actor;
+-- The default is is_local => true: fail closed, an actor is never left
+-- behind for the next request on the connection.
+SELECT runner_policy.act_as(9001);
+SELECT * FROM actor;
+BEGIN;
+SELECT runner_policy.act_as(9001);
+SELECT * FROM actor;
+COMMIT;
 SELECT * FROM actor;
 -- ... inside one, with the transaction.
 BEGIN;
@@ -29,19 +39,19 @@ SELECT * FROM actor;
 
 -- A session actor outlives its transaction, unless that aborts.
 BEGIN;
-SELECT runner_policy.act_as(9001);
+SELECT runner_policy.act_as(9001, false);
 ROLLBACK;
 SELECT * FROM actor;
-SELECT runner_policy.act_as(9002);
+SELECT runner_policy.act_as(9002, false);
 BEGIN;
-SELECT runner_policy.act_as(9001);
+SELECT runner_policy.act_as(9001, false);
 SELECT 1 / 0;
 ROLLBACK;
 SELECT * FROM actor;
 BEGIN;
-SELECT runner_policy.act_as(9001);
+SELECT runner_policy.act_as(9001, false);
 SAVEPOINT s1;
-SELECT runner_policy.act_as(9003);
+SELECT runner_policy.act_as(9003, false);
 ROLLBACK TO SAVEPOINT s1;
 SELECT * FROM actor;
 SAVEPOINT s2;
@@ -53,22 +63,22 @@ COMMIT;
 SELECT * FROM actor;
 
 -- DISCARD ALL, which session poolers send between clients, ends any actor.
-SELECT runner_policy.act_as(9002);
+SELECT runner_policy.act_as(9002, false);
 DISCARD ALL;
 SELECT kind, user_id FROM runner_policy.current_actor();
 
 -- A failed authentication ends the actor before it, and a rollback does not
 -- bring it back.
-SELECT runner_policy.act_as(9002);
+SELECT runner_policy.act_as(9002, false);
 BEGIN;
 SAVEPOINT s;
-SELECT runner_policy.authenticate('rpi_not_a_token');
+SELECT runner_policy.authenticate('rpi_not_a_token', false);
 ROLLBACK TO SAVEPOINT s;
 SELECT kind, user_id FROM runner_policy.current_actor();
 COMMIT;
 
 -- reset_actor() ends it too, and is not undone by a rollback either.
-SELECT runner_policy.act_as(9002);
+SELECT runner_policy.act_as(9002, false);
 BEGIN;
 SELECT runner_policy.reset_actor();
 ROLLBACK;

@@ -40,7 +40,7 @@ SET ROLE regress_plans_app;
 -- The maintainer of two projects: 40 instance runners, the 20 project
 -- runners of her projects, the group runners of their groups; a bitmap OR
 -- of three index scans.
-SELECT runner_policy.act_as(8003);
+SELECT runner_policy.act_as(8003, false);
 SELECT count(*) FROM runner_policy.ci_runners;
 EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners;
 -- A leakproof user condition joins the index scan.
@@ -54,10 +54,10 @@ SELECT count(*) FROM runner_policy.ci_runners WHERE public.regress_leak(descript
 EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_builds WHERE status = 'success';
 
 -- An administrator and an auditor read everything: a plain scan.
-SELECT runner_policy.act_as(8001);
+SELECT runner_policy.act_as(8001, false);
 SELECT count(*) FROM runner_policy.ci_runners;
 EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners;
-SELECT runner_policy.act_as(8002);
+SELECT runner_policy.act_as(8002, false);
 SELECT count(*) FROM runner_policy.ci_runners;
 
 -- No actor: the policy still decides, and nothing comes back.

@@ -12,4 +12,4 @@ GRANT USAGE ON SCHEMA runner_policy TO regress_standby_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA runner_policy TO regress_standby_app;
 GRANT SELECT ON runner_policy.runner_queue_status TO regress_standby_app;
 GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_standby_app;
-SELECT runner_policy.act_as(1);
+SELECT runner_policy.act_as(1, false);
