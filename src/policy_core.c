@@ -435,6 +435,14 @@ static SavedQuery runner_kind = {
 	"SELECT runner_type, sharding_key_id FROM runner_policy.ci_runners WHERE id = $1",
 	1, {INT8OID}, NULL
 };
+static SavedQuery project_facts = {
+	"SELECT namespace_id, visibility FROM runner_policy.projects WHERE id = $1",
+	1, {INT8OID}, NULL
+};
+static SavedQuery namespace_facts = {
+	"SELECT parent_id, visibility FROM runner_policy.namespaces WHERE id = $1",
+	1, {INT8OID}, NULL
+};
 static SavedQuery projects_sharing_runners = {
 	"SELECT id FROM runner_policy.projects WHERE shared_runners_enabled",
 	0, {InvalidOid}, NULL
@@ -1040,6 +1048,44 @@ runner_manageable(Reach *r, int type, bool has_owner, int64 owner)
 		(type == RUNNER_TYPE_GROUP && has_owner && idset_contains(&groups, owner));
 }
 
+/* The visibility levels the actor reads (reach_visibilities()). */
+static bool
+visibility_readable(Reach *r, const char *visibility)
+{
+	if (!r->live)
+		return false;
+	if (strcmp(visibility, "public") == 0)
+		return true;
+	return strcmp(visibility, "internal") == 0 && reads_projects_as_user(r);
+}
+
+/*
+ * The project and namespace read rules, as the projects_read and
+ * namespaces_read policies state them, over a row's stored facts.
+ */
+static bool
+project_readable(Reach *r, int64 id, int64 namespace_id, const char *visibility)
+{
+	IdSet		projects = set_of(r, RS_PROJECT_READ_IDS);
+	IdSet		namespaces = set_of(r, RS_NAMESPACE_READ_IDS);
+
+	return reaches_all(r, RA_PROJECTS_READ) ||
+		visibility_readable(r, visibility) ||
+		idset_contains(&projects, id) || idset_contains(&namespaces, namespace_id);
+}
+
+static bool
+namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent_id,
+				   const char *visibility)
+{
+	IdSet		namespaces = set_of(r, RS_NAMESPACE_READ_IDS);
+
+	return reaches_all(r, RA_NAMESPACES_READ) ||
+		visibility_readable(r, visibility) ||
+		idset_contains(&namespaces, id) ||
+		(has_parent && idset_contains(&namespaces, parent_id));
+}
+
 bool
 policy_actor_is_admin(void)
 {
@@ -1526,4 +1572,78 @@ policy_owns_namespace(int64 namespace_id)
 				   owned = idset_contains(&set, namespace_id);
 			   });
 	return owned;
+}
+
+/*
+ * Whether the actor may read a stored row, for the write-path guards: a
+ * refusal that concerns a row the actor cannot read must name nothing.  The
+ * facts are read from the newest committed state, never from the caller.
+ */
+bool
+policy_may_read_runner(int64 runner_id)
+{
+	Reach	   *r;
+	bool		result = false;
+
+	WITH_REACH(r,
+			   {
+				   Datum arg = Int64GetDatum(runner_id);
+
+				   if (r->live && reach_query(&runner_kind, &arg) > 0)
+				   {
+					   int64 type = 0;
+					   int64 owner = 0;
+					   bool has_owner;
+
+					   (void) spi_result_int64(0, 1, &type);
+					   has_owner = spi_result_int64(0, 2, &owner);
+					   result = runner_readable(r, runner_id, (int) type, has_owner, owner);
+				   }
+			   });
+	return result;
+}
+
+bool
+policy_may_read_project(int64 project_id)
+{
+	Reach	   *r;
+	bool		result = false;
+
+	WITH_REACH(r,
+			   {
+				   Datum arg = Int64GetDatum(project_id);
+
+				   if (r->live && reach_query(&project_facts, &arg) > 0)
+				   {
+					   int64 ns = 0;
+					   char *vis = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+					   (void) spi_result_int64(0, 1, &ns);
+					   result = project_readable(r, project_id, ns, vis ? vis : "");
+				   }
+			   });
+	return result;
+}
+
+bool
+policy_may_read_namespace(int64 namespace_id)
+{
+	Reach	   *r;
+	bool		result = false;
+
+	WITH_REACH(r,
+			   {
+				   Datum arg = Int64GetDatum(namespace_id);
+
+				   if (r->live && reach_query(&namespace_facts, &arg) > 0)
+				   {
+					   int64 parent = 0;
+					   bool has_parent = spi_result_int64(0, 1, &parent);
+					   char *vis = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+					   result = namespace_readable(r, namespace_id, has_parent, parent,
+												   vis ? vis : "");
+				   }
+			   });
+	return result;
 }

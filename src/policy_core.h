@@ -32,4 +32,13 @@ extern int64 policy_actor_runner_id(void);
 /* The actor is a user who owns this namespace (directly or inherited). */
 extern bool policy_owns_namespace(int64 namespace_id);
 
+/*
+ * The actor may read this stored row (false for a missing one).  For the
+ * write-path guards: a refusal about a row the actor cannot read answers as
+ * row-level security does and names nothing.
+ */
+extern bool policy_may_read_runner(int64 runner_id);
+extern bool policy_may_read_project(int64 project_id);
+extern bool policy_may_read_namespace(int64 namespace_id);
+
 #endif							/* POLICY_CORE_H */
