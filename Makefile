@@ -20,7 +20,9 @@ OBJS = \
 	src/actor.o \
 	src/token.o \
 	src/policy_core.o \
-	src/write_guard.o
+	src/write_guard.o \
+	src/statement.o \
+	src/log_redact.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 

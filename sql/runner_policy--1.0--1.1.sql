@@ -41,6 +41,43 @@ COMMENT ON FUNCTION runner_policy.authenticate(text, boolean) IS
 COMMENT ON FUNCTION runner_policy.act_as(bigint, boolean) IS
 	'Sets a user actor without a token, for the trusted application role only; ends with the transaction unless is_local => false.';
 
+/*
+ * The runner queue decides from stored rows only.  runner_queue() of 1.0
+ * took the runner's type and owner as arguments and believed them, so
+ * anyone could read the counts of any runner by calling it with made-up
+ * facts.  Its replacements take no facts at all: runner_queue_counts()
+ * returns a row for each runner with work that the actor may read, judged
+ * on the runner's stored row, and runner_queue_shared_pending() the one
+ * number every instance runner shares.  Both count once per statement.
+ */
+CREATE FUNCTION runner_policy.runner_queue_counts(
+	OUT runner_id bigint, OUT running_jobs bigint, OUT pending_jobs bigint)
+	RETURNS SETOF record LANGUAGE c STABLE PARALLEL RESTRICTED ROWS 100
+	AS 'MODULE_PATHNAME', 'rp_runner_queue_counts';
+COMMENT ON FUNCTION runner_policy.runner_queue_counts() IS
+	'Running and pending job counts of each runner with work that the actor may read, judged on its stored row.';
+CREATE FUNCTION runner_policy.runner_queue_shared_pending()
+	RETURNS bigint LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_runner_queue_shared_pending';
+COMMENT ON FUNCTION runner_policy.runner_queue_shared_pending() IS
+	'Pending jobs any instance runner could pick up; NULL for an actor that reads no instance runner.';
+
+CREATE OR REPLACE VIEW runner_policy.runner_queue_status WITH (security_invoker = true) AS
+SELECT r.id AS runner_id,
+	   r.runner_type,
+	   r.description,
+	   r.paused,
+	   COALESCE(r.contacted_at OPERATOR(pg_catalog.>)
+				(pg_catalog.now() OPERATOR(pg_catalog.-) interval '2 hours'), false) AS online,
+	   r.contacted_at,
+	   COALESCE(q.running_jobs, 0) AS running_jobs,
+	   CASE WHEN r.runner_type OPERATOR(pg_catalog.=) 1
+			THEN COALESCE((SELECT runner_policy.runner_queue_shared_pending()), 0)
+			ELSE COALESCE(q.pending_jobs, 0) END AS pending_jobs
+  FROM runner_policy.ci_runners r
+  LEFT JOIN runner_policy.runner_queue_counts() AS q ON q.runner_id OPERATOR(pg_catalog.=) r.id;
+DROP FUNCTION runner_policy.runner_queue(bigint, smallint, bigint);
+
 /* ------------------------------------------------------------------------
  * Policy core 2 (issue 7)
  * ------------------------------------------------------------------------ */

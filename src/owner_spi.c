@@ -151,6 +151,14 @@ saved_query_run_latest(SavedQuery *query, Datum *args, const char *nulls)
 	return run_saved_query(query, args, nulls, true, GetLatestSnapshot(), InvalidSnapshot);
 }
 
+/* A read under a snapshot the caller chooses. */
+uint64
+saved_query_run_snapshot(SavedQuery *query, Datum *args, const char *nulls,
+						 Snapshot snapshot)
+{
+	return run_saved_query(query, args, nulls, true, snapshot, InvalidSnapshot);
+}
+
 /*
  * For a write that must reach rows committed after a REPEATABLE READ or
  * SERIALIZABLE transaction took its snapshot: it runs against the newest

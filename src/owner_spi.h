@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "utils/snapshot.h"
 
 /* What owner_spi_begin() changed, for owner_spi_end() to put back. */
 typedef struct OwnerSpi
@@ -43,6 +44,8 @@ extern uint64 saved_query_run_readonly(SavedQuery *query, Datum *args,
 									   const char *nulls);
 extern uint64 saved_query_run_latest(SavedQuery *query, Datum *args,
 									 const char *nulls);
+extern uint64 saved_query_run_snapshot(SavedQuery *query, Datum *args,
+									   const char *nulls, Snapshot snapshot);
 extern uint64 saved_query_run_crosscheck(SavedQuery *query, Datum *args,
 										 const char *nulls);
 extern bool spi_result_int64(uint64 row, int column, int64 *value);

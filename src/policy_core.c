@@ -73,6 +73,7 @@
 #include "owner_spi.h"
 #include "policy_core.h"
 #include "runner_policy.h"
+#include "statement.h"
 #include "token.h"
 
 PG_FUNCTION_INFO_V1(rp_reach);
@@ -81,6 +82,8 @@ PG_FUNCTION_INFO_V1(rp_reach_visibilities);
 PG_FUNCTION_INFO_V1(rp_member_change_allowed);
 PG_FUNCTION_INFO_V1(rp_authorize);
 PG_FUNCTION_INFO_V1(rp_runner_queue);
+PG_FUNCTION_INFO_V1(rp_runner_queue_counts);
+PG_FUNCTION_INFO_V1(rp_runner_queue_shared_pending);
 
 /* SPEC section 3: access levels */
 #define LEVEL_GUEST			10
@@ -172,26 +175,36 @@ typedef struct LevelMap
 	int			n;
 } LevelMap;
 
-/* Job counts behind runner_queue_status, built once per statement. */
+/*
+ * Job counts behind runner_queue_status, counted once per statement from the
+ * statement's own rows: for every runner with work, its stored type and
+ * owner (which decide whether the actor may see the counts at all), its
+ * running jobs and the pending jobs it could pick up through its links
+ * (project runners) or its subtree (group runners).  Pending jobs an
+ * instance runner could pick up are the same number for all of them.
+ */
 typedef struct QueueCounts
 {
-	IdSet		running_runners;	/* runner ids with running jobs ... */
-	int64	   *running_counts;		/* ... and how many */
-	int64		pending_shared;		/* pending jobs of shared-runner projects */
-	IdSet		pending_groups;		/* namespaces with pending jobs below ... */
-	int64	   *pending_group_counts;
-	IdSet		pending_runners;	/* project runners with pending jobs ... */
-	int64	   *pending_runner_counts;
+	IdSet		runners;		/* runner ids with work, sorted */
+	int16	   *types;
+	bool	   *has_owner;
+	int64	   *owners;
+	int64	   *running;
+	int64	   *pending;
+	int64		shared_pending;
 } QueueCounts;
 
 typedef struct Reach
 {
 	MemoryContext cxt;
 
-	/* what it was built for */
+	/* what it was built for (reach_matches) */
 	uint64		generation;
 	LocalTransactionId lxid;
-	TimestampTz statement;
+	uint64		statement;
+	uint64		snapshot_completions;
+
+	uint64		build;			/* a serial number, unique per reach built */
 
 	Actor		actor;
 	bool		live;
@@ -206,7 +219,6 @@ typedef struct Reach
 
 	bool		have_set[NUM_REACH_SETS];
 	IdSet		sets[NUM_REACH_SETS];
-	Datum		arrays[NUM_REACH_SETS];	/* the sets as bigint[], built once */
 
 	bool		have_queue;
 	QueueCounts queue;
@@ -216,8 +228,13 @@ typedef struct Reach
 	IdSet		job_scope_targets;	/* projects that let the job's project in */
 } Reach;
 
+/*
+ * The reach of the running statement.  Nothing outside this file holds a
+ * pointer into it: reach() hands out copies (see rp_reach), so a rebuild
+ * frees the reach before it at once.
+ */
 static Reach *cached = NULL;
-static Reach *previous = NULL;	/* kept one rebuild longer, see rp_reach() */
+static uint64 builds = 0;
 
 /*
  * One call into the policy core.  Elevation to the tables' owner and SPI
@@ -245,12 +262,91 @@ need_spi(void)
 	}
 }
 
-/* A reach query: under the newest state, as the tables' owner. */
+/*
+ * Do two snapshots see exactly the same rows?  No transaction completed
+ * between them (PostgreSQL reuses a snapshot's data on the same test) and
+ * they see the same commands of our own transaction.
+ */
+static bool
+same_visibility(Snapshot a, Snapshot b)
+{
+#if PG_VERSION_NUM >= 140000
+	return a->snapXactCompletionCount != 0 &&
+		a->snapXactCompletionCount == b->snapXactCompletionCount &&
+		a->curcid == b->curcid;
+#else
+	return false;
+#endif
+}
+
+/* One row of the last SPI result as a string: its columns' text forms. */
+static char *
+spi_row_key(uint64 row)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (int col = 1; col <= SPI_tuptable->tupdesc->natts; col++)
+	{
+		char	   *value = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+
+		if (value == NULL)
+			appendStringInfoChar(&buf, '\x02');
+		else
+			appendStringInfoString(&buf, value);
+		appendStringInfoChar(&buf, '\x01');
+	}
+	return buf.data;
+}
+
+static int
+cmp_cstring_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * A reach query, as the tables' owner: what the actor may do is read from
+ * the newest committed state, and from the snapshot of the rows the
+ * statement is reading, and only what both grant counts (SPEC section 4:
+ * a REPEATABLE READ transaction must not combine old rows with new rights,
+ * nor new rows with old ones).  When the two snapshots see the same rows,
+ * one query answers for both; otherwise the query runs under each, and only
+ * the result rows that both return, identical, are kept: a fact that
+ * changed in between (an access level, an owner) counts as absent.
+ */
 static uint64
 reach_query(SavedQuery *query, Datum *args)
 {
+	Snapshot	statement;
+	char	  **keys;
+	uint64		nkeys;
+	uint64		kept = 0;
+
 	need_spi();
-	return saved_query_run_latest(query, args, NULL);
+	if (!ActiveSnapshotSet() ||
+		same_visibility(GetActiveSnapshot(), GetLatestSnapshot()))
+		return saved_query_run_latest(query, args, NULL);
+
+	statement = GetActiveSnapshot();
+	nkeys = saved_query_run_snapshot(query, args, NULL, statement);
+	keys = palloc(sizeof(char *) * Max(nkeys, 1));
+	for (uint64 i = 0; i < nkeys; i++)
+		keys[i] = spi_row_key(i);
+	qsort(keys, nkeys, sizeof(char *), cmp_cstring_ptr);
+
+	(void) saved_query_run_latest(query, args, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *key = spi_row_key(i);
+
+		if (nkeys > 0 && bsearch(&key, keys, nkeys, sizeof(char *), cmp_cstring_ptr) != NULL)
+			SPI_tuptable->vals[kept++] = SPI_tuptable->vals[i];
+		pfree(key);
+	}
+	SPI_tuptable->numvals = kept;
+	SPI_processed = kept;
+	return kept;
 }
 
 #if PG_VERSION_NUM >= 170000
@@ -467,22 +563,39 @@ static SavedQuery scope_link_targets = {
 static SavedQuery all_projects = {
 	"SELECT id FROM runner_policy.projects", 0, {InvalidOid}, NULL
 };
-static SavedQuery running_per_runner = {
-	"SELECT runner_id, count(*) FROM runner_policy.ci_builds"
-	" WHERE status = 'running' AND runner_id IS NOT NULL"
-	" GROUP BY runner_id ORDER BY runner_id", 0, {InvalidOid}, NULL
+
+static SavedQuery queue_work = {
+	"WITH running AS ("
+	"  SELECT runner_id AS id, count(*) AS n FROM runner_policy.ci_builds"
+	"   WHERE status = 'running' AND runner_id IS NOT NULL GROUP BY runner_id),"
+	" pending_linked AS ("
+	"  SELECT rp.runner_id AS id, count(*) AS n FROM runner_policy.ci_builds b"
+	"    JOIN runner_policy.ci_runner_projects rp ON rp.project_id = b.project_id"
+	"   WHERE b.status = 'pending' GROUP BY rp.runner_id),"
+	" pending_paths AS ("
+	"  SELECT n.traversal_ids AS path, count(*) AS n FROM runner_policy.ci_builds b"
+	"    JOIN runner_policy.projects p ON p.id = b.project_id"
+	"    JOIN runner_policy.namespaces n ON n.id = p.namespace_id"
+	"   WHERE b.status = 'pending' GROUP BY n.traversal_ids),"
+	" pending_below AS ("
+	"  SELECT a.id, sum(pp.n) AS n FROM pending_paths pp,"
+	"         LATERAL unnest(pp.path) AS a (id) GROUP BY a.id),"
+	" work AS ("
+	"  SELECT id, n AS running, 0::numeric AS pending FROM running"
+	"  UNION ALL SELECT id, 0, n FROM pending_linked"
+	"  UNION ALL SELECT r.id, 0, pb.n FROM pending_below pb"
+	"    JOIN runner_policy.ci_runners r"
+	"      ON r.runner_type = 2 AND r.sharding_key_id = pb.id)"
+	" SELECT r.id, r.runner_type, r.sharding_key_id,"
+	"        sum(w.running)::bigint, sum(w.pending)::bigint"
+	"   FROM work w JOIN runner_policy.ci_runners r ON r.id = w.id"
+	"  GROUP BY r.id, r.runner_type, r.sharding_key_id ORDER BY r.id",
+	0, {InvalidOid}, NULL
 };
-static SavedQuery pending_per_namespace_path = {
-	"SELECT p.shared_runners_enabled, n.traversal_ids, count(*)"
-	"  FROM runner_policy.ci_builds b"
+static SavedQuery queue_shared_pending = {
+	"SELECT count(*) FROM runner_policy.ci_builds b"
 	"  JOIN runner_policy.projects p ON p.id = b.project_id"
-	"  JOIN runner_policy.namespaces n ON n.id = p.namespace_id"
-	" WHERE b.status = 'pending' GROUP BY 1, 2", 0, {InvalidOid}, NULL
-};
-static SavedQuery pending_per_project_runner = {
-	"SELECT rp.runner_id, count(*) FROM runner_policy.ci_runner_projects rp"
-	"  JOIN runner_policy.ci_builds b ON b.project_id = rp.project_id"
-	" WHERE b.status = 'pending' GROUP BY rp.runner_id ORDER BY 1",
+	" WHERE b.status = 'pending' AND p.shared_runners_enabled",
 	0, {InvalidOid}, NULL
 };
 
@@ -490,13 +603,35 @@ static SavedQuery pending_per_project_runner = {
  * Building the reach
  * ---------------------------------------------------------------------- */
 
+/*
+ * Which snapshot the statement reads rows with, as far as the reach cares:
+ * how many transactions had completed when it was taken.  A statement whose
+ * rows come from a newer snapshot than the reach's (READ COMMITTED planning
+ * and then executing, say) gets a new reach.
+ */
+static uint64
+active_snapshot_completions(void)
+{
+#if PG_VERSION_NUM >= 140000
+	if (ActiveSnapshotSet())
+		return GetActiveSnapshot()->snapXactCompletionCount;
+#endif
+	return 0;
+}
+
+/*
+ * A reach answers for one actor (its generation), one transaction and one
+ * client statement (statement.c), read against one statement snapshot.
+ * This is the per-row test of every policy: a few comparisons.
+ */
 static bool
 reach_matches(const Reach *r)
 {
 	return r != NULL &&
 		r->generation == actor_generation() &&
 		r->lxid == CURRENT_LXID &&
-		r->statement == GetCurrentStatementStartTimestamp();
+		r->statement == statement_number() &&
+		r->snapshot_completions == active_snapshot_completions();
 }
 
 static void
@@ -962,9 +1097,8 @@ current_reach(void)
 	if (reach_matches(cached))
 		return cached;
 
-	if (previous != NULL)
-		MemoryContextDelete(previous->cxt);
-	previous = cached;
+	if (cached != NULL)
+		MemoryContextDelete(cached->cxt);
 	cached = NULL;
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "runner_policy reach",
@@ -973,7 +1107,9 @@ current_reach(void)
 	r->cxt = cxt;
 	r->generation = actor_generation();
 	r->lxid = CURRENT_LXID;
-	r->statement = GetCurrentStatementStartTimestamp();
+	r->statement = statement_number();
+	r->snapshot_completions = active_snapshot_completions();
+	r->build = ++builds;
 	r->actor = *actor_current();
 	if (r->actor.kind != ACTOR_NONE)
 	{
@@ -1008,12 +1144,13 @@ current_reach(void)
 #define WITH_REACH(r, ...) \
 	do { \
 		ReachCall	call_ = {0}; \
+		ReachCall  *outer_ = active_call; \
 		active_call = &call_; \
 		(r) = current_reach(); \
 		__VA_ARGS__; \
 		if (call_.started) \
 			owner_spi_end(&call_.spi); \
-		active_call = NULL; \
+		active_call = outer_; \
 	} while (0)
 
 /* ----------------------------------------------------------------------
@@ -1135,77 +1272,130 @@ policy_may_manage_runner(int64 runner_id)
  * ---------------------------------------------------------------------- */
 
 /*
- * The set a call site names.  A policy names it with a constant and calls it
- * for every row, so a constant name is parsed once per call site and kept in
- * fn_extra; any other argument is parsed on every call.
+ * What a call site of reach() or reach_all() keeps in fn_extra, in the
+ * memory of its expression (fn_mcxt), which lives as long as the caller.
+ *
+ * The name it asked for last, so that a policy's constant name is parsed
+ * once, while any other argument (a PL/pgSQL variable, a column) is still
+ * compared on every call: the name is checked, never assumed.
+ *
+ * The array it returned last, and the reach it came from.  reach() returns
+ * this copy, never a pointer into the reach: a statement may end the actor
+ * in the middle (reset_actor() in a target list), the reach is rebuilt and
+ * the old one freed, and an array the caller still holds stays valid until
+ * the expression itself goes.  A rebuild with the same ids keeps the copy,
+ * so a cursor fetched over many statements does not pile up copies.
  */
-static int
-named_constant(FunctionCallInfo fcinfo, const char *const *names, int count,
-			   const char *what)
+typedef struct CallSite
 {
-	int		   *cached_index = (int *) fcinfo->flinfo->fn_extra;
+	int			index;			/* -1 until a name is parsed */
+	int			name_len;
+	char		name[NAMEDATALEN];
+	uint64		build;			/* the reach "array" came from, or 0 */
+	Datum		array;
+} CallSite;
+
+static CallSite *
+call_site(FunctionCallInfo fcinfo)
+{
+	CallSite   *site = (CallSite *) fcinfo->flinfo->fn_extra;
+
+	if (site == NULL)
+	{
+		site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CallSite));
+		site->index = -1;
+		fcinfo->flinfo->fn_extra = site;
+	}
+	return site;
+}
+
+/* The index of the name the call passes, among "names". */
+static int
+named_argument(FunctionCallInfo fcinfo, CallSite *site,
+			   const char *const *names, int count, const char *what)
+{
+	text	   *arg;
+	int			len;
 	char	   *name;
 
-	if (cached_index != NULL)
-		return *cached_index;
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be null", what)));
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	arg = PG_GETARG_TEXT_PP(0);
+	len = VARSIZE_ANY_EXHDR(arg);
+	if (site->index >= 0 && len == site->name_len &&
+		memcmp(VARDATA_ANY(arg), site->name, len) == 0)
+		return site->index;
+
+	name = text_to_cstring(arg);
 	for (int i = 0; i < count; i++)
 		if (strcmp(name, names[i]) == 0)
 		{
-			if (get_fn_expr_arg_stable(fcinfo->flinfo, 0))
-			{
-				cached_index = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(int));
-				*cached_index = i;
-				fcinfo->flinfo->fn_extra = cached_index;
-			}
+			Assert(len < NAMEDATALEN);
+			memcpy(site->name, name, len);
+			site->name_len = len;
+			site->index = i;
+			site->build = 0;
 			return i;
 		}
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown %s \"%s\"", what, name)));
+	{
+		int			cut = pg_mbcliplen(name, len, 40);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unrecognized %s \"%.*s\"", what, cut, name)));
+	}
 	pg_unreachable();
+}
+
+/* Does a bigint[] hold exactly the ids of a set, in order? */
+static bool
+array_equals_set(Datum array, const IdSet *set)
+{
+	ArrayType  *a = DatumGetArrayTypeP(array);
+
+	/* arrays of ours: one dimension, no NULLs, so the data follows the header */
+	if (ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) != set->n || ARR_HASNULL(a))
+		return false;
+	return set->n == 0 ||
+		memcmp((char *) a + ARR_OVERHEAD_NONULLS(ARR_NDIM(a)), set->ids,
+			   sizeof(int64) * set->n) == 0;
 }
 
 Datum
 rp_reach(PG_FUNCTION_ARGS)
 {
-	ReachSet	which = (ReachSet) named_constant(fcinfo, reach_set_names,
+	CallSite   *site = call_site(fcinfo);
+	ReachSet	which = (ReachSet) named_argument(fcinfo, site, reach_set_names,
 												  NUM_REACH_SETS, "reach set");
 	Reach	   *r;
-	Datum		array = (Datum) 0;
 
-	/* the per-row path of every policy arm, once the statement's set is built */
-	if (reach_matches(cached) && cached->arrays[which] != (Datum) 0)
-		PG_RETURN_DATUM(cached->arrays[which]);
+	/* the per-row path of every policy arm, once the statement's set is out */
+	if (site->build != 0 && reach_matches(cached) && cached->build == site->build)
+		PG_RETURN_DATUM(site->array);
 
 	WITH_REACH(r,
 			   {
-				   if (r->arrays[which] == (Datum) 0)
-				   {
-					   IdSet set = set_of(r, which);
-					   MemoryContext old = MemoryContextSwitchTo(r->cxt);
+				   IdSet set = set_of(r, which);
 
-					   r->arrays[which] = idset_array(&set);
+				   if (site->build == 0 || !array_equals_set(site->array, &set))
+				   {
+					   MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+					   site->array = idset_array(&set);
 					   MemoryContextSwitchTo(old);
 				   }
-				   array = r->arrays[which];
+				   site->build = r->build;
 			   });
-	/*
-	 * Not a copy: the caller uses the array within this evaluation (a scan's
-	 * array keys are copied out at scan start), and the reach it lives in
-	 * outlives the next rebuild.  This is the per-row cost of a policy.
-	 */
-	PG_RETURN_DATUM(array);
+	PG_RETURN_DATUM(site->array);
 }
 
 Datum
 rp_reach_all(PG_FUNCTION_ARGS)
 {
-	ReachAll	which = (ReachAll) named_constant(fcinfo, reach_all_names,
+	CallSite   *site = call_site(fcinfo);
+	ReachAll	which = (ReachAll) named_argument(fcinfo, site, reach_all_names,
 												  NUM_REACH_ALL, "reach kind");
 	Reach	   *r;
 	bool		all;
@@ -1350,7 +1540,7 @@ rp_authorize(PG_FUNCTION_ARGS)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown scope \"%.*s\"", cut, scope_text),
+				 errmsg("unrecognized scope \"%.*s\"", cut, scope_text),
 				 errhint("Scopes are read_api, api, read_repository, write_repository, read_registry, write_registry and write_releases.")));
 	}
 
@@ -1379,116 +1569,151 @@ rp_authorize(PG_FUNCTION_ARGS)
 }
 
 /* ----------------------------------------------------------------------
- * SQL: runner_queue(runner_id, runner_type, sharding_key_id)
- *		-> (running_jobs bigint, pending_jobs bigint)
+ * The runner queue: runner_queue_counts(), runner_queue_shared_pending()
+ *
+ * Every count is decided from the stored runner row, never from a fact a
+ * caller passes in (SPEC section 5), and counted once per statement, not
+ * once per runner.
  * ---------------------------------------------------------------------- */
 
-typedef struct CountEntry
+/* Rows, not rights: the counts read the statement's own snapshot. */
+static uint64
+queue_query(SavedQuery *query)
 {
-	int64		id;
-	int64		count;
-} CountEntry;
-
-static int
-cmp_count_entry(const void *a, const void *b)
-{
-	return cmp_int64(&((const CountEntry *) a)->id, &((const CountEntry *) b)->id);
+	need_spi();
+	return saved_query_run_readonly(query, NULL, NULL);
 }
 
-/* The last SPI result's (id, count) rows, sorted by id, into two arrays. */
-static void
-counts_from_spi(Reach *r, IdSet *ids, int64 **counts)
+static uint64
+queue_query_by_id(SavedQuery *query, Datum *args)
 {
-	ids->ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(SPI_processed, 1));
-	*counts = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(SPI_processed, 1));
-	ids->n = 0;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		if (spi_result_int64(i, 1, &ids->ids[ids->n]))
-		{
-			(void) spi_result_int64(i, 2, &(*counts)[ids->n]);
-			ids->n++;
-		}
+	need_spi();
+	return saved_query_run_readonly(query, args, NULL);
 }
 
-/*
- * Pending jobs counted once per statement: per project runner through its
- * links, per namespace for every project below it, and in all for projects
- * that let shared runners in.
- */
 static void
 load_queue(Reach *r)
 {
 	QueueCounts *q = &r->queue;
-	CountEntry *entries = NULL;
-	int			n = 0,
-				size = 0;
+	uint64		n = queue_query(&queue_work);
+	int			size = (int) Max(n, 1);
 
 	r->have_queue = true;
-	(void) reach_query(&running_per_runner, NULL);
-	counts_from_spi(r, &q->running_runners, &q->running_counts);
-	(void) reach_query(&pending_per_project_runner, NULL);
-	counts_from_spi(r, &q->pending_runners, &q->pending_runner_counts);
-
-	(void) reach_query(&pending_per_namespace_path, NULL);
-	q->pending_shared = 0;
-	for (uint64 i = 0; i < SPI_processed; i++)
+	q->runners.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
+	q->types = MemoryContextAlloc(r->cxt, sizeof(int16) * size);
+	q->has_owner = MemoryContextAlloc(r->cxt, sizeof(bool) * size);
+	q->owners = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
+	q->running = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
+	q->pending = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
+	q->runners.n = 0;
+	/* ordered by runner id: the set comes out sorted */
+	for (uint64 i = 0; i < n; i++)
 	{
-		bool		isnull;
-		bool		shared = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		ArrayType  *path = DatumGetArrayTypeP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-		int64		count;
-		Datum	   *elems;
-		int			nelems;
+		int			k = q->runners.n;
+		int64		type = 0;
 
-		(void) spi_result_int64(i, 3, &count);
-		if (shared)
-			q->pending_shared += count;
-		deconstruct_array(path, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE,
-						  &elems, NULL, &nelems);
-		for (int k = 0; k < nelems; k++)
-		{
-			if (n == size)
-			{
-				size = size == 0 ? 64 : size * 2;
-				entries = entries == NULL ?
-					MemoryContextAlloc(r->cxt, sizeof(CountEntry) * size) :
-					repalloc(entries, sizeof(CountEntry) * size);
-			}
-			entries[n].id = DatumGetInt64(elems[k]);
-			entries[n].count = count;
-			n++;
-		}
+		if (!spi_result_int64(i, 1, &q->runners.ids[k]))
+			continue;
+		(void) spi_result_int64(i, 2, &type);
+		q->types[k] = (int16) type;
+		q->owners[k] = 0;
+		q->has_owner[k] = spi_result_int64(i, 3, &q->owners[k]);
+		q->running[k] = 0;
+		q->pending[k] = 0;
+		(void) spi_result_int64(i, 4, &q->running[k]);
+		(void) spi_result_int64(i, 5, &q->pending[k]);
+		q->runners.n++;
 	}
-
-	/* sum the entries of each namespace */
-	if (n > 0)
-		qsort(entries, n, sizeof(CountEntry), cmp_count_entry);
-	q->pending_groups.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(n, 1));
-	q->pending_group_counts = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(n, 1));
-	q->pending_groups.n = 0;
-	for (int i = 0; i < n; i++)
-	{
-		int			last = q->pending_groups.n - 1;
-
-		if (last >= 0 && q->pending_groups.ids[last] == entries[i].id)
-			q->pending_group_counts[last] += entries[i].count;
-		else
-		{
-			q->pending_groups.ids[last + 1] = entries[i].id;
-			q->pending_group_counts[last + 1] = entries[i].count;
-			q->pending_groups.n++;
-		}
-	}
+	q->shared_pending = 0;
+	if (queue_query(&queue_shared_pending) == 1)
+		(void) spi_result_int64(0, 1, &q->shared_pending);
 }
 
-static int64
-count_for(const IdSet *ids, const int64 *counts, int64 id)
+static QueueCounts *
+queue_of(Reach *r)
 {
-	int			i = idset_find(ids->ids, ids->n, id);
-
-	return i < 0 ? 0 : counts[i];
+	if (!r->have_queue)
+		load_queue(r);
+	return &r->queue;
 }
 
+/* Whether the actor reads instance runners, and so their shared queue. */
+static bool
+reads_instance_runners(Reach *r)
+{
+	IdSet		types = set_of(r, RS_RUNNER_READ_TYPES);
+
+	return reaches_all(r, RA_RUNNERS_READ) ||
+		idset_contains(&types, RUNNER_TYPE_INSTANCE);
+}
+
+/*
+ * runner_queue_counts() -> SETOF (runner_id, running_jobs, pending_jobs)
+ *
+ * One row per runner with work that the actor may read, judged on the
+ * runner's stored type and owner.  runner_queue_status joins it to the
+ * runners the actor reads; runners without a row have no work.
+ */
+Datum
+rp_runner_queue_counts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Reach	   *r;
+
+	InitMaterializedSRF(fcinfo, 0);
+	WITH_REACH(r,
+			   {
+				   if (r->live)
+				   {
+					   QueueCounts *q = queue_of(r);
+
+					   for (int i = 0; i < q->runners.n; i++)
+					   {
+						   Datum values[3];
+						   bool nulls[3] = {false, false, false};
+						   int64 id = q->runners.ids[i];
+
+						   if (!runner_readable(r, id, q->types[i], q->has_owner[i], q->owners[i]))
+							   continue;
+						   values[0] = Int64GetDatum(id);
+						   values[1] = Int64GetDatum(q->running[i]);
+						   values[2] = Int64GetDatum(q->pending[i]);
+						   tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+					   }
+				   }
+			   });
+	return (Datum) 0;
+}
+
+/*
+ * runner_queue_shared_pending() -> bigint: the pending jobs any instance
+ * runner could pick up (of projects with shared runners enabled); NULL for
+ * an actor that reads no instance runner.
+ */
+Datum
+rp_runner_queue_shared_pending(PG_FUNCTION_ARGS)
+{
+	Reach	   *r;
+	bool		readable = false;
+	int64		pending = 0;
+
+	WITH_REACH(r,
+			   {
+				   readable = r->live && reads_instance_runners(r);
+				   if (readable)
+					   pending = queue_of(r)->shared_pending;
+			   });
+	if (!readable)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(pending);
+}
+
+/*
+ * runner_queue(runner_id, runner_type, sharding_key_id) of release 1.0,
+ * kept for a database not yet updated to 1.1.  It believed the type and
+ * owner its caller passed; it now ignores both and reads the stored row,
+ * one query per call (1.1's view no longer calls it).
+ */
 Datum
 rp_runner_queue(PG_FUNCTION_ARGS)
 {
@@ -1496,39 +1721,37 @@ rp_runner_queue(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		nulls[2] = {true, true};
 	Reach	   *r;
-	int64		id;
-	int			type;
-	bool		has_owner = !PG_ARGISNULL(2);
-	int64		owner = has_owner ? PG_GETARG_INT64(2) : 0;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	desc = BlessTupleDesc(desc);
 
-	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1))
+	if (!PG_ARGISNULL(0))
 	{
-		id = PG_GETARG_INT64(0);
-		type = PG_GETARG_INT16(1);
+		int64		id = PG_GETARG_INT64(0);
 
-		/* counts only for a runner the actor may read */
 		WITH_REACH(r,
 				   {
-					   if (runner_readable(r, id, type, has_owner, owner))
-					   {
-						   QueueCounts *q = &r->queue;
-						   int64 pending = 0;
+					   Datum arg = Int64GetDatum(id);
+					   int64 type = 0;
+					   int64 owner = 0;
+					   bool has_owner;
 
-						   if (!r->have_queue)
-							   load_queue(r);
-						   if (type == RUNNER_TYPE_INSTANCE)
-							   pending = q->pending_shared;
-						   else if (type == RUNNER_TYPE_GROUP)
-							   pending = count_for(&q->pending_groups, q->pending_group_counts, owner);
-						   else
-							   pending = count_for(&q->pending_runners, q->pending_runner_counts, id);
-						   values[0] = Int64GetDatum(count_for(&q->running_runners, q->running_counts, id));
-						   values[1] = Int64GetDatum(pending);
-						   nulls[0] = nulls[1] = false;
+					   if (r->live && queue_query_by_id(&runner_kind, &arg) > 0)
+					   {
+						   (void) spi_result_int64(0, 1, &type);
+						   has_owner = spi_result_int64(0, 2, &owner);
+						   if (runner_readable(r, id, (int) type, has_owner, owner))
+						   {
+							   QueueCounts *q = queue_of(r);
+							   int i = idset_find(q->runners.ids, q->runners.n, id);
+
+							   values[0] = Int64GetDatum(i < 0 ? 0 : q->running[i]);
+							   values[1] = Int64GetDatum(type == RUNNER_TYPE_INSTANCE ?
+														 q->shared_pending :
+														 (i < 0 ? 0 : q->pending[i]));
+							   nulls[0] = nulls[1] = false;
+						   }
 					   }
 				   });
 	}

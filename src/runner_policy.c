@@ -31,6 +31,7 @@
 
 #include "actor.h"
 #include "runner_policy.h"
+#include "statement.h"
 
 PG_MODULE_MAGIC;
 
@@ -45,6 +46,8 @@ void
 _PG_init(void)
 {
 	actor_init();
+	statement_init();
+	log_redact_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
 #else

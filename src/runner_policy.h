@@ -42,4 +42,8 @@ extern struct TriggerData *trigger_data_checked(FunctionCallInfo fcinfo,
 /* backfill.c: the runner backfill_owners() is placing right now, or 0 */
 extern int64 backfill_placing_runner(void);
 
+/* log_redact.c: keeps tokens out of the server log */
+extern void log_redact_init(void);
+extern bool text_carries_token(const char *text);
+
 #endif							/* RUNNER_POLICY_H */

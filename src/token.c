@@ -50,6 +50,8 @@ PG_FUNCTION_INFO_V1(rp_reset_runner_token);
 #define TOKEN_PREFIX_LEN	4
 #define TOKEN_TEXT_LEN		(TOKEN_PREFIX_LEN + 2 * TOKEN_RANDOM_BYTES)
 #define DIGEST_LEN			32
+#define MAX_INSTANCE_TOKEN_DAYS	365
+#define MAX_DESCRIPTION_CHARS	255
 
 typedef struct TokenKind
 {
@@ -498,6 +500,19 @@ rp_issue_instance_token(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expires_at must be a finite time in the future")));
+	/* GitLab's longest token lifetime (SPEC section 7) */
+	if (expires_at > GetCurrentStatementStartTimestamp() +
+		(int64) MAX_INSTANCE_TOKEN_DAYS * USECS_PER_DAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expires_at must be at most %d days ahead", MAX_INSTANCE_TOKEN_DAYS),
+				 errhint("Issue a new token before this one expires.")));
+	if (!PG_ARGISNULL(2) &&
+		pg_mbstrlen_with_len(VARDATA_ANY(PG_GETARG_TEXT_PP(2)),
+							 VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(2))) > MAX_DESCRIPTION_CHARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("description must be at most %d characters", MAX_DESCRIPTION_CHARS)));
 
 	plain = new_token("rpi_", digest);
 	owner_spi_begin(&spi, runner_policy_tables_owner());
@@ -542,7 +557,7 @@ rp_issue_job_token(PG_FUNCTION_ARGS)
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	if (saved_query_run(&job_for_token, &arg, NULL) == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("job %lld does not exist", (long long) job_id)));
 	status = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	(void) spi_result_int64(0, 2, &user_id);

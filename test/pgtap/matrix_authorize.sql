@@ -128,14 +128,14 @@ SELECT is(runner_policy.authorize(999, 'read_api'), false, 'authorize on a proje
 -- Bad input: 22023, for every actor.
 SELECT throws_ok($$SELECT runner_policy.authorize(NULL, 'read_api')$$, '22023', 'project_id must not be null', 'NULL project');
 SELECT throws_ok($$SELECT runner_policy.authorize(100, NULL)$$, '22023', 'scope must not be null', 'NULL scope');
-SELECT throws_ok($$SELECT runner_policy.authorize(100, 'admin')$$, '22023', 'unknown scope "admin"', 'unknown scope');
-SELECT throws_ok($$SELECT runner_policy.authorize(100, 'read_runners')$$, '22023', 'unknown scope "read_runners"',
+SELECT throws_ok($$SELECT runner_policy.authorize(100, 'admin')$$, '22023', 'unrecognized scope "admin"', 'unknown scope');
+SELECT throws_ok($$SELECT runner_policy.authorize(100, 'read_runners')$$, '22023', 'unrecognized scope "read_runners"',
 	'an instance token scope is not a project scope');
-SELECT throws_ok($$SELECT runner_policy.authorize(100, 'READ_API')$$, '22023', 'unknown scope "READ_API"', 'scopes are case-sensitive');
+SELECT throws_ok($$SELECT runner_policy.authorize(100, 'READ_API')$$, '22023', 'unrecognized scope "READ_API"', 'scopes are case-sensitive');
 SELECT runner_policy.reset_actor() \g /dev/null
-SELECT throws_ok($$SELECT runner_policy.authorize(100, 'write')$$, '22023', 'unknown scope "write"', 'unknown scope with no actor');
+SELECT throws_ok($$SELECT runner_policy.authorize(100, 'write')$$, '22023', 'unrecognized scope "write"', 'unknown scope with no actor');
 SELECT runner_policy.authenticate(:'job_dev') \g /dev/null
-SELECT throws_ok($$SELECT runner_policy.authorize(100, '')$$, '22023', 'unknown scope ""', 'empty scope for a job token');
+SELECT throws_ok($$SELECT runner_policy.authorize(100, '')$$, '22023', 'unrecognized scope ""', 'empty scope for a job token');
 
 -- authorize() follows membership changes at once (the next statement).
 SELECT runner_policy.act_as(13) \g /dev/null

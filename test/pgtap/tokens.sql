@@ -100,7 +100,7 @@ SELECT throws_ok($$SELECT runner_policy.issue_instance_token('{}', now() + inter
 SELECT throws_ok($$SELECT runner_policy.issue_job_token(5000)$$,
 	'55000', 'job 5000 is not running', 'no job token for a finished job');
 SELECT throws_ok($$SELECT runner_policy.issue_job_token(424242)$$,
-	'22023', 'job 424242 does not exist', 'no job token for an unknown job');
+	'23503', 'job 424242 does not exist', 'no job token for an unknown job');
 SELECT throws_ok($$SELECT runner_policy.issue_job_token(5001, '{read_runners}')$$,
 	'22023', 'invalid scope "read_runners" for an extended job token', 'job token scopes are project scopes');
 SELECT runner_policy.act_as(3) \g /dev/null
