@@ -1157,6 +1157,29 @@ current_reach(void)
  * Probes used by the C functions (same sets as the policies)
  * ---------------------------------------------------------------------- */
 
+/* A runner's stored type and owner, read as the rights are (reach_query). */
+typedef struct StoredRunner
+{
+	int			type;
+	bool		has_owner;
+	int64		owner;
+} StoredRunner;
+
+static bool
+stored_runner(int64 runner_id, StoredRunner *runner)
+{
+	Datum		arg = Int64GetDatum(runner_id);
+	int64		type = 0;
+
+	if (reach_query(&runner_kind, &arg) == 0)
+		return false;
+	(void) spi_result_int64(0, 1, &type);
+	runner->type = (int) type;
+	runner->owner = 0;
+	runner->has_owner = spi_result_int64(0, 2, &runner->owner);
+	return true;
+}
+
 /* The runner read rule, as the ci_runners SELECT policy states it. */
 static bool
 runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
@@ -1251,18 +1274,10 @@ policy_may_manage_runner(int64 runner_id)
 
 	WITH_REACH(r,
 			   {
-				   Datum arg = Int64GetDatum(runner_id);
+				   StoredRunner runner;
 
-				   if (r->live && reach_query(&runner_kind, &arg) > 0)
-				   {
-					   int64 type = 0;
-					   int64 owner = 0;
-					   bool has_owner;
-
-					   (void) spi_result_int64(0, 1, &type);
-					   has_owner = spi_result_int64(0, 2, &owner);
-					   result = runner_manageable(r, (int) type, has_owner, owner);
-				   }
+				   if (r->live && stored_runner(runner_id, &runner))
+					   result = runner_manageable(r, runner.type, runner.has_owner, runner.owner);
 			   });
 	return result;
 }
@@ -1810,18 +1825,11 @@ policy_may_read_runner(int64 runner_id)
 
 	WITH_REACH(r,
 			   {
-				   Datum arg = Int64GetDatum(runner_id);
+				   StoredRunner runner;
 
-				   if (r->live && reach_query(&runner_kind, &arg) > 0)
-				   {
-					   int64 type = 0;
-					   int64 owner = 0;
-					   bool has_owner;
-
-					   (void) spi_result_int64(0, 1, &type);
-					   has_owner = spi_result_int64(0, 2, &owner);
-					   result = runner_readable(r, runner_id, (int) type, has_owner, owner);
-				   }
+				   if (r->live && stored_runner(runner_id, &runner))
+					   result = runner_readable(r, runner_id, runner.type,
+												runner.has_owner, runner.owner);
 			   });
 	return result;
 }
