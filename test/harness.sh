@@ -90,10 +90,10 @@ harness_stop() {
 # harness_stop_pid PID: ends a daemon a test started (SIGTERM, then SIGKILL
 # after 10 s), and waits until it is gone.
 harness_stop_pid() {
-	local pid=$1 i
+	local pid=$1 _
 	[[ $pid =~ ^[0-9]+$ ]] || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
