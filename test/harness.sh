@@ -5,8 +5,9 @@
 # postgres OS user on a Unix socket in a temporary directory.  The cluster
 # and the directory are removed on exit, whether the caller succeeded or not.
 #
-# After harness_start: PGHOST, PGPORT, PGUSER point at the cluster, and
-# PG_BIN is the server's bin directory.  Source this file; do not run it.
+# After harness_start: PGHOST, PGPORT, PGUSER point at the cluster,
+# HARNESS_DIR is the temporary directory (exported, for test scripts run as
+# children), and PG_BIN is the server's bin directory.  Source this file; do not run it.
 
 PG_MAJOR=15
 # RP_PG_ROOT: a copy of the PostgreSQL install laid out as under / (so
@@ -26,6 +27,7 @@ HARNESS_PACKAGES=(
 	"postgresql-server-dev-$PG_MAJOR"
 	"postgresql-$PG_MAJOR-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
+	pgbouncer
 	make
 	gcc
 )
@@ -67,10 +69,15 @@ harness_as_server_user() {
 }
 
 # Stops every cluster under the temporary directory (the primary, and a
-# standby if a test made one), then removes the directory.
+# standby if a test made one), and every PgBouncer a test started there
+# (its pidfile is DIR/pgbouncer.pid), then removes the directory.
 harness_stop() {
 	local pidfile
 	if [ -n "${HARNESS_DIR:-}" ] && [ -d "$HARNESS_DIR" ]; then
+		for pidfile in "$HARNESS_DIR"/*/pgbouncer.pid; do
+			[ -f "$pidfile" ] || continue
+			harness_stop_pid "$(cat "$pidfile" 2>/dev/null)"
+		done
 		for pidfile in "$HARNESS_DIR"/*/postmaster.pid; do
 			[ -f "$pidfile" ] || continue
 			harness_as_server_user "$PG_BIN/pg_ctl" -D "$(dirname "$pidfile")" \
@@ -105,8 +112,22 @@ harness_valgrind_errors() {
 	if [ "$n" -gt 0 ]; then
 		harness_say "valgrind found $n errors:"
 		sed -n '/VALGRINDERROR-BEGIN/,/VALGRINDERROR-END/p' "$HARNESS_DIR"/valgrind/*.log | head -n 300 >&2
+		return 1
 	fi
-	return "$n"
+	return 0
+}
+
+# harness_stop_pid PID: ends a daemon a test started (SIGTERM, then SIGKILL
+# after 10 s), and waits until it is gone.
+harness_stop_pid() {
+	local pid=$1 _
+	[[ $pid =~ ^[0-9]+$ ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
 }
 
 # harness_start [extra postgres -c settings...]
@@ -136,13 +157,14 @@ harness_start() {
 		-l "$HARNESS_DIR/server.log" -w -t 600 start >/dev/null ||
 		{ cat "$HARNESS_DIR/server.log" >&2; harness_die "the server did not start"; }
 
-	export PGHOST=$HARNESS_DIR PGPORT=5432 PGUSER=postgres
+	export HARNESS_DIR PGHOST=$HARNESS_DIR PGPORT=5432 PGUSER=postgres
 	unset PGDATABASE PGSERVICE PGOPTIONS
 }
 
 # harness_create_db NAME: a new database with the extension at $RP_VERSION
 harness_create_db() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d postgres \
+		-c "SET client_min_messages = warning" \
 		-c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$1" \
 		-c "CREATE EXTENSION runner_policy VERSION '$RP_VERSION'" >/dev/null
