@@ -20,14 +20,23 @@ OBJS = \
 	src/actor.o \
 	src/token.o \
 	src/policy_core.o \
-	src/write_guard.o
+	src/write_guard.o \
+	src/version.o \
+	src/ddl_guard.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 
 # Warnings are errors by default; WERROR= turns that off for a compiler newer
 # than the one this was tested with.
 WERROR ?= -Werror
-PG_CPPFLAGS = -I$(srcdir)/src -DRUNNER_POLICY_VERSION=\"$(EXTVERSION)\"
+# The library is built for every version that has a script in sql/ (an
+# install script or an upgrade to it), and calls the newest its own; that is
+# newer than default_version while a release is being built.  src/version.c
+# checks the installed SQL against these.
+SQL_VERSIONS := $(sort $(foreach f,$(notdir $(wildcard sql/runner_policy--*.sql)),$(lastword $(subst --, ,$(patsubst runner_policy--%.sql,%,$(f))))))
+LIBRARY_VERSION := $(lastword $(shell printf '%s\n' $(SQL_VERSIONS) | sort -V))
+PG_CPPFLAGS = -I$(srcdir)/src -DRUNNER_POLICY_VERSION=\"$(LIBRARY_VERSION)\" \
+	-DRUNNER_POLICY_SERVED='"$(SQL_VERSIONS)"'
 PG_CFLAGS = -Wall -Wextra $(WERROR) -Wno-unused-parameter
 
 # pg_regress tests: test/sql/*.sql against test/expected/*.out
