@@ -70,6 +70,7 @@ typedef struct ExtensionState
 	Oid			nspoid;
 	char		nspname[NAMEDATALEN];
 	char		version[NAMEDATALEN];
+	bool		version_checked;	/* the library serves it */
 } ExtensionState;
 
 static ExtensionState extension = {InvalidLocalTransactionId};
@@ -155,54 +156,55 @@ forget_saved_plans(void)
 }
 
 /*
- * The extension of this transaction: looked up on first use, checked
- * against the library's versions, and the kept plans dropped if the schema
- * is not the one they were prepared in.
+ * The extension of this transaction: looked up on first use, the kept plans
+ * dropped if the schema is not the one they were prepared in, and, when
+ * check_version, checked against the versions this library serves.  Only
+ * the DDL guard looks without the check, so that a mismatched installation
+ * can still be dropped.
  */
 static const ExtensionState *
-current_extension(void)
+current_extension(bool check_version)
 {
-	if (extension.lxid == MyProc->lxid &&
-		extension.lxid != InvalidLocalTransactionId)
-		return &extension;
-
-	if (!callback_registered)
+	if (extension.lxid != MyProc->lxid ||
+		extension.lxid == InvalidLocalTransactionId)
 	{
-		CacheRegisterSyscacheCallback(NAMESPACEOID, namespace_changed, (Datum) 0);
-		callback_registered = true;
+		if (!callback_registered)
+		{
+			CacheRegisterSyscacheCallback(NAMESPACEOID, namespace_changed, (Datum) 0);
+			callback_registered = true;
+		}
+		extension.lxid = InvalidLocalTransactionId;
+		read_extension_row(&extension);
+		extension.version_checked = false;
+		if (plans_schema[0] != '\0' && strcmp(plans_schema, extension.nspname) != 0)
+			forget_saved_plans();
+		strlcpy(plans_schema, extension.nspname, NAMEDATALEN);
+		extension.lxid = MyProc->lxid;
 	}
-	extension.lxid = InvalidLocalTransactionId;
-	read_extension_row(&extension);
-	runner_policy_check_version(extension.version);
-	if (plans_schema[0] != '\0' && strcmp(plans_schema, extension.nspname) != 0)
-		forget_saved_plans();
-	strlcpy(plans_schema, extension.nspname, NAMEDATALEN);
-	extension.lxid = MyProc->lxid;
+	if (check_version && !extension.version_checked)
+	{
+		runner_policy_check_version(extension.version);
+		extension.version_checked = true;
+	}
 	return &extension;
 }
 
 Oid
 runner_policy_extension_schema(void)
 {
-	return current_extension()->nspoid;
+	return current_extension(false)->nspoid;
 }
 
 const char *
 runner_policy_extension_version(void)
 {
-	return current_extension()->version;
+	return current_extension(true)->version;
 }
 
-/*
- * The role that owns the extension's tables: the one that ran CREATE
- * EXTENSION.  Looked up each time (one syscache probe) rather than cached,
- * so that ALTER TABLE ... OWNER or a dump and restore never leaves a stale
- * role behind.
- */
-Oid
-runner_policy_tables_owner(void)
+/* The owner of table ci_runners of the extension. */
+static Oid
+tables_owner(const ExtensionState *ext)
 {
-	const ExtensionState *ext = current_extension();
 	Oid			relid = get_relname_relid("ci_runners", ext->nspoid);
 	HeapTuple	tuple;
 	Oid			owner;
@@ -216,6 +218,25 @@ runner_policy_tables_owner(void)
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;
+}
+
+/*
+ * The role that owns the extension's tables: the one that ran CREATE
+ * EXTENSION.  Looked up each time (one syscache probe) rather than cached,
+ * so that ALTER TABLE ... OWNER or a dump and restore never leaves a stale
+ * role behind.
+ */
+Oid
+runner_policy_tables_owner(void)
+{
+	return tables_owner(current_extension(true));
+}
+
+/* The same, without the version check: for the DDL guard only. */
+Oid
+runner_policy_tables_owner_unchecked(void)
+{
+	return tables_owner(current_extension(false));
 }
 
 void
@@ -286,7 +307,7 @@ query_text_for_schema(const char *sql, const char *nspname)
 static void
 prepare_saved_query(SavedQuery *query)
 {
-	const ExtensionState *ext = current_extension();
+	const ExtensionState *ext = current_extension(true);
 
 	if (query->plan == NULL)
 	{

@@ -39,12 +39,14 @@ typedef struct SavedQuery
 
 /*
  * The extension's schema and installed SQL version, looked up once per
- * transaction through pg_extension (never by name); the lookup fails when
- * this library does not serve the installed version.
+ * transaction through pg_extension (never by name).  All but the schema and
+ * the _unchecked owner fail when this library does not serve the installed
+ * version.
  */
 extern Oid	runner_policy_extension_schema(void);
 extern const char *runner_policy_extension_version(void);
 extern Oid	runner_policy_tables_owner(void);
+extern Oid	runner_policy_tables_owner_unchecked(void);
 extern void owner_spi_begin(OwnerSpi *state, Oid owner);
 extern void owner_spi_end(OwnerSpi *state);
 extern uint64 saved_query_run(SavedQuery *query, Datum *args, const char *nulls);

@@ -38,3 +38,11 @@ SELECT * FROM runner_policy.version();
 ROLLBACK;
 -- Back to the installed version, everything works again.
 SELECT count(*) FROM runner_policy.version();
+
+-- A mismatched installation can still be dropped: the DDL guard looks at
+-- the data (the tests leave the tables empty), not at the version.
+BEGIN;
+UPDATE pg_extension SET extversion = '99.0' WHERE extname = 'runner_policy';
+DROP EXTENSION runner_policy;
+SELECT count(*) AS extensions FROM pg_extension WHERE extname = 'runner_policy';
+ROLLBACK;
