@@ -60,8 +60,11 @@ COMMENT ON FUNCTION runner_policy.act_as(bigint, boolean) IS
  * cannot tell a schema we made from one a role made before us.  Its owner
  * can: CREATE EXTENSION makes the schema as the role that runs it, which
  * is then the extension's owner, while a role that squatted the name owns
- * its schema and could later rename it or plant objects in it.  A schema
- * holding anything that is not ours was not made by us either.
+ * its schema and could later rename it or plant objects in it.  A schema of
+ * another superuser is no squat (a superuser can do anything anyway), and
+ * it is what a restore does: pg_dump writes the schema, which is not a
+ * member, and its owner, before CREATE EXTENSION.  A schema holding
+ * anything that is not ours was not made for us either.
  */
 DO $operations_schema$
 DECLARE
@@ -87,7 +90,9 @@ BEGIN
 						  AND d.objid OPERATOR(pg_catalog.=) o.objid
 						  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
 						  AND d.deptype OPERATOR(pg_catalog.=) 'e');
-	IF nsp_owner OPERATOR(pg_catalog.<>) ext_owner THEN
+	IF nsp_owner OPERATOR(pg_catalog.<>) ext_owner
+	   AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+				 WHERE r.oid OPERATOR(pg_catalog.=) nsp_owner) THEN
 		RAISE EXCEPTION 'schema "runner_policy" was not created by extension runner_policy'
 			USING ERRCODE = 'duplicate_schema',
 				  DETAIL = pg_catalog.format('The schema is owned by role %s, who made it before the extension and could rename it or plant objects in it.',
@@ -187,7 +192,7 @@ COMMENT ON COLUMN runner_policy.ci_runners.sharding_key_id IS 'The owner: a proj
 COMMENT ON COLUMN runner_policy.ci_runners.description IS 'Free text shown in runner lists.';
 COMMENT ON COLUMN runner_policy.ci_runners.tag_list IS 'Tags that select the jobs the runner takes.';
 COMMENT ON COLUMN runner_policy.ci_runners.paused IS 'A paused runner takes no new jobs.';
-COMMENT ON COLUMN runner_policy.ci_runners.locked IS 'A locked project runner cannot be linked to more projects.';
+COMMENT ON COLUMN runner_policy.ci_runners.locked IS 'A locked project runner cannot be linked to more projects, except by an admin.';
 COMMENT ON COLUMN runner_policy.ci_runners.contacted_at IS 'When the runner last asked for jobs.';
 COMMENT ON COLUMN runner_policy.ci_runners.created_by_id IS 'The user who registered the runner, NULL once that user is deleted.';
 COMMENT ON COLUMN runner_policy.ci_runners.created_at IS 'When the runner was registered.';
@@ -239,11 +244,11 @@ COMMENT ON COLUMN runner_policy.runner_queue_status.running_jobs IS 'Jobs the ru
 COMMENT ON COLUMN runner_policy.runner_queue_status.pending_jobs IS 'Pending jobs the runner could take.';
 
 COMMENT ON FUNCTION runner_policy.ci_runners_guard() IS
-	'Trigger: checks the owner of a runner on insert and refuses changes of its type and owner.';
+	'Trigger: checks the owner of a new runner, and refuses changes of its type, its owner and its token digest.';
 COMMENT ON FUNCTION runner_policy.ci_runners_link_owner() IS
 	'Trigger: links a new project or group runner to its owner.';
 COMMENT ON FUNCTION runner_policy.ci_runner_projects_guard() IS
-	'Trigger: refuses links of the wrong runner type, of locked runners, and the removal of the owner link.';
+	'Trigger: refuses links of runners that are not project runners, moved links, and the removal of the owner link.';
 COMMENT ON FUNCTION runner_policy.ci_runner_namespaces_guard() IS
 	'Trigger: keeps a group runner linked to its owner namespace only.';
 COMMENT ON FUNCTION runner_policy.delete_owned_runners() IS

@@ -55,8 +55,8 @@
  *
  * Nothing of the C code names the schema: it asks pg_extension where the
  * extension lives, so that a schema renamed by a superuser (the DDL guard
- * refuses it, but event triggers do not run in single-user mode) or a dump
- * restored under another name finds the same tables.  The answer is kept
+ * refuses it, but a superuser can disable event triggers, and they do not
+ * run in single-user mode) still leads to the same tables.  The answer is kept
  * for one transaction (keyed on its local transaction id), which costs one
  * index probe of pg_extension per transaction and still notices an ALTER
  * EXTENSION ... UPDATE or a new make install by the next transaction; a

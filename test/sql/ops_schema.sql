@@ -40,6 +40,19 @@ SELECT n.nspowner = e.extowner AS schema_owned_by_extension_owner
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
  WHERE e.extname = 'runner_policy';
 
+-- A restore writes the schema and its owner before CREATE EXTENSION (on
+-- PostgreSQL 15 the schema is not a member of the extension, so pg_dump
+-- dumps it); a schema of another superuser is accepted.
+DROP EXTENSION runner_policy;
+DROP SCHEMA runner_policy;
+CREATE ROLE regress_ops_restorer SUPERUSER;
+CREATE SCHEMA runner_policy AUTHORIZATION regress_ops_restorer;
+CREATE EXTENSION runner_policy VERSION :'version';
+SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'runner_policy';
+DROP EXTENSION runner_policy;
+DROP SCHEMA runner_policy;
+DROP ROLE regress_ops_restorer;
+
 \c :home
 SET search_path = pg_catalog;
 DROP DATABASE regress_ops_squat;
