@@ -6,7 +6,8 @@
 #   make bench                  benchmarks (bench/README.md); never part of tests
 
 EXTENSION = runner_policy
-# The version has one source: the control file.
+# Versions have one source each: default_version in the control file is what
+# CREATE EXTENSION installs; the scripts in sql/ are the versions there are.
 EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" runner_policy.control)
 
 MODULE_big = runner_policy
@@ -38,6 +39,9 @@ LIBRARY_VERSION := $(lastword $(shell printf '%s\n' $(SQL_VERSIONS) | sort -V))
 PG_CPPFLAGS = -I$(srcdir)/src -DRUNNER_POLICY_VERSION=\"$(LIBRARY_VERSION)\" \
 	-DRUNNER_POLICY_SERVED='"$(SQL_VERSIONS)"'
 PG_CFLAGS = -Wall -Wextra $(WERROR) -Wno-unused-parameter
+ifeq ($(filter $(EXTVERSION),$(SQL_VERSIONS)),)
+$(error runner_policy.control: default_version '$(EXTVERSION)' has no script in sql/)
+endif
 
 # pg_regress tests: test/sql/*.sql against test/expected/*.out
 REGRESS = $(sort $(notdir $(basename $(wildcard test/sql/*.sql))))
@@ -75,3 +79,5 @@ bench:
 
 # PGXS does not track headers; every object depends on all of ours.
 $(OBJS): $(wildcard src/*.h)
+# The versions the library serves are the scripts in sql/.
+src/version.o: $(wildcard sql/runner_policy--*.sql)
