@@ -26,6 +26,18 @@ CREATE EXTENSION runner_policy VERSION :'version';
 SELECT count(*) AS extensions FROM pg_extension WHERE extname = 'runner_policy';
 SELECT count(*) AS relations FROM pg_class WHERE relnamespace = 'runner_policy'::regnamespace;
 
+-- A 1.0 installation in a squatted schema (1.0 did not check) is not
+-- updated either, until a superuser has checked the schema and taken it
+-- over (README, "Upgrades").
+CREATE EXTENSION runner_policy VERSION '1.0';
+ALTER EXTENSION runner_policy UPDATE TO :'version';
+SELECT extversion FROM pg_extension WHERE extname = 'runner_policy';
+ALTER SCHEMA runner_policy OWNER TO CURRENT_USER;
+ALTER EXTENSION runner_policy UPDATE TO :'version';
+SELECT extversion = :'version' AS updated FROM pg_extension WHERE extname = 'runner_policy';
+DROP EXTENSION runner_policy;
+ALTER SCHEMA runner_policy OWNER TO regress_ops_squatter;
+
 -- A schema of the right owner that holds someone else's objects is not ours
 -- either.
 ALTER SCHEMA runner_policy OWNER TO CURRENT_USER;
