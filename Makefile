@@ -6,7 +6,8 @@
 #   make bench                  benchmarks (bench/README.md); never part of tests
 
 EXTENSION = runner_policy
-# The version has one source: the control file.
+# Versions have one source each: default_version in the control file is what
+# CREATE EXTENSION installs; the scripts in sql/ are the versions there are.
 EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)'/\1/p" runner_policy.control)
 
 MODULE_big = runner_policy
@@ -22,15 +23,27 @@ OBJS = \
 	src/policy_core.o \
 	src/write_guard.o \
 	src/statement.o \
-	src/log_redact.o
+	src/log_redact.o \
+	src/version.o \
+	src/ddl_guard.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 
 # Warnings are errors by default; WERROR= turns that off for a compiler newer
 # than the one this was tested with.
 WERROR ?= -Werror
-PG_CPPFLAGS = -I$(srcdir)/src -DRUNNER_POLICY_VERSION=\"$(EXTVERSION)\"
+# The library is built for every version that has a script in sql/ (an
+# install script or an upgrade to it), and calls the newest its own; that is
+# newer than default_version while a release is being built.  src/version.c
+# checks the installed SQL against these.
+SQL_VERSIONS := $(sort $(foreach f,$(notdir $(wildcard sql/runner_policy--*.sql)),$(lastword $(subst --, ,$(patsubst runner_policy--%.sql,%,$(f))))))
+LIBRARY_VERSION := $(lastword $(shell printf '%s\n' $(SQL_VERSIONS) | sort -V))
+PG_CPPFLAGS = -I$(srcdir)/src -DRUNNER_POLICY_VERSION=\"$(LIBRARY_VERSION)\" \
+	-DRUNNER_POLICY_SERVED='"$(SQL_VERSIONS)"'
 PG_CFLAGS = -Wall -Wextra $(WERROR) -Wno-unused-parameter
+ifeq ($(filter $(EXTVERSION),$(SQL_VERSIONS)),)
+$(error runner_policy.control: default_version '$(EXTVERSION)' has no script in sql/)
+endif
 
 # pg_regress tests: test/sql/*.sql against test/expected/*.out
 REGRESS = $(sort $(notdir $(basename $(wildcard test/sql/*.sql))))
@@ -68,3 +81,5 @@ bench:
 
 # PGXS does not track headers; every object depends on all of ours.
 $(OBJS): $(wildcard src/*.h)
+# The versions the library serves are the scripts in sql/.
+src/version.o: $(wildcard sql/runner_policy--*.sql)

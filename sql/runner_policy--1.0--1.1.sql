@@ -104,3 +104,240 @@ COMMENT ON FUNCTION runner_policy.explain_access(bigint, bigint, text) IS
 /* ------------------------------------------------------------------------
  * Operations (issue 9)
  * ------------------------------------------------------------------------ */
+
+/*
+ * The extension owns its schema.  On PostgreSQL 15 the schema that CREATE
+ * EXTENSION makes from the control file's "schema" is not recorded as a
+ * member of the extension (pg_depend has no row for it), so membership
+ * cannot tell a schema we made from one a role made before us.  Its owner
+ * can: CREATE EXTENSION makes the schema as the role that runs it, which
+ * is then the extension's owner, while a role that squatted the name owns
+ * its schema and could later rename it or plant objects in it.  A schema of
+ * another superuser is no squat (a superuser can do anything anyway), and
+ * it is what a restore does: pg_dump writes the schema, which is not a
+ * member, and its owner, before CREATE EXTENSION.  A schema holding
+ * anything that is not ours was not made for us either.
+ */
+DO $operations_schema$
+DECLARE
+	ext_owner	pg_catalog.oid;
+	nsp_owner	pg_catalog.oid;
+	foreign_objects	bigint;
+BEGIN
+	SELECT e.extowner, n.nspowner INTO ext_owner, nsp_owner
+	  FROM pg_catalog.pg_extension e
+	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) e.extnamespace
+	 WHERE e.extname OPERATOR(pg_catalog.=) 'runner_policy';
+	SELECT pg_catalog.count(*) INTO foreign_objects
+	  FROM (SELECT 'pg_catalog.pg_class'::pg_catalog.regclass AS classid, c.oid AS objid
+			  FROM pg_catalog.pg_class c
+			 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'runner_policy'::pg_catalog.regnamespace
+			   AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'v', 'm', 'p', 'f']::"char"[])
+			UNION ALL
+			SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid
+			  FROM pg_catalog.pg_proc p
+			 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'runner_policy'::pg_catalog.regnamespace) AS o
+	 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+						WHERE d.classid OPERATOR(pg_catalog.=) o.classid
+						  AND d.objid OPERATOR(pg_catalog.=) o.objid
+						  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+						  AND d.deptype OPERATOR(pg_catalog.=) 'e');
+	IF nsp_owner OPERATOR(pg_catalog.<>) ext_owner
+	   AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+				 WHERE r.oid OPERATOR(pg_catalog.=) nsp_owner) THEN
+		RAISE EXCEPTION 'schema "runner_policy" was not created by extension runner_policy'
+			USING ERRCODE = 'duplicate_schema',
+				  DETAIL = pg_catalog.format('The schema is owned by role %s, who made it before the extension and could rename it or plant objects in it.',
+											 pg_catalog.quote_ident(nsp_owner::pg_catalog.regrole::pg_catalog.text)),
+				  HINT = 'Drop or rename that schema, then create the extension again; for an installation that already uses it, see "Upgrades" in the README.';
+	ELSIF foreign_objects OPERATOR(pg_catalog.>) 0 THEN
+		RAISE EXCEPTION 'schema "runner_policy" was not created by extension runner_policy'
+			USING ERRCODE = 'duplicate_schema',
+				  DETAIL = pg_catalog.format('The schema holds %s tables, views or functions that are not the extension''s.', foreign_objects),
+				  HINT = 'Drop or rename that schema, then create the extension again; for an installation that already uses it, see "Upgrades" in the README.';
+	END IF;
+END
+$operations_schema$;
+
+/*
+ * version(): the SQL version of this database and the library's version.
+ * Fails, saying which side to fix, when the library does not serve the SQL
+ * (src/version.c); every other C entry point checks the same once per
+ * transaction.  Safe for anyone.
+ */
+CREATE FUNCTION runner_policy.version(OUT extension_version text, OUT library_version text)
+	RETURNS record LANGUAGE c STABLE PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'rp_version';
+
+/*
+ * DROP EXTENSION, and DROP SCHEMA ... CASCADE, while the tables hold rows,
+ * and renames of the schema are refused before they start (src/ddl_guard.c).
+ * The event trigger is a member of the extension: it is dropped with it and
+ * not dumped.  Nobody calls the function but the event trigger manager.
+ */
+CREATE FUNCTION runner_policy.ddl_guard() RETURNS event_trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_ddl_guard';
+REVOKE ALL ON FUNCTION runner_policy.ddl_guard() FROM PUBLIC;
+CREATE EVENT TRIGGER runner_policy_ddl_guard ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'ALTER SCHEMA')
+	EXECUTE FUNCTION runner_policy.ddl_guard();
+
+/*
+ * Catalog comments on everything, for \d+ and the DBA who reads it there.
+ * test/sql/ops_comments.sql lists objects without one and expects none.
+ */
+COMMENT ON SCHEMA runner_policy IS
+	'CI runner ownership, visibility and job token scopes, enforced by the database (extension runner_policy).';
+
+COMMENT ON TABLE runner_policy.namespaces IS
+	'Groups, nested through parent_id; runners of a group are reached by its subgroups and projects.';
+COMMENT ON TABLE runner_policy.projects IS
+	'Projects, each in one namespace; a project runner belongs to one project.';
+COMMENT ON TABLE runner_policy.project_members IS
+	'Members of a project and their access level (10 guest to 50 owner).';
+COMMENT ON TABLE runner_policy.group_members IS
+	'Members of a group and their access level (10 guest to 50 owner); inherited by subgroups and their projects.';
+COMMENT ON TABLE runner_policy.ci_runners IS
+	'CI runners: instance (type 1), group (type 2, owned by a namespace) or project (type 3, owned by a project).';
+COMMENT ON TABLE runner_policy.ci_runner_projects IS
+	'Projects a project runner may serve; the owner project''s link is made by the extension and cannot be removed.';
+COMMENT ON TABLE runner_policy.ci_runner_namespaces IS
+	'The one namespace of a group runner, made by the extension with the runner.';
+COMMENT ON TABLE runner_policy.ci_builds IS
+	'CI jobs of a project; a running job can be given a job token.';
+COMMENT ON TABLE runner_policy.ci_job_token_scope_links IS
+	'Allowlist of job tokens: jobs of source_project_id may reach target_project_id.';
+COMMENT ON TABLE runner_policy.tokens IS
+	'Issued instance and job tokens, stored as SHA-256 digests only; the plaintext is returned once.';
+
+COMMENT ON COLUMN runner_policy.users.id IS 'User id; the actor of act_as().';
+COMMENT ON COLUMN runner_policy.users.username IS 'Unique login name.';
+COMMENT ON COLUMN runner_policy.users.admin IS 'An administrator reads and manages every runner.';
+COMMENT ON COLUMN runner_policy.users.auditor IS 'An auditor reads every runner and changes none.';
+COMMENT ON COLUMN runner_policy.users.state IS 'active or blocked; a blocked user acts as nobody.';
+COMMENT ON COLUMN runner_policy.users.created_at IS 'When the user was created.';
+
+COMMENT ON COLUMN runner_policy.namespaces.id IS 'Namespace (group) id.';
+COMMENT ON COLUMN runner_policy.namespaces.parent_id IS 'The parent group, NULL for a top-level group; deleting a group deletes its subgroups.';
+COMMENT ON COLUMN runner_policy.namespaces.name IS 'Display name of the group.';
+COMMENT ON COLUMN runner_policy.namespaces.visibility IS 'private, internal or public.';
+COMMENT ON COLUMN runner_policy.namespaces.created_at IS 'When the group was created.';
+
+COMMENT ON COLUMN runner_policy.projects.id IS 'Project id.';
+COMMENT ON COLUMN runner_policy.projects.namespace_id IS 'The group the project is in.';
+COMMENT ON COLUMN runner_policy.projects.name IS 'Display name of the project.';
+COMMENT ON COLUMN runner_policy.projects.visibility IS 'private, internal or public.';
+COMMENT ON COLUMN runner_policy.projects.shared_runners_enabled IS 'Whether instance runners may run the project''s jobs.';
+COMMENT ON COLUMN runner_policy.projects.created_at IS 'When the project was created.';
+
+COMMENT ON COLUMN runner_policy.project_members.project_id IS 'The project.';
+COMMENT ON COLUMN runner_policy.project_members.user_id IS 'The member.';
+COMMENT ON COLUMN runner_policy.project_members.access_level IS '10 guest, 20 reporter, 30 developer, 40 maintainer, 50 owner.';
+
+COMMENT ON COLUMN runner_policy.group_members.namespace_id IS 'The group.';
+COMMENT ON COLUMN runner_policy.group_members.user_id IS 'The member.';
+COMMENT ON COLUMN runner_policy.group_members.access_level IS '10 guest, 20 reporter, 30 developer, 40 maintainer, 50 owner.';
+
+COMMENT ON COLUMN runner_policy.ci_runners.id IS 'Runner id.';
+COMMENT ON COLUMN runner_policy.ci_runners.runner_type IS '1 instance, 2 group, 3 project; cannot change.';
+COMMENT ON COLUMN runner_policy.ci_runners.sharding_key_id IS 'The owner: a project (type 3), a namespace (type 2), NULL (type 1); cannot change.';
+COMMENT ON COLUMN runner_policy.ci_runners.description IS 'Free text shown in runner lists.';
+COMMENT ON COLUMN runner_policy.ci_runners.tag_list IS 'Tags that select the jobs the runner takes.';
+COMMENT ON COLUMN runner_policy.ci_runners.paused IS 'A paused runner takes no new jobs.';
+COMMENT ON COLUMN runner_policy.ci_runners.locked IS 'A locked project runner cannot be linked to more projects, except by an admin.';
+COMMENT ON COLUMN runner_policy.ci_runners.contacted_at IS 'When the runner last asked for jobs.';
+COMMENT ON COLUMN runner_policy.ci_runners.created_by_id IS 'The user who registered the runner, NULL once that user is deleted.';
+COMMENT ON COLUMN runner_policy.ci_runners.created_at IS 'When the runner was registered.';
+COMMENT ON COLUMN runner_policy.ci_runners.token_digest IS 'SHA-256 of the runner token, set only by reset_runner_token(); never the token.';
+
+COMMENT ON COLUMN runner_policy.ci_runner_projects.id IS 'Link id.';
+COMMENT ON COLUMN runner_policy.ci_runner_projects.runner_id IS 'A project runner.';
+COMMENT ON COLUMN runner_policy.ci_runner_projects.project_id IS 'A project the runner may serve.';
+COMMENT ON COLUMN runner_policy.ci_runner_projects.created_at IS 'When the link was made.';
+
+COMMENT ON COLUMN runner_policy.ci_runner_namespaces.id IS 'Link id.';
+COMMENT ON COLUMN runner_policy.ci_runner_namespaces.runner_id IS 'A group runner.';
+COMMENT ON COLUMN runner_policy.ci_runner_namespaces.namespace_id IS 'The group that owns the runner.';
+COMMENT ON COLUMN runner_policy.ci_runner_namespaces.created_at IS 'When the link was made.';
+
+COMMENT ON COLUMN runner_policy.ci_builds.id IS 'Job id.';
+COMMENT ON COLUMN runner_policy.ci_builds.project_id IS 'The project the job belongs to; the job goes with it.';
+COMMENT ON COLUMN runner_policy.ci_builds.runner_id IS 'The runner that took the job, NULL before that or once the runner is deleted.';
+COMMENT ON COLUMN runner_policy.ci_builds.user_id IS 'The user the job runs for; its job token acts for that user.';
+COMMENT ON COLUMN runner_policy.ci_builds.status IS 'created, pending, running, success, failed or canceled; only a running job has a valid job token.';
+COMMENT ON COLUMN runner_policy.ci_builds.created_at IS 'When the job was created.';
+COMMENT ON COLUMN runner_policy.ci_builds.started_at IS 'When the job started running.';
+COMMENT ON COLUMN runner_policy.ci_builds.finished_at IS 'When the job finished.';
+
+COMMENT ON COLUMN runner_policy.ci_job_token_scope_links.source_project_id IS 'The project whose job tokens are let in.';
+COMMENT ON COLUMN runner_policy.ci_job_token_scope_links.target_project_id IS 'The project that lets them in.';
+COMMENT ON COLUMN runner_policy.ci_job_token_scope_links.created_at IS 'When the link was made.';
+
+COMMENT ON COLUMN runner_policy.tokens.id IS 'Token id, for revoke_token(); never the token.';
+COMMENT ON COLUMN runner_policy.tokens.kind IS 'instance_token, job_token or extended_job_token.';
+COMMENT ON COLUMN runner_policy.tokens.digest IS 'SHA-256 of the token; the token itself is never stored.';
+COMMENT ON COLUMN runner_policy.tokens.user_id IS 'The user the token acts for.';
+COMMENT ON COLUMN runner_policy.tokens.job_id IS 'The job of a job token; the token dies when the job stops running.';
+COMMENT ON COLUMN runner_policy.tokens.scopes IS 'What the token may do; a job token''s scopes narrow its user''s rights.';
+COMMENT ON COLUMN runner_policy.tokens.description IS 'Free text given when the token was issued.';
+COMMENT ON COLUMN runner_policy.tokens.created_by_id IS 'The user who issued the token, NULL once that user is deleted.';
+COMMENT ON COLUMN runner_policy.tokens.created_at IS 'When the token was issued.';
+COMMENT ON COLUMN runner_policy.tokens.expires_at IS 'After this the token no longer authenticates; NULL for a job token, which ends with its job.';
+COMMENT ON COLUMN runner_policy.tokens.revoked_at IS 'When the token was revoked; a revoked token no longer authenticates.';
+COMMENT ON COLUMN runner_policy.tokens.last_used_at IS 'When the token last authenticated.';
+
+COMMENT ON COLUMN runner_policy.runner_queue_status.runner_id IS 'A runner the actor may read.';
+COMMENT ON COLUMN runner_policy.runner_queue_status.runner_type IS '1 instance, 2 group, 3 project.';
+COMMENT ON COLUMN runner_policy.runner_queue_status.description IS 'The runner''s description.';
+COMMENT ON COLUMN runner_policy.runner_queue_status.paused IS 'Whether the runner is paused.';
+COMMENT ON COLUMN runner_policy.runner_queue_status.online IS 'Whether the runner asked for jobs in the last two hours.';
+COMMENT ON COLUMN runner_policy.runner_queue_status.contacted_at IS 'When the runner last asked for jobs.';
+COMMENT ON COLUMN runner_policy.runner_queue_status.running_jobs IS 'Jobs the runner is running now.';
+COMMENT ON COLUMN runner_policy.runner_queue_status.pending_jobs IS 'Pending jobs the runner could take.';
+
+COMMENT ON FUNCTION runner_policy.ci_runners_guard() IS
+	'Trigger: checks the owner of a new runner, and refuses changes of its type, its owner and its token digest.';
+COMMENT ON FUNCTION runner_policy.ci_runners_link_owner() IS
+	'Trigger: links a new project or group runner to its owner.';
+COMMENT ON FUNCTION runner_policy.ci_runner_projects_guard() IS
+	'Trigger: refuses links of runners that are not project runners, moved links, and the removal of the owner link.';
+COMMENT ON FUNCTION runner_policy.ci_runner_namespaces_guard() IS
+	'Trigger: keeps a group runner linked to its owner namespace only.';
+COMMENT ON FUNCTION runner_policy.delete_owned_runners() IS
+	'Trigger: deletes the runners a deleted project or namespace owned.';
+COMMENT ON FUNCTION runner_policy.truncate_guard() IS
+	'Trigger: refuses a TRUNCATE that would leave runners without their owner or owner link.';
+COMMENT ON FUNCTION runner_policy.namespaces_traversal() IS
+	'Trigger: computes traversal_ids of a namespace and refuses cycles.';
+COMMENT ON FUNCTION runner_policy.namespaces_traversal_cascade() IS
+	'Trigger: recomputes traversal_ids of the subgroups of a moved namespace.';
+COMMENT ON FUNCTION runner_policy.members_guard() IS
+	'Trigger: refuses access levels other than 10, 20, 30, 40 and 50.';
+COMMENT ON FUNCTION runner_policy.actor_write_guard() IS
+	'Trigger: refuses changes of columns the actor may not change, where row-level security cannot say.';
+COMMENT ON FUNCTION runner_policy.reset_actor() IS
+	'Clears the actor of the session; the session then acts as nobody.';
+COMMENT ON FUNCTION runner_policy.current_actor() IS
+	'The actor of the session: its kind, user, token and scopes; all NULL when there is none.';
+COMMENT ON FUNCTION runner_policy.issue_instance_token(text[], timestamptz, text) IS
+	'Issues a token for the acting user with the given scopes and expiry; returns the token, which is not stored.';
+COMMENT ON FUNCTION runner_policy.issue_job_token(bigint, text[]) IS
+	'Issues the token of a running job, for the service that starts jobs; returns the token, which is not stored.';
+COMMENT ON FUNCTION runner_policy.revoke_token(bigint) IS
+	'Revokes a token the actor issued or may manage; it no longer authenticates.';
+COMMENT ON FUNCTION runner_policy.reset_runner_token(bigint) IS
+	'Sets a new token for a runner the actor may update; returns the token, which is not stored.';
+COMMENT ON FUNCTION runner_policy.reach(text) IS
+	'For policies: the ids of a set (projects, namespaces, runners, ...) the actor reaches, for the running statement.';
+COMMENT ON FUNCTION runner_policy.reach_all(text) IS
+	'For policies: the lowest bigint when the actor reaches every row of a kind, NULL otherwise.';
+COMMENT ON FUNCTION runner_policy.reach_visibilities() IS
+	'For policies: the visibilities (internal, public) whose projects and groups the actor reads.';
+COMMENT ON FUNCTION runner_policy.member_change_allowed(text, bigint, integer) IS
+	'For policies: whether the actor may add, change or remove a member of a project or group at that level.';
+COMMENT ON FUNCTION runner_policy.version() IS
+	'The SQL version installed in this database and the library''s version; fails when the library does not serve the SQL.';
+COMMENT ON FUNCTION runner_policy.ddl_guard() IS
+	'Event trigger: refuses DROP EXTENSION or DROP SCHEMA CASCADE while the tables hold rows, and renames of the schema.';
+COMMENT ON EVENT TRIGGER runner_policy_ddl_guard IS
+	'Refuses DDL that would lose the forge''s data or rename the extension''s schema (runner_policy.ddl_guard()).';

@@ -13,48 +13,230 @@
  * pin search_path so that no object a caller creates can stand in for ours.
  * Everything is undone by owner_spi_end(), or by transaction abort on error.
  *
+ * The tables are found through the extension, not by a schema name: see
+ * current_extension() below.
+ *
  * src/owner_spi.c
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <ctype.h>
+
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "owner_spi.h"
 #include "runner_policy.h"
+#include "version.h"
 
 /*
- * The role that owns the extension's tables: the one that ran CREATE
- * EXTENSION.  Looked up each time (one syscache probe) rather than cached,
- * so that ALTER EXTENSION ... OWNER or a dump and restore never leaves a
- * stale role behind.
+ * The extension as the running transaction sees it.
+ *
+ * Nothing of the C code names the schema: it asks pg_extension where the
+ * extension lives, so that a schema renamed by a superuser (the DDL guard
+ * refuses it, but a superuser can disable event triggers, and they do not
+ * run in single-user mode) still leads to the same tables.  The answer is kept
+ * for one transaction (keyed on its local transaction id), which costs one
+ * index probe of pg_extension per transaction and still notices an ALTER
+ * EXTENSION ... UPDATE or a new make install by the next transaction; a
+ * change to a schema (syscache invalidation) forgets it at once.  The
+ * same lookup checks that this library serves the installed SQL version.
  */
-Oid
-runner_policy_tables_owner(void)
+typedef struct ExtensionState
 {
-	Oid			nspid = get_namespace_oid(RUNNER_POLICY_SCHEMA, false);
-	Oid			relid = get_relname_relid("ci_runners", nspid);
+	LocalTransactionId lxid;	/* transaction the rest is valid in */
+	Oid			extoid;
+	Oid			nspoid;
+	char		nspname[NAMEDATALEN];
+	char		version[NAMEDATALEN];
+	bool		version_checked;	/* the library serves it */
+} ExtensionState;
+
+static ExtensionState extension = {InvalidLocalTransactionId};
+static bool callback_registered = false;
+
+/*
+ * The schema name the kept plans were prepared with, and the plans
+ * themselves (in TopMemoryContext), so that a rename can drop them all:
+ * a kept plan is replanned from its parse tree, which names the old schema.
+ */
+static char plans_schema[NAMEDATALEN];
+static SavedQuery **prepared_queries;
+static int	nprepared;
+static int	maxprepared;
+
+/* Reads our row of pg_extension: oid, schema and version. */
+static void
+read_extension_row(ExtensionState *state)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(RUNNER_POLICY_EXTENSION));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"%s\" is not installed in this database",
+						RUNNER_POLICY_EXTENSION)));
+	else
+	{
+		Form_pg_extension form = (Form_pg_extension) GETSTRUCT(tuple);
+		bool		isnull;
+		Datum		version;
+		char	   *nspname;
+		char	   *text_version;
+
+		state->extoid = form->oid;
+		state->nspoid = form->extnamespace;
+		version = heap_getattr(tuple, Anum_pg_extension_extversion,
+							   RelationGetDescr(rel), &isnull);
+		if (isnull)
+			elog(ERROR, "extversion is null");
+		text_version = TextDatumGetCString(version);
+		strlcpy(state->version, text_version, NAMEDATALEN);
+		nspname = get_namespace_name(state->nspoid);
+		if (nspname == NULL)
+			elog(ERROR, "cache lookup failed for namespace %u", state->nspoid);
+		strlcpy(state->nspname, nspname, NAMEDATALEN);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * A change to any schema (a rename, a drop) may be ours: look the extension
+ * up again at its next use, even within this transaction.
+ */
+static void
+namespace_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	extension.lxid = InvalidLocalTransactionId;
+}
+
+/* Forgets every kept plan; the next run prepares it again. */
+static void
+forget_saved_plans(void)
+{
+	for (int i = 0; i < nprepared; i++)
+	{
+		SPIPlanPtr	plan = prepared_queries[i]->plan;
+
+		prepared_queries[i]->plan = NULL;
+		if (plan != NULL)
+			SPI_freeplan(plan);
+	}
+	nprepared = 0;
+}
+
+/*
+ * The extension of this transaction: looked up on first use, the kept plans
+ * dropped if the schema is not the one they were prepared in, and, when
+ * check_version, checked against the versions this library serves.  Only
+ * the DDL guard looks without the check, so that a mismatched installation
+ * can still be dropped.
+ */
+static const ExtensionState *
+current_extension(bool check_version)
+{
+	if (extension.lxid != MyProc->lxid ||
+		extension.lxid == InvalidLocalTransactionId)
+	{
+		if (!callback_registered)
+		{
+			CacheRegisterSyscacheCallback(NAMESPACEOID, namespace_changed, (Datum) 0);
+			callback_registered = true;
+		}
+		extension.lxid = InvalidLocalTransactionId;
+		read_extension_row(&extension);
+		extension.version_checked = false;
+		if (plans_schema[0] != '\0' && strcmp(plans_schema, extension.nspname) != 0)
+			forget_saved_plans();
+		strlcpy(plans_schema, extension.nspname, NAMEDATALEN);
+		extension.lxid = MyProc->lxid;
+	}
+	if (check_version && !extension.version_checked)
+	{
+		runner_policy_check_version(extension.version);
+		extension.version_checked = true;
+	}
+	return &extension;
+}
+
+Oid
+runner_policy_extension_schema(void)
+{
+	return current_extension(false)->nspoid;
+}
+
+const char *
+runner_policy_extension_version(void)
+{
+	return current_extension(true)->version;
+}
+
+/* The owner of table ci_runners of the extension. */
+static Oid
+tables_owner(const ExtensionState *ext)
+{
+	Oid			relid = get_relname_relid("ci_runners", ext->nspoid);
 	HeapTuple	tuple;
 	Oid			owner;
 
 	if (!OidIsValid(relid))
-		elog(ERROR, "table %s.ci_runners does not exist", RUNNER_POLICY_SCHEMA);
+		elog(ERROR, "table ci_runners of extension %s does not exist",
+			 RUNNER_POLICY_EXTENSION);
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for relation %u", relid);
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;
+}
+
+/*
+ * The role that owns the extension's tables: the one that ran CREATE
+ * EXTENSION.  Looked up each time (one syscache probe) rather than cached,
+ * so that ALTER TABLE ... OWNER or a dump and restore never leaves a stale
+ * role behind.
+ */
+Oid
+runner_policy_tables_owner(void)
+{
+	return tables_owner(current_extension(true));
+}
+
+/* The same, without the version check: for the DDL guard only. */
+Oid
+runner_policy_tables_owner_unchecked(void)
+{
+	return tables_owner(current_extension(false));
 }
 
 void
@@ -84,23 +266,74 @@ owner_spi_end(OwnerSpi *state)
 }
 
 /*
- * Runs a saved query and returns the number of rows it processed.  The plan
- * is prepared under the pinned search_path on first use and kept; a plan
- * invalidated by DDL is replanned by the plan cache under the same path.
+ * The text of a saved query names the schema as "runner_policy."; when the
+ * extension lives in another schema, each such qualifier (at the start of
+ * an identifier) is replaced with the actual one, quoted.  The texts are our
+ * own constants, so a plain scan is enough.
+ */
+static char *
+query_text_for_schema(const char *sql, const char *nspname)
+{
+	static const char prefix[] = RUNNER_POLICY_SCHEMA ".";
+	const size_t prefix_len = sizeof(prefix) - 1;
+	StringInfoData buf;
+	const char *p = sql;
+
+	if (strcmp(nspname, RUNNER_POLICY_SCHEMA) == 0)
+		return pstrdup(sql);
+	initStringInfo(&buf);
+	while (*p != '\0')
+	{
+		bool		at_start = (p == sql ||
+								!(isalnum((unsigned char) p[-1]) ||
+								  p[-1] == '_' || p[-1] == '"' || p[-1] == '.'));
+
+		if (at_start && strncmp(p, prefix, prefix_len) == 0)
+		{
+			appendStringInfo(&buf, "%s.", quote_identifier(nspname));
+			p += prefix_len;
+		}
+		else
+			appendStringInfoChar(&buf, *p++);
+	}
+	return buf.data;
+}
+
+/*
+ * Prepares a saved query on first use, in the extension's current schema,
+ * and keeps it; a plan invalidated by DDL is replanned by the plan cache
+ * under the same pinned search_path.
  */
 static void
 prepare_saved_query(SavedQuery *query)
 {
+	const ExtensionState *ext = current_extension(true);
+
 	if (query->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, query->argtypes);
+		char	   *sql = query_text_for_schema(query->sql, ext->nspname);
+		SPIPlanPtr	plan = SPI_prepare(sql, query->nargs, query->argtypes);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
-				 query->sql, SPI_result_code_string(SPI_result));
+				 sql, SPI_result_code_string(SPI_result));
+		if (nprepared == maxprepared)
+		{
+			int			newmax = maxprepared == 0 ? 64 : maxprepared * 2;
+
+			if (prepared_queries == NULL)
+				prepared_queries = MemoryContextAlloc(TopMemoryContext,
+													  newmax * sizeof(SavedQuery *));
+			else
+				prepared_queries = repalloc(prepared_queries,
+											newmax * sizeof(SavedQuery *));
+			maxprepared = newmax;
+		}
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
+		prepared_queries[nprepared++] = query;
 		query->plan = plan;
+		pfree(sql);
 	}
 }
 

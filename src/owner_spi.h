@@ -26,7 +26,9 @@ typedef struct OwnerSpi
 
 /*
  * A query prepared on first use and kept for the life of the backend.  The
- * text must qualify every table; search_path is pinned while it runs.
+ * text must qualify every table as "runner_policy.name"; it is prepared with
+ * the extension's actual schema in its place (and again if that changes).
+ * search_path is pinned while it runs.
  */
 typedef struct SavedQuery
 {
@@ -36,7 +38,16 @@ typedef struct SavedQuery
 	SPIPlanPtr	plan;
 } SavedQuery;
 
+/*
+ * The extension's schema and installed SQL version, looked up once per
+ * transaction through pg_extension (never by name).  All but the schema and
+ * the _unchecked owner fail when this library does not serve the installed
+ * version.
+ */
+extern Oid	runner_policy_extension_schema(void);
+extern const char *runner_policy_extension_version(void);
 extern Oid	runner_policy_tables_owner(void);
+extern Oid	runner_policy_tables_owner_unchecked(void);
 extern void owner_spi_begin(OwnerSpi *state, Oid owner);
 extern void owner_spi_end(OwnerSpi *state);
 extern uint64 saved_query_run(SavedQuery *query, Datum *args, const char *nulls);

@@ -14,6 +14,8 @@
  *	namespace_tree.c	namespaces.traversal_ids, kept right on every write
  *	membership.c		access levels of project and group members
  *	backfill.c			backfill_owners(), the one repair of legacy rows
+ *	version.c			version(), and the check library against SQL version
+ *	ddl_guard.c			refuses DROP EXTENSION with data, and schema renames
  *
  * src/runner_policy.c
  *
@@ -30,6 +32,7 @@
 #include "utils/guc.h"
 
 #include "actor.h"
+#include "ddl_guard.h"
 #include "runner_policy.h"
 #include "statement.h"
 
@@ -38,9 +41,11 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 /*
- * Module load: the actor's transaction callbacks and DISCARD ALL hook.  The
- * extension defines no settings, and reserves its prefix so that none can
- * be made up: nothing a session can SET is ever read as who it is.
+ * Module load: the actor's transaction callbacks and DISCARD ALL hook, and
+ * the one setting, runner_policy.allow_drop_with_data (superuser only, and
+ * nothing to do with who the session is).  The prefix is reserved so that
+ * no other can be made up: nothing a session can SET is ever read as who it
+ * is.
  */
 void
 _PG_init(void)
@@ -48,6 +53,7 @@ _PG_init(void)
 	actor_init();
 	statement_init();
 	log_redact_init();
+	ddl_guard_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
 #else

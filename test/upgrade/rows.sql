@@ -1,0 +1,21 @@
+-- test/upgrade/rows.sql: every table of the extension as a row count and a
+-- digest of its rows, one line per table; every sequence as its state.
+\set QUIET on
+\pset format unaligned
+\pset tuples_only on
+SET search_path = pg_catalog;
+SELECT format('SELECT %L || '' '' || count(*) || '' '' || coalesce(md5(string_agg(t::text, ''|'' ORDER BY t::text)), ''-'') FROM %s AS t',
+			  c.oid::regclass::text, c.oid::regclass)
+  FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'runner_policy')
+   AND d.deptype = 'e' AND c.relkind = 'r'
+UNION ALL
+SELECT format('SELECT %L || '' last_value '' || last_value || '' '' || is_called FROM %s',
+			  c.oid::regclass::text, c.oid::regclass)
+  FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass
+   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'runner_policy')
+   AND d.deptype = 'e' AND c.relkind = 'S'
+ORDER BY 1
+\gexec
