@@ -36,6 +36,7 @@
 #include "utils/rel.h"
 
 #include "owner_spi.h"
+#include "restore.h"
 #include "runner_policy.h"
 
 PG_FUNCTION_INFO_V1(rp_namespaces_traversal);

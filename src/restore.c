@@ -45,7 +45,7 @@
 #include "tcop/pquery.h"
 #include "utils/rel.h"
 
-#include "runner_policy.h"
+#include "restore.h"
 
 bool
 restore_copy_loads_row(TriggerData *td)

@@ -30,6 +30,7 @@
 #include "utils/rel.h"
 
 #include "owner_spi.h"
+#include "restore.h"
 #include "runner_policy.h"
 #include "token.h"
 #include "utils/builtins.h"

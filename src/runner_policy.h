@@ -42,11 +42,4 @@ extern struct TriggerData *trigger_data_checked(FunctionCallInfo fcinfo,
 /* backfill.c: the runner backfill_owners() is placing right now, or 0 */
 extern int64 backfill_placing_runner(void);
 
-/*
- * restore.c: whether this row trigger fires for a row a superuser's
- * COPY ... FROM STDIN into the trigger's table is loading (a restore); the
- * guards then let the row in as it is.
- */
-extern bool restore_copy_loads_row(struct TriggerData *td);
-
 #endif							/* RUNNER_POLICY_H */
