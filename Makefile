@@ -17,11 +17,11 @@ OBJS = \
 	src/namespace_tree.o \
 	src/membership.o \
 	src/backfill.o \
+	src/restore.o \
 	src/actor.o \
 	src/token.o \
 	src/policy_core.o \
-	src/write_guard.o \
-	src/restore.o
+	src/write_guard.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 
