@@ -18,6 +18,7 @@ OBJS = \
 	src/namespace_tree.o \
 	src/membership.o \
 	src/backfill.o \
+	src/restore.o \
 	src/actor.o \
 	src/token.o \
 	src/policy_core.o \

@@ -341,3 +341,15 @@ COMMENT ON FUNCTION runner_policy.ddl_guard() IS
 	'Event trigger: refuses DROP EXTENSION or DROP SCHEMA CASCADE while the tables hold rows, and renames of the schema.';
 COMMENT ON EVENT TRIGGER runner_policy_ddl_guard IS
 	'Refuses DDL that would lose the forge''s data or rename the extension''s schema (runner_policy.ddl_guard()).';
+
+-- backup and restore
+
+/*
+ * pg_dump and pg_restore work with their default options and need no object
+ * here.  The tables and identity sequences were registered with
+ * pg_extension_config_dump in 1.0, so a dump holds CREATE EXTENSION and then
+ * every table's rows as COPY ... FROM stdin.  The guards let such rows in as
+ * they are when a superuser's COPY FROM STDIN loads them into the table
+ * itself (src/restore.c); check_invariants() proves the result.  The backup
+ * role needs pg_read_all_data and BYPASSRLS (README, "Backup and restore").
+ */

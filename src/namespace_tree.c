@@ -36,6 +36,7 @@
 #include "utils/rel.h"
 
 #include "owner_spi.h"
+#include "restore.h"
 #include "runner_policy.h"
 
 PG_FUNCTION_INFO_V1(rp_namespaces_traversal);
@@ -139,6 +140,8 @@ rp_namespaces_traversal(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!(is_update || TRIGGER_FIRED_BY_INSERT(td->tg_event)))
 		elog(ERROR, "namespaces_traversal must fire BEFORE INSERT OR UPDATE, FOR EACH ROW");
+	if (restore_copy_loads_row(td))
+		return PointerGetDatum(tuple);	/* a restore: restore.c */
 
 	/* a NULL id is refused by its NOT NULL constraint right after us */
 	if (!row_get_int64(tuple, desc, "id", &id))

@@ -30,6 +30,7 @@
 #include "utils/rel.h"
 
 #include "owner_spi.h"
+#include "restore.h"
 #include "runner_policy.h"
 #include "token.h"
 #include "utils/builtins.h"
@@ -370,6 +371,8 @@ rp_ci_runners_guard(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		elog(ERROR, "ci_runners_guard must fire BEFORE, FOR EACH ROW");
+	if (restore_copy_loads_row(td))
+		return PointerGetDatum(td->tg_trigtuple);	/* a restore: restore.c */
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
@@ -406,6 +409,8 @@ rp_ci_runners_link_owner(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		elog(ERROR, "ci_runners_link_owner must fire AFTER INSERT, FOR EACH ROW");
+	if (restore_copy_loads_row(td))
+		return PointerGetDatum(NULL);	/* the dump holds the link: restore.c */
 
 	if (!row_get_int64(td->tg_trigtuple, desc, "id", &id) ||
 		!row_get_int64(td->tg_trigtuple, desc, "runner_type", &type) ||
@@ -538,6 +543,8 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		elog(ERROR, "%s must fire BEFORE, FOR EACH ROW", funcname);
+	if (restore_copy_loads_row(td))
+		return PointerGetDatum(oldtup); /* a restore: restore.c */
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
