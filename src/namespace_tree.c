@@ -194,11 +194,11 @@ path_length(ArrayType *path)
 }
 
 static void
-refuse_too_deep(int64 id, int depth)
+refuse_too_deep(int depth)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
-			 errmsg("cannot nest namespace %lld %d levels deep", (long long) id, depth),
+			 errmsg("cannot nest a group %d levels deep", depth),
 			 errdetail("Groups nest at most %d levels deep.", MAX_NAMESPACE_DEPTH),
 			 errhint("Put the group higher up in the tree.")));
 }
@@ -268,7 +268,7 @@ cascaded_row(TriggerData *td, TupleDesc desc, int64 id)
 	old_path = isnull ? NULL : DatumGetArrayTypeP(value);
 	if (nelems > MAX_NAMESPACE_DEPTH &&
 		(old_path == NULL || nelems > path_length(old_path)))
-		refuse_too_deep(id, nelems);
+		refuse_too_deep(nelems);
 	return newtup;
 }
 
@@ -326,7 +326,7 @@ rp_namespaces_traversal(PG_FUNCTION_ARGS)
 	if (!is_update)
 	{
 		if (path_length(new_path) > MAX_NAMESPACE_DEPTH)
-			refuse_too_deep(id, path_length(new_path));
+			refuse_too_deep(path_length(new_path));
 	}
 	else
 	{
