@@ -10,7 +10,11 @@
  * status again.  Job tokens live exactly while their job is 'running', so a
  * job that cannot go back to 'running' keeps its tokens dead for good.
  *
- * This holds for every role but a superuser (SPEC section 5): not a runner
+ * A job that leaves 'running' also revokes its tokens, for every role: a
+ * superuser who sets a finished job back to 'running' by hand does not
+ * bring its tokens back (SPEC section 6: they are dead for good).
+ *
+ * The status rule holds for every role but a superuser (SPEC section 5): not a runner
  * reporting on its own job, not an administrator, not the tables' owner.  A
  * retry is a new job, as in GitLab.  Other columns of a finished job
  * (runner_id set NULL when its runner goes, finished_at) may still change,
@@ -28,9 +32,29 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
+#include "catalog/pg_type.h"
+
+#include "owner_spi.h"
 #include "runner_policy.h"
 
 PG_FUNCTION_INFO_V1(rp_ci_builds_status_guard);
+
+static SavedQuery revoke_job_tokens = {
+	"UPDATE runner_policy.tokens SET revoked_at = pg_catalog.statement_timestamp()"
+	" WHERE job_id = $1 AND revoked_at IS NULL", 1, {INT8OID}, NULL
+};
+
+/* The job left 'running': its tokens die for good, whoever set it back. */
+static void
+revoke_tokens_of(Relation rel, int64 job_id)
+{
+	Datum		arg = Int64GetDatum(job_id);
+	OwnerSpi	spi;
+
+	owner_spi_begin(&spi, rel->rd_rel->relowner);
+	(void) saved_query_run(&revoke_job_tokens, &arg, NULL);
+	owner_spi_end(&spi);
+}
 
 /* created 0, pending 1, running 2, finished 3; -1 for anything else */
 static int
@@ -80,13 +104,16 @@ rp_ci_builds_status_guard(PG_FUNCTION_ARGS)
 		(old_status != NULL && strcmp(old_status, new_status) == 0))
 		return PointerGetDatum(NULL);
 
+	(void) row_get_int64(oldtup, desc, "id", &id);
+	if (old_status != NULL && strcmp(old_status, "running") == 0)
+		revoke_tokens_of(td->tg_relation, id);
+
 	/* the one exception of SPEC section 5: a superuser repairs by hand */
 	if (superuser())
 		return PointerGetDatum(NULL);
 
 	old_rank = status_rank(old_status);
 	new_rank = status_rank(new_status);
-	(void) row_get_int64(oldtup, desc, "id", &id);
 
 	/*
 	 * AFTER the row is written, so that row-level security (the actor's

@@ -37,7 +37,7 @@ LANGUAGE sql STABLE SECURITY DEFINER AS $$
 $$;
 GRANT EXECUTE ON FUNCTION pg_temp.path_of(bigint), pg_temp.sound() TO regress_matrix_app;
 
-SELECT plan(53);
+SELECT plan(54);
 \set actor_role regress_matrix_app
 \ir as_role.psql
 \set rls_links 'new row violates row-level security policy for table "ci_runner_projects"'
@@ -90,7 +90,10 @@ SELECT runner_policy.reset_actor() \g /dev/null
 RESET ROLE;
 SELECT lives_ok($$UPDATE runner_policy.ci_builds SET status = 'failed' WHERE id = 5002$$,
 	'a superuser repairs a finished job by hand');
+UPDATE runner_policy.ci_builds SET status = 'running', finished_at = NULL WHERE id = 5009;
 SET ROLE regress_matrix_app;
+SELECT throws_ok(format('SELECT runner_policy.authenticate(%L)', :'ext_dev'), '28000', 'invalid token',
+	'even set back to running by a superuser, job 5009 does not bring its tokens back');
 
 -- ---------------------------------------------------------------------
 -- 2. A move needs owner rights on the group it leaves and the one it enters.
