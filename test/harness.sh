@@ -80,6 +80,35 @@ harness_stop() {
 	fi
 }
 
+# RP_VALGRIND=1: the server and every backend run under Valgrind's memcheck,
+# with test/valgrind.supp; each process logs to $HARNESS_DIR/valgrind/.
+# harness_valgrind_errors prints the errors found and returns how many.
+harness_valgrind_wrapper() {
+	command -v valgrind >/dev/null ||
+		{ [ "$(id -u)" -eq 0 ] && apt-get install -y -q valgrind >/dev/null; } ||
+		harness_die "valgrind is not installed"
+	mkdir -p "$HARNESS_DIR/valgrind"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$HARNESS_DIR/valgrind"
+	cat >"$HARNESS_DIR/postgres-valgrind" <<WRAPPER
+#!/bin/sh
+exec valgrind --quiet --trace-children=yes --error-limit=no --num-callers=30 \\
+	--suppressions=$REPO_ROOT/test/valgrind.supp \\
+	--error-markers=VALGRINDERROR-BEGIN,VALGRINDERROR-END \\
+	--log-file=$HARNESS_DIR/valgrind/%p.log "$PG_BIN/postgres" "\$@"
+WRAPPER
+	chmod 755 "$HARNESS_DIR/postgres-valgrind"
+}
+
+harness_valgrind_errors() {
+	local n
+	n=$(cat "$HARNESS_DIR"/valgrind/*.log 2>/dev/null | grep -c VALGRINDERROR-BEGIN || true)
+	if [ "$n" -gt 0 ]; then
+		harness_say "valgrind found $n errors:"
+		sed -n '/VALGRINDERROR-BEGIN/,/VALGRINDERROR-END/p' "$HARNESS_DIR"/valgrind/*.log | head -n 300 >&2
+	fi
+	return "$n"
+}
+
 # harness_start [extra postgres -c settings...]
 harness_start() {
 	HARNESS_DIR=$(mktemp -d /tmp/runner_policy.XXXXXX)
@@ -97,8 +126,14 @@ harness_start() {
 	opts+=" -c max_prepared_transactions=10 -c lc_messages=C"
 	local extra
 	for extra in "$@"; do opts+=" -c $extra"; done
-	harness_as_server_user "$PG_BIN/pg_ctl" -D "$HARNESS_DIR/data" -o "$opts" \
-		-l "$HARNESS_DIR/server.log" -w -t 60 start >/dev/null ||
+	local postgres=()
+	if [ -n "${RP_VALGRIND:-}" ]; then
+		harness_valgrind_wrapper
+		postgres=(-p "$HARNESS_DIR/postgres-valgrind")
+		opts+=" -c max_parallel_workers_per_gather=0"
+	fi
+	harness_as_server_user "$PG_BIN/pg_ctl" -D "$HARNESS_DIR/data" "${postgres[@]}" -o "$opts" \
+		-l "$HARNESS_DIR/server.log" -w -t 600 start >/dev/null ||
 		{ cat "$HARNESS_DIR/server.log" >&2; harness_die "the server did not start"; }
 
 	export PGHOST=$HARNESS_DIR PGPORT=5432 PGUSER=postgres
