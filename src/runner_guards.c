@@ -441,7 +441,7 @@ rp_ci_runners_link_owner(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------- */
 
 static void
-check_new_project_link(int64 runner_id, int64 project_id)
+check_new_project_link(int64 runner_id, int64 project_id, bool full_messages)
 {
 	RunnerRow	runner = fetch_runner(runner_id, true);
 	Datum		args[2];
@@ -464,7 +464,15 @@ check_new_project_link(int64 runner_id, int64 project_id)
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("project %lld does not exist", (long long) project_id)));
 
-	/* the unique constraint still decides races; this gives the message */
+	/*
+	 * The unique constraint still decides races; this gives the message.
+	 * Only to writers who may read every link: to an actor who reads the
+	 * runner and the project but not a link between them, it would tell of
+	 * the link.  For those the constraint answers, after row-level security
+	 * has refused whoever may not make the link.
+	 */
+	if (!full_messages)
+		return;
 	args[0] = Int64GetDatum(runner_id);
 	args[1] = Int64GetDatum(project_id);
 	if (saved_query_run(&project_link_exists, args, NULL) > 0)
@@ -562,15 +570,18 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 		 * its runner, and by administrators only; a project link needs at
 		 * least a runner and a project the actor can read.
 		 */
-		if (kind == OWNER_NAMESPACE ?
-			(writer_subject_to_rls(td->tg_relation) && !policy_actor_is_admin()) :
-			(hidden_runner(td->tg_relation, runner_id) ||
+		bool		full_messages = !writer_subject_to_rls(td->tg_relation) ||
+			policy_actor_is_admin();
+
+		if (!full_messages &&
+			(kind == OWNER_NAMESPACE ||
+			 hidden_runner(td->tg_relation, runner_id) ||
 			 hidden_project(td->tg_relation, target_id)))
 			refuse_as_rls(td->tg_relation);
 
 		owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
 		if (kind == OWNER_PROJECT)
-			check_new_project_link(runner_id, target_id);
+			check_new_project_link(runner_id, target_id, full_messages);
 		else
 			check_new_namespace_link(runner_id, target_id);
 		owner_spi_end(&spi);

@@ -26,6 +26,9 @@ END
 $$;
 INSERT INTO runner_policy.namespaces (id, parent_id, name) VALUES
 	(300, NULL, 'pair'), (301, 300, 'pair-sub');
+-- docs_maintainer (32) reads runner 1002 (linked to docs, 103) and public
+-- project 104, but not this link between them.
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (1002, 104);
 -- The ids the tests use for "deepest group" paths.
 CREATE FUNCTION pg_temp.path_of(g bigint) RETURNS bigint[]
 LANGUAGE sql STABLE SECURITY DEFINER AS $$
@@ -37,7 +40,7 @@ LANGUAGE sql STABLE SECURITY DEFINER AS $$
 $$;
 GRANT EXECUTE ON FUNCTION pg_temp.path_of(bigint), pg_temp.sound() TO regress_matrix_app;
 
-SELECT plan(54);
+SELECT plan(56);
 \set actor_role regress_matrix_app
 \ir as_role.psql
 \set rls_links 'new row violates row-level security policy for table "ci_runner_projects"'
@@ -176,6 +179,13 @@ SELECT throws_ok($$INSERT INTO runner_policy.ci_runner_namespaces (runner_id, na
 	'42501', :'rls_ns_links', 'nor the owner namespace of a hidden group runner');
 SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (3, 102)$$,
 	'42501', :'rls_runners', 'a hidden owner project is not named');
+SELECT runner_policy.act_as(32) \g /dev/null
+SELECT is(ARRAY(SELECT id FROM runner_policy.ci_runners WHERE id = 1002)
+		  || ARRAY(SELECT id FROM runner_policy.projects WHERE id = 104)
+		  || ARRAY(SELECT project_id FROM runner_policy.ci_runner_projects WHERE runner_id = 1002 ORDER BY 1),
+	'{1002,104,103}'::bigint[], 'docs_maintainer reads runner 1002 and project 104, not their link');
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (1002, 104)$$,
+	'42501', :'rls_links', 'so a duplicate of that link is not named either');
 SELECT runner_policy.act_as(31) \g /dev/null
 SELECT throws_ok($$INSERT INTO runner_policy.namespaces (parent_id, name) VALUES (424242, 'x')$$,
 	'42501', :'rls_namespaces', 'a missing parent group is as hidden as any other');
