@@ -140,6 +140,21 @@ CREATE TRIGGER tokens_row_origin
  * Auditing (issue 8, SPEC section 9)
  * ------------------------------------------------------------------------ */
 
+-- access explanations
+
+/*
+ * Why a user may or may not read, update, delete or link a runner, from the
+ * policy core's own decision for that user (src/policy_core.c).  It names
+ * other users' memberships, so it is the DBA's: EXECUTE is revoked from
+ * PUBLIC.
+ */
+CREATE FUNCTION runner_policy.explain_access(user_id bigint, runner_id bigint, action text)
+	RETURNS text LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_explain_access';
+REVOKE ALL ON FUNCTION runner_policy.explain_access(bigint, bigint, text) FROM PUBLIC;
+COMMENT ON FUNCTION runner_policy.explain_access(bigint, bigint, text) IS
+	'Why a user may or may not read, update, delete or link a runner: the rule and the membership, link or role that decides it.';
+
 /* ------------------------------------------------------------------------
  * Operations (issue 9)
  * ------------------------------------------------------------------------ */

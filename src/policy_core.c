@@ -84,6 +84,7 @@ PG_FUNCTION_INFO_V1(rp_authorize);
 PG_FUNCTION_INFO_V1(rp_runner_queue);
 PG_FUNCTION_INFO_V1(rp_runner_queue_counts);
 PG_FUNCTION_INFO_V1(rp_runner_queue_shared_pending);
+PG_FUNCTION_INFO_V1(rp_explain_access);
 
 /* SPEC section 3: access levels */
 #define LEVEL_GUEST			10
@@ -1085,6 +1086,35 @@ set_of(Reach *r, ReachSet which)
 }
 
 /*
+ * A new reach for an actor: whether it is alive, and what it reaches all of;
+ * its sets are built lazily.  The session's actor gets one per statement
+ * (current_reach); explain_access() builds one for any user.  The reach is
+ * built in a context under the caller's, and moved under TopMemoryContext
+ * only once complete, so that an error half-way leaks nothing.  Call within
+ * WITH_REACH or WITH_CALL: its queries start SPI there.
+ */
+static Reach *
+reach_build(const Actor *actor)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "runner_policy reach",
+											  ALLOCSET_SMALL_SIZES);
+	Reach	   *r = MemoryContextAllocZero(cxt, sizeof(Reach));
+
+	r->cxt = cxt;
+	r->build = ++builds;
+	r->actor = *actor;
+	if (r->actor.kind != ACTOR_NONE)
+	{
+		need_spi();
+		r->live = actor_still_valid(&r->actor, &r->admin, &r->auditor);
+	}
+	for (int i = 0; i < NUM_REACH_ALL; i++)
+		r->all[i] = decide_reaches_all(r, (ReachAll) i);
+	MemoryContextSetParent(cxt, TopMemoryContext);
+	return r;
+}
+
+/*
  * The reach of the current actor for the running statement.  Call it inside
  * WITH_REACH: the sets are built lazily, by queries that start SPI there.
  */
@@ -1092,7 +1122,6 @@ static Reach *
 current_reach(void)
 {
 	Reach	   *r;
-	MemoryContext cxt;
 
 	if (reach_matches(cached))
 		return cached;
@@ -1101,41 +1130,29 @@ current_reach(void)
 		MemoryContextDelete(cached->cxt);
 	cached = NULL;
 
-	cxt = AllocSetContextCreate(TopMemoryContext, "runner_policy reach",
-								ALLOCSET_SMALL_SIZES);
-	r = MemoryContextAllocZero(cxt, sizeof(Reach));
-	r->cxt = cxt;
+	r = reach_build(actor_current());
+	if (r->actor.kind != ACTOR_NONE && !r->live)
+	{
+		bool		was_token = r->actor.kind != ACTOR_USER;
+
+		MemoryContextDelete(r->cxt);
+		actor_clear();
+		/* no reach is current now; the next call rebuilds */
+		if (was_token)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("invalid token"),
+					 errdetail("The token is unknown, expired or revoked, or its job has finished."),
+					 errhint("Authenticate again.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("the acting user is blocked or gone"),
+				 errhint("Blocked users cannot be acted as.")));
+	}
 	r->generation = actor_generation();
 	r->lxid = CURRENT_LXID;
 	r->statement = statement_number();
 	r->snapshot_completions = active_snapshot_completions();
-	r->build = ++builds;
-	r->actor = *actor_current();
-	if (r->actor.kind != ACTOR_NONE)
-	{
-		need_spi();
-		r->live = actor_still_valid(&r->actor, &r->admin, &r->auditor);
-		if (!r->live)
-		{
-			bool		was_token = r->actor.kind != ACTOR_USER;
-
-			MemoryContextDelete(cxt);
-			actor_clear();
-			/* no reach is current now; the next call rebuilds */
-			if (was_token)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-						 errmsg("invalid token"),
-						 errdetail("The token is unknown, expired or revoked, or its job has finished."),
-						 errhint("Authenticate again.")));
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-					 errmsg("the acting user is blocked or gone"),
-					 errhint("Blocked users cannot be acted as.")));
-		}
-	}
-	for (int i = 0; i < NUM_REACH_ALL; i++)
-		r->all[i] = decide_reaches_all(r, (ReachAll) i);
 	cached = r;
 	return r;
 }
@@ -1157,32 +1174,76 @@ current_reach(void)
  * Probes used by the C functions (same sets as the policies)
  * ---------------------------------------------------------------------- */
 
+/* A runner's stored type and owner, read as the rights are (reach_query). */
+typedef struct StoredRunner
+{
+	int			type;
+	bool		has_owner;
+	int64		owner;
+} StoredRunner;
+
+static bool
+stored_runner(int64 runner_id, StoredRunner *runner)
+{
+	Datum		arg = Int64GetDatum(runner_id);
+	int64		type = 0;
+
+	if (reach_query(&runner_kind, &arg) == 0)
+		return false;
+	(void) spi_result_int64(0, 1, &type);
+	runner->type = (int) type;
+	runner->owner = 0;
+	runner->has_owner = spi_result_int64(0, 2, &runner->owner);
+	return true;
+}
+
 /* The runner read rule, as the ci_runners SELECT policy states it. */
 static bool
 runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 {
-	IdSet		types = set_of(r, RS_RUNNER_READ_TYPES);
-	IdSet		ids = set_of(r, RS_RUNNER_READ_IDS);
-	IdSet		projects = set_of(r, RS_RUNNER_READ_PROJECTS);
-	IdSet		groups = set_of(r, RS_RUNNER_READ_GROUPS);
+	IdSet		set;
 
-	return reaches_all(r, RA_RUNNERS_READ) ||
-		idset_contains(&types, type) || idset_contains(&ids, id) ||
-		(type == RUNNER_TYPE_PROJECT && has_owner && idset_contains(&projects, owner)) ||
-		(type == RUNNER_TYPE_GROUP && has_owner && idset_contains(&groups, owner));
+	/* each arm builds its set only when the arms before it said no */
+	if (reaches_all(r, RA_RUNNERS_READ))
+		return true;
+	set = set_of(r, RS_RUNNER_READ_TYPES);
+	if (idset_contains(&set, type))
+		return true;
+	set = set_of(r, RS_RUNNER_READ_IDS);
+	if (idset_contains(&set, id))
+		return true;
+	if (type == RUNNER_TYPE_PROJECT && has_owner)
+	{
+		set = set_of(r, RS_RUNNER_READ_PROJECTS);
+		return idset_contains(&set, owner);
+	}
+	if (type == RUNNER_TYPE_GROUP && has_owner)
+	{
+		set = set_of(r, RS_RUNNER_READ_GROUPS);
+		return idset_contains(&set, owner);
+	}
+	return false;
 }
 
 /* The runner manage rule, as the ci_runners UPDATE/DELETE policies state it. */
 static bool
 runner_manageable(Reach *r, int type, bool has_owner, int64 owner)
 {
-	IdSet		types = set_of(r, RS_RUNNER_WRITE_TYPES);
-	IdSet		projects = set_of(r, RS_RUNNER_WRITE_PROJECTS);
-	IdSet		groups = set_of(r, RS_RUNNER_WRITE_GROUPS);
+	IdSet		set = set_of(r, RS_RUNNER_WRITE_TYPES);
 
-	return idset_contains(&types, type) ||
-		(type == RUNNER_TYPE_PROJECT && has_owner && idset_contains(&projects, owner)) ||
-		(type == RUNNER_TYPE_GROUP && has_owner && idset_contains(&groups, owner));
+	if (idset_contains(&set, type))
+		return true;
+	if (type == RUNNER_TYPE_PROJECT && has_owner)
+	{
+		set = set_of(r, RS_RUNNER_WRITE_PROJECTS);
+		return idset_contains(&set, owner);
+	}
+	if (type == RUNNER_TYPE_GROUP && has_owner)
+	{
+		set = set_of(r, RS_RUNNER_WRITE_GROUPS);
+		return idset_contains(&set, owner);
+	}
+	return false;
 }
 
 /* The visibility levels the actor reads (reach_visibilities()). */
@@ -1251,18 +1312,10 @@ policy_may_manage_runner(int64 runner_id)
 
 	WITH_REACH(r,
 			   {
-				   Datum arg = Int64GetDatum(runner_id);
+				   StoredRunner runner;
 
-				   if (r->live && reach_query(&runner_kind, &arg) > 0)
-				   {
-					   int64 type = 0;
-					   int64 owner = 0;
-					   bool has_owner;
-
-					   (void) spi_result_int64(0, 1, &type);
-					   has_owner = spi_result_int64(0, 2, &owner);
-					   result = runner_manageable(r, (int) type, has_owner, owner);
-				   }
+				   if (r->live && stored_runner(runner_id, &runner))
+					   result = runner_manageable(r, runner.type, runner.has_owner, runner.owner);
 			   });
 	return result;
 }
@@ -1810,18 +1863,11 @@ policy_may_read_runner(int64 runner_id)
 
 	WITH_REACH(r,
 			   {
-				   Datum arg = Int64GetDatum(runner_id);
+				   StoredRunner runner;
 
-				   if (r->live && reach_query(&runner_kind, &arg) > 0)
-				   {
-					   int64 type = 0;
-					   int64 owner = 0;
-					   bool has_owner;
-
-					   (void) spi_result_int64(0, 1, &type);
-					   has_owner = spi_result_int64(0, 2, &owner);
-					   result = runner_readable(r, runner_id, (int) type, has_owner, owner);
-				   }
+				   if (r->live && stored_runner(runner_id, &runner))
+					   result = runner_readable(r, runner_id, runner.type,
+												runner.has_owner, runner.owner);
 			   });
 	return result;
 }
@@ -1869,4 +1915,407 @@ policy_may_read_namespace(int64 namespace_id)
 				   }
 			   });
 	return result;
+}
+
+/* ----------------------------------------------------------------------
+ * SQL: explain_access(user_id bigint, runner_id bigint, action text) -> text
+ *
+ * Why a user may or may not read, update, delete or link a runner.  The
+ * answer, yes or no, is the policy core's own: a reach is built for that
+ * user exactly as for an actor, and asked with the same probes the
+ * policies' sets stand for (runner_readable, runner_manageable, the link
+ * set).  Only the words are added here: which membership, group, link or
+ * role the yes rests on, or what is missing.  For a DBA: EXECUTE is revoked
+ * from PUBLIC, since it names other users' memberships.
+ * ---------------------------------------------------------------------- */
+
+/* Runs the statements after it with SPI started on demand, as WITH_REACH. */
+#define WITH_CALL(...) \
+	do { \
+		ReachCall	call_ = {0}; \
+		ReachCall  *outer_ = active_call; \
+		active_call = &call_; \
+		__VA_ARGS__; \
+		if (call_.started) \
+			owner_spi_end(&call_.spi); \
+		active_call = outer_; \
+	} while (0)
+
+typedef enum RunnerAction
+{
+	ACTION_READ,
+	ACTION_UPDATE,
+	ACTION_DELETE,
+	ACTION_LINK
+} RunnerAction;
+
+static const char *const action_names[] = {"read", "update", "delete", "link"};
+
+static SavedQuery explain_user = {
+	"SELECT username, state FROM runner_policy.users WHERE id = $1",
+	1, {INT8OID}, NULL
+};
+static SavedQuery explain_runner = {
+	"SELECT runner_type, sharding_key_id, locked FROM runner_policy.ci_runners WHERE id = $1",
+	1, {INT8OID}, NULL
+};
+static SavedQuery explain_project_path = {
+	"SELECT (SELECT pg_catalog.string_agg(n.name, '/' ORDER BY pg_catalog.array_position(pn.traversal_ids, n.id))"
+	"          FROM runner_policy.namespaces n WHERE n.id = ANY (pn.traversal_ids))"
+	"       OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) p.name"
+	"  FROM runner_policy.projects p JOIN runner_policy.namespaces pn ON pn.id = p.namespace_id"
+	" WHERE p.id = $1", 1, {INT8OID}, NULL
+};
+static SavedQuery explain_namespace_path = {
+	"SELECT (SELECT pg_catalog.string_agg(n.name, '/' ORDER BY pg_catalog.array_position(g.traversal_ids, n.id))"
+	"          FROM runner_policy.namespaces n WHERE n.id = ANY (g.traversal_ids))"
+	"  FROM runner_policy.namespaces g WHERE g.id = $1", 1, {INT8OID}, NULL
+};
+static SavedQuery explain_linked_projects = {
+	"SELECT project_id FROM runner_policy.ci_runner_projects WHERE runner_id = $1 ORDER BY project_id",
+	1, {INT8OID}, NULL
+};
+/* the membership that gives a user its level on a project: direct first */
+static SavedQuery explain_project_membership = {
+	"SELECT kind, id, level FROM ("
+	"  SELECT 'project'::text AS kind, pm.project_id AS id, pm.access_level AS level"
+	"    FROM runner_policy.project_members pm WHERE pm.user_id = $1 AND pm.project_id = $2"
+	"  UNION ALL"
+	"  SELECT 'group', gm.namespace_id, gm.access_level"
+	"    FROM runner_policy.projects p"
+	"    JOIN runner_policy.namespaces pn ON pn.id = p.namespace_id"
+	"    JOIN runner_policy.group_members gm"
+	"      ON gm.user_id = $1 AND gm.namespace_id = ANY (pn.traversal_ids)"
+	"   WHERE p.id = $2) m"
+	" ORDER BY level DESC, kind DESC, id LIMIT 1", 2, {INT8OID, INT8OID}, NULL
+};
+static SavedQuery explain_namespace_membership = {
+	"SELECT gm.namespace_id, gm.access_level FROM runner_policy.namespaces g"
+	"  JOIN runner_policy.group_members gm"
+	"    ON gm.user_id = $1 AND gm.namespace_id = ANY (g.traversal_ids)"
+	" WHERE g.id = $2 ORDER BY gm.access_level DESC, gm.namespace_id LIMIT 1",
+	2, {INT8OID, INT8OID}, NULL
+};
+static SavedQuery explain_project_below = {
+	"SELECT p.id FROM runner_policy.projects p"
+	"  JOIN runner_policy.namespaces n ON n.id = p.namespace_id"
+	" WHERE p.id = ANY ($1) AND n.traversal_ids @> ARRAY[$2::bigint] ORDER BY p.id LIMIT 1",
+	2, {INT8ARRAYOID, INT8OID}, NULL
+};
+
+static const char *
+level_name(int level)
+{
+	switch (level)
+	{
+		case LEVEL_GUEST:
+			return "guest";
+		case LEVEL_REPORTER:
+			return "reporter";
+		case LEVEL_DEVELOPER:
+			return "developer";
+		case LEVEL_MAINTAINER:
+			return "maintainer";
+		case LEVEL_OWNER:
+			return "owner";
+	}
+	return "member";
+}
+
+/* "project 110 (acme/api)" or "group 10 (acme)" */
+static void
+append_place(StringInfo buf, bool project, int64 id)
+{
+	Datum		arg = Int64GetDatum(id);
+	char	   *path = NULL;
+
+	if (reach_query(project ? &explain_project_path : &explain_namespace_path, &arg) == 1)
+		path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	appendStringInfo(buf, "%s %lld", project ? "project" : "group", (long long) id);
+	if (path != NULL)
+		appendStringInfo(buf, " (%s)", path);
+}
+
+/*
+ * "<user> is maintainer (40) of project 110 (acme/api)" or "<user> is owner
+ * (50) of group 10 (acme), which contains project 110 (acme/api)": the
+ * membership behind the user's level on a project or group.
+ */
+static void
+append_membership(StringInfo buf, const char *username, int64 user_id,
+				  bool project, int64 id)
+{
+	Datum		args[2] = {Int64GetDatum(user_id), Int64GetDatum(id)};
+	bool		direct = false;
+	int64		from = 0;
+	int64		level = 0;
+
+	if (project)
+	{
+		if (reach_query(&explain_project_membership, args) == 1)
+		{
+			char	   *kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+			direct = strcmp(kind, "project") == 0;
+			(void) spi_result_int64(0, 2, &from);
+			(void) spi_result_int64(0, 3, &level);
+		}
+	}
+	else if (reach_query(&explain_namespace_membership, args) == 1)
+	{
+		(void) spi_result_int64(0, 1, &from);
+		(void) spi_result_int64(0, 2, &level);
+	}
+	appendStringInfo(buf, "%s is %s (%d) of ", username, level_name((int) level), (int) level);
+	if (project && direct)
+		append_place(buf, true, id);
+	else
+	{
+		append_place(buf, false, from);
+		if (project || from != id)
+		{
+			appendStringInfoString(buf, ", which contains ");
+			append_place(buf, project, id);
+		}
+	}
+}
+
+/* The first project of "candidates" (sorted) on which the user is level+. */
+static int64
+first_with_level(Reach *r, const IdSet *candidates, int level)
+{
+	for (int i = 0; i < candidates->n; i++)
+		if (level_of(projects_of(r), candidates->ids[i]) >= level)
+			return candidates->ids[i];
+	return 0;
+}
+
+static bool
+idset_contains_link_runner(Reach *r, int64 runner_id)
+{
+	IdSet		linkable = set_of(r, RS_LINK_RUNNERS);
+
+	return idset_contains(&linkable, runner_id);
+}
+
+static char *
+explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
+{
+	StringInfoData buf;
+	Datum		arg;
+	char	   *username;
+	char	   *state;
+	int64		type = 0;
+	int64		owner = 0;
+	bool		has_owner;
+	bool		locked;
+	bool		isnull;
+	Actor		actor;
+	Reach	   *r;
+	bool		allowed = false;
+	bool		no_target_left = false;
+	const char *verb = action_names[action];
+
+	initStringInfo(&buf);
+
+	arg = Int64GetDatum(user_id);
+	if (reach_query(&explain_user, &arg) == 0)
+	{
+		appendStringInfo(&buf, "no: there is no user %lld", (long long) user_id);
+		return buf.data;
+	}
+	username = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+	arg = Int64GetDatum(runner_id);
+	if (reach_query(&explain_runner, &arg) == 0)
+	{
+		appendStringInfo(&buf, "no: there is no runner %lld", (long long) runner_id);
+		return buf.data;
+	}
+	(void) spi_result_int64(0, 1, &type);
+	has_owner = spi_result_int64(0, 2, &owner);
+	locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+
+	if (strcmp(state, "active") != 0)
+	{
+		appendStringInfo(&buf, "no: %s is %s, and a blocked user may do nothing", username, state);
+		return buf.data;
+	}
+
+	/* the decision: the policy core's, for this user as an actor */
+	memset(&actor, 0, sizeof(actor));
+	actor.kind = ACTOR_USER;
+	actor.user_id = user_id;
+	r = reach_build(&actor);
+	switch (action)
+	{
+		case ACTION_READ:
+			allowed = runner_readable(r, runner_id, (int) type, has_owner, owner);
+			break;
+		case ACTION_UPDATE:
+		case ACTION_DELETE:
+			allowed = runner_manageable(r, (int) type, has_owner, owner);
+			break;
+		case ACTION_LINK:
+			{
+				/* the runner, and a project to link it to that has no link yet */
+				bool		admin = reaches_all(r, RA_ADMIN);
+				IdSet		linkable = set_of(r, RS_LINK_RUNNERS);
+				IdSet		targets = set_of(r, admin ? RS_PROJECTS_ALL : RS_LINK_PROJECTS);
+				IdSet		linked;
+
+				arg = Int64GetDatum(runner_id);
+				(void) reach_query(&explain_linked_projects, &arg);
+				linked = idset_from_spi(r);
+				no_target_left = true;
+				for (int i = 0; i < targets.n && no_target_left; i++)
+					if (!idset_contains(&linked, targets.ids[i]))
+						no_target_left = false;
+				allowed = type == RUNNER_TYPE_PROJECT &&
+					(admin || idset_contains(&linkable, runner_id)) && !no_target_left;
+			}
+			break;
+	}
+
+	/* the words: what the yes rests on, or what is missing */
+	appendStringInfoString(&buf, allowed ? "yes: " : "no: ");
+	if (action == ACTION_LINK && type != RUNNER_TYPE_PROJECT)
+		appendStringInfo(&buf, "runner %lld is an %s runner, and only project runners are linked to projects",
+						 (long long) runner_id, type == RUNNER_TYPE_INSTANCE ? "instance" : "group");
+	else if (action == ACTION_LINK && no_target_left &&
+			 (r->admin || (!locked && idset_contains_link_runner(r, runner_id))))
+		appendStringInfo(&buf, "runner %lld is already linked to every project %s could link it to",
+						 (long long) runner_id, username);
+	else if (r->admin)
+		appendStringInfo(&buf, "%s is an administrator, who may %s every runner", username, verb);
+	else if (r->auditor && action == ACTION_READ)
+		appendStringInfo(&buf, "%s is an auditor, who reads every runner", username);
+	else if (type == RUNNER_TYPE_INSTANCE)
+	{
+		if (action == ACTION_READ)
+			appendStringInfo(&buf, "runner %lld is an instance runner, which every active user reads",
+							 (long long) runner_id);
+		else
+			appendStringInfo(&buf, "runner %lld is an instance runner, and only administrators %s instance runners",
+							 (long long) runner_id, verb);
+	}
+	else if (type == RUNNER_TYPE_GROUP && !has_owner)
+		appendStringInfo(&buf, "group runner %lld has no owner namespace", (long long) runner_id);
+	else if (type == RUNNER_TYPE_GROUP)
+	{
+		int			need = action == ACTION_READ ? LEVEL_MAINTAINER : LEVEL_OWNER;
+
+		if (allowed && level_of(namespaces_of(r), owner) >= need)
+			append_membership(&buf, username, user_id, false, owner);
+		else if (allowed)
+		{
+			/* maintainer+ of a project in the group's subtree */
+			IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
+			Datum		args[2] = {idset_array(&maintained), Int64GetDatum(owner)};
+			int64		project = 0;
+
+			if (reach_query(&explain_project_below, args) == 1)
+				(void) spi_result_int64(0, 1, &project);
+			append_membership(&buf, username, user_id, true, project);
+			appendStringInfoString(&buf, ", which is in ");
+			append_place(&buf, false, owner);
+		}
+		else
+		{
+			appendStringInfo(&buf, "%s is not %s (%d) or more of ", username, level_name(need), need);
+			append_place(&buf, false, owner);
+			appendStringInfo(&buf, action == ACTION_READ ?
+							 ", an ancestor of it or a project in it" : " or an ancestor of it");
+		}
+		appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
+	}
+	else if (!has_owner)
+		appendStringInfo(&buf, "project runner %lld has no owner project", (long long) runner_id);
+	else if (action == ACTION_UPDATE || action == ACTION_DELETE)
+	{
+		if (allowed)
+			append_membership(&buf, username, user_id, true, owner);
+		else
+		{
+			appendStringInfo(&buf, "%s is not maintainer (40) or more of ", username);
+			append_place(&buf, true, owner);
+		}
+		appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
+	}
+	else
+	{
+		/* read and link: maintainer+ of a project the runner is linked to */
+		IdSet		linked;
+		int64		project;
+
+		arg = Int64GetDatum(runner_id);
+		(void) reach_query(&explain_linked_projects, &arg);
+		linked = idset_from_spi(r);
+		project = first_with_level(r, &linked, LEVEL_MAINTAINER);
+		if (action == ACTION_LINK && locked)
+		{
+			buf.len = 0;
+			appendStringInfo(&buf, "no: runner %lld is locked to the projects it is linked to",
+							 (long long) runner_id);
+		}
+		else if (project != 0)
+		{
+			append_membership(&buf, username, user_id, true, project);
+			appendStringInfo(&buf, project == owner ? ", which owns runner %lld" :
+							 ", which is linked to runner %lld", (long long) runner_id);
+			if (action == ACTION_LINK)
+				appendStringInfo(&buf, "; %s may link it to any project of which %s is maintainer (40) or more",
+								 username, username);
+		}
+		else
+		{
+			appendStringInfo(&buf, "%s is not maintainer (40) or more of ", username);
+			append_place(&buf, true, owner);
+			appendStringInfo(&buf, ", which owns runner %lld, or of any of the %d other projects linked to it",
+							 (long long) runner_id, Max(linked.n - 1, 0));
+		}
+	}
+
+	MemoryContextDelete(r->cxt);
+	return buf.data;
+}
+
+Datum
+rp_explain_access(PG_FUNCTION_ARGS)
+{
+	int64		user_id;
+	int64		runner_id;
+	char	   *action_text;
+	int			action = -1;
+	char	   *answer = NULL;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("user_id, runner_id and action must not be null")));
+	user_id = PG_GETARG_INT64(0);
+	runner_id = PG_GETARG_INT64(1);
+	action_text = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	for (int i = 0; i < (int) lengthof(action_names); i++)
+		if (strcmp(action_text, action_names[i]) == 0)
+			action = i;
+	if (action < 0)
+	{
+		int			cut = pg_mbcliplen(action_text, strlen(action_text), 40);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unrecognized action \"%.*s\"", cut, action_text),
+				 errhint("Actions are read, update, delete and link.")));
+	}
+
+	WITH_CALL(
+			  {
+				  char *text = explain_runner_access(user_id, runner_id, (RunnerAction) action);
+
+				  answer = MemoryContextStrdup(caller, text);
+			  });
+	PG_RETURN_TEXT_P(cstring_to_text(answer));
 }
