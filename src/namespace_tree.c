@@ -259,9 +259,19 @@ cascaded_row(TriggerData *td, TupleDesc desc, int64 id)
 	path = DatumGetArrayTypeP(value);
 	deconstruct_array(path, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE,
 					  &elems, NULL, &nelems);
-	if (nelems < 2 || DatumGetInt64(elems[nelems - 1]) != id ||
-		DatumGetInt64(elems[nelems - 2]) != new_parent)
+	if (nelems < 2 || DatumGetInt64(elems[nelems - 1]) != id)
 		elog(ERROR, "cascade gave namespace %lld a wrong path", (long long) id);
+
+	/*
+	 * The group was moved by another transaction while the cascade waited
+	 * for it: the path computed before the wait is not where it is now.
+	 * Fail as a serialization failure, which the client retries.
+	 */
+	if (DatumGetInt64(elems[nelems - 2]) != new_parent)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not move the group: a group under it was moved at the same time"),
+				 errhint("Retry the move.")));
 
 	/* a group inserted under the subtree since the move checked its depth */
 	value = heap_getattr(oldtup, column, desc, &isnull);
