@@ -23,6 +23,9 @@ OBJS = \
 	src/token.o \
 	src/policy_core.o \
 	src/write_guard.o \
+	src/job_guard.o \
+	src/row_origin.o \
+	src/write_rls.o \
 	src/statement.o \
 	src/log_redact.o \
 	src/version.o \

@@ -311,6 +311,16 @@ GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO forge_app;
 GRANT EXECUTE ON FUNCTION runner_policy.issue_job_token(bigint, text[]) TO job_service;
 
 \echo
+\echo 'Actors never choose ids: the identity sequences give them.  A migration'
+\echo 'that loads rows with their ids, as the DBA did above, moves the sequences'
+\echo 'past them:'
+\echo
+
+SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('runner_policy.' || t, 'id'), v)
+  FROM (VALUES ('users', 3), ('namespaces', 29), ('projects', 109), ('ci_runners', 2),
+			   ('ci_runner_projects', 501), ('ci_builds', 1000)) AS s(t, v);
+
+\echo
 \echo 'The forge application, with no actor yet, sees no rows at all:'
 \echo
 
@@ -326,26 +336,29 @@ SELECT count(*) AS runners_seen FROM runner_policy.ci_runners;
 \echo
 
 SELECT runner_policy.act_as(1, false);
-INSERT INTO runner_policy.users (id, username) VALUES
-	(4, 'carol'),
-	(5, 'dave'),
-	(6, 'erin');
-INSERT INTO runner_policy.namespaces (id, parent_id, name) VALUES (30, NULL, 'shop');
-INSERT INTO runner_policy.projects (id, namespace_id, name, visibility) VALUES
-	(110, 30, 'app',   'private'),
-	(111, 30, 'lib',   'private'),
-	(112, 30, 'infra', 'private');
+INSERT INTO runner_policy.users (username) VALUES
+	('carol'),
+	('dave'),
+	('erin')
+RETURNING id, username;
+INSERT INTO runner_policy.namespaces (parent_id, name) VALUES (NULL, 'shop') RETURNING id;
+INSERT INTO runner_policy.projects (namespace_id, name, visibility) VALUES
+	(30, 'app',   'private'),
+	(30, 'lib',   'private'),
+	(30, 'infra', 'private')
+RETURNING id, name;
 INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES
 	(110, 4, 40),
 	(111, 4, 40),
 	(110, 5, 30),
 	(112, 5, 20),
 	(112, 6, 40);
-INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description, created_by_id)
-VALUES (3, 1, NULL, 'shared runner', 1);
-INSERT INTO runner_policy.ci_builds (id, project_id, runner_id, user_id, status) VALUES
-	(1001, 110, NULL, 5, 'pending'),
-	(1002, 103, 50, 1, 'running');
+INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id, description)
+VALUES (1, NULL, 'shared runner') RETURNING id, created_by_id;
+INSERT INTO runner_policy.ci_builds (project_id, runner_id, user_id, status) VALUES
+	(110, NULL, 5, 'pending'),
+	(103, 50, 1, 'running')
+RETURNING id;
 
 \echo
 \echo '=============================================================='
@@ -433,7 +446,7 @@ SELECT * FROM runner_policy.current_actor();
 \echo ' 11. A maintainer registers a project runner'
 \echo '=============================================================='
 \echo
-\echo 'The forge acts as carol, maintainer of 110 "app".  She registers runner 60'
+\echo 'The forge acts as carol, maintainer of 110 "app".  She registers runner 4'
 \echo 'for it, sees it (and the shared runner, which every active user sees), and'
 \echo 'gets its runner token, returned once, for the runner machine.'
 \echo
@@ -441,65 +454,65 @@ SELECT * FROM runner_policy.current_actor();
 \c - forge_app
 SELECT runner_policy.act_as(4, false);
 SELECT * FROM runner_policy.current_actor();
-INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description, created_by_id)
-VALUES (60, 3, 110, 'app runner', 4);
+INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id, description)
+VALUES (3, 110, 'app runner') RETURNING id, created_by_id;
 SELECT id, runner_type, sharding_key_id, description
   FROM runner_policy.ci_runners ORDER BY id;
 SELECT t AS runner_token, left(t, 8) || '…' AS runner_token_shown
-  FROM runner_policy.reset_runner_token(60) AS t
+  FROM runner_policy.reset_runner_token(4) AS t
 \gset
 \echo 'runner token:' :runner_token_shown
 
 \echo
-\echo 'dave is only a developer of 110: he does not see runner 60 and cannot change it.'
+\echo 'dave is only a developer of 110: he does not see runner 4 and cannot change it.'
 \echo
 
 SELECT runner_policy.act_as(5, false);
-SELECT id, description FROM runner_policy.ci_runners WHERE id = 60;
-UPDATE runner_policy.ci_runners SET description = 'dave''s now' WHERE id = 60;
+SELECT id, description FROM runner_policy.ci_runners WHERE id = 4;
+UPDATE runner_policy.ci_runners SET description = 'dave''s now' WHERE id = 4;
 
 \echo
-\echo 'erin maintains another project, 112 "infra": she cannot delete runner 60,'
+\echo 'erin maintains another project, 112 "infra": she cannot delete runner 4,'
 \echo 'nor link it to her project (42501):'
 \echo
 
 SELECT runner_policy.act_as(6, false);
-DELETE FROM runner_policy.ci_runners WHERE id = 60;
+DELETE FROM runner_policy.ci_runners WHERE id = 4;
 
 \set expect 42501
 \set ON_ERROR_STOP 0
-INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (60, 112);
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (4, 112);
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
 
 \echo
-\echo 'carol links runner 60 to 111 "lib", which she also maintains:'
+\echo 'carol links runner 4 to 111 "lib", which she also maintains:'
 \echo
 
 SELECT runner_policy.act_as(4, false);
-INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (60, 111);
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (4, 111);
 SELECT runner_id, project_id
-  FROM runner_policy.ci_runner_projects WHERE runner_id = 60 ORDER BY project_id;
+  FROM runner_policy.ci_runner_projects WHERE runner_id = 4 ORDER BY project_id;
 
 \echo
 \echo '=============================================================='
 \echo ' 12. A CI job token'
 \echo '=============================================================='
 \echo
-\echo 'dave''s pipeline creates job 2000 of 110 "app"; runner 60, authenticated with'
+\echo 'dave''s pipeline creates job 1003 of 110 "app"; runner 4, authenticated with'
 \echo 'its runner token, takes it.'
 \echo
 
 \c - forge_app
 SELECT runner_policy.act_as(5, false);
-INSERT INTO runner_policy.ci_builds (id, project_id, user_id, status)
-VALUES (2000, 110, 5, 'pending');
+INSERT INTO runner_policy.ci_builds (project_id, user_id, status)
+VALUES (110, 5, 'pending') RETURNING id;
 \set ECHO none
 \echo 'SELECT runner_policy.authenticate(:''runner_token'', false);'
 SELECT runner_policy.authenticate(:'runner_token', false);
 \set ECHO queries
-UPDATE runner_policy.ci_builds SET runner_id = 60, status = 'running', started_at = now()
- WHERE id = 2000 AND status = 'pending';
+UPDATE runner_policy.ci_builds SET runner_id = 4, status = 'running', started_at = now()
+ WHERE id = 1003 AND status = 'pending';
 
 \echo
 \echo 'The job service issues the running job its tokens: a job token, and an'
@@ -508,10 +521,10 @@ UPDATE runner_policy.ci_builds SET runner_id = 60, status = 'running', started_a
 
 \c - job_service
 SELECT t AS job_token, left(t, 8) || '…' AS job_token_shown
-  FROM runner_policy.issue_job_token(2000) AS t
+  FROM runner_policy.issue_job_token(1003) AS t
 \gset
 SELECT t AS api_token, left(t, 8) || '…' AS api_token_shown
-  FROM runner_policy.issue_job_token(2000, '{read_api}') AS t
+  FROM runner_policy.issue_job_token(1003, '{read_api}') AS t
 \gset
 \echo 'job token:' :job_token_shown '  extended job token:' :api_token_shown
 
@@ -581,7 +594,7 @@ SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository
 
 \set expect 28000
 \set ON_ERROR_STOP 0
-SELECT id, status FROM runner_policy.ci_builds WHERE id = 2000;
+SELECT id, status FROM runner_policy.ci_builds WHERE id = 1003;
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
 

@@ -78,6 +78,64 @@ SELECT r.id AS runner_id,
   LEFT JOIN runner_policy.runner_queue_counts() AS q ON q.runner_id OPERATOR(pg_catalog.=) r.id;
 DROP FUNCTION runner_policy.runner_queue(bigint, smallint, bigint);
 
+-- write-path guards
+
+/*
+ * A job's status moves only forward, and a finished job is final for every
+ * role but a superuser (SPEC section 5): its tokens, which live while the
+ * job is 'running', stay dead for good.
+ */
+CREATE FUNCTION runner_policy.ci_builds_status_guard() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_ci_builds_status_guard';
+REVOKE ALL ON FUNCTION runner_policy.ci_builds_status_guard() FROM PUBLIC;
+COMMENT ON FUNCTION runner_policy.ci_builds_status_guard() IS
+	'Trigger: a job''s status moves only forward, a finished job is final for all but superusers, and a job leaving running revokes its tokens.';
+-- AFTER, so that row-level security has refused what the actor may not do.
+CREATE TRIGGER ci_builds_status_guard
+	AFTER UPDATE ON runner_policy.ci_builds
+	FOR EACH ROW
+	WHEN (OLD.status IS DISTINCT FROM NEW.status)
+	EXECUTE FUNCTION runner_policy.ci_builds_status_guard();
+
+/*
+ * The extension writes who and when: for roles subject to row-level
+ * security (the tables' owner excepted, for migrations) created_at is now(),
+ * created_by_id the acting user, and ids come from the identity sequences;
+ * a runner's contacted_at is never in the future.
+ */
+CREATE FUNCTION runner_policy.row_origin() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_row_origin';
+REVOKE ALL ON FUNCTION runner_policy.row_origin() FROM PUBLIC;
+COMMENT ON FUNCTION runner_policy.row_origin() IS
+	'Trigger: the extension writes created_at and created_by_id, ids come from the identity sequences, contacted_at is never in the future.';
+CREATE TRIGGER users_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.users
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER namespaces_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.namespaces
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER projects_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.projects
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER ci_runners_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.ci_runners
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER ci_runner_projects_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.ci_runner_projects
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER ci_runner_namespaces_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.ci_runner_namespaces
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER ci_builds_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.ci_builds
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER ci_job_token_scope_links_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.ci_job_token_scope_links
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+CREATE TRIGGER tokens_row_origin
+	BEFORE INSERT OR UPDATE ON runner_policy.tokens
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
+
 /* ------------------------------------------------------------------------
  * Policy core 2 (issue 7)
  * ------------------------------------------------------------------------ */

@@ -18,6 +18,13 @@
  * the runner already holds the link row we would wait on, and taking the
  * runner behind it would deadlock.
  *
+ * Hidden rows (SPEC section 8).  These triggers run before row-level
+ * security checks the new row.  For a writer subject to it, a write that
+ * involves a runner, project or namespace the actor may not read is refused
+ * first, as row-level security refuses a row (write_rls.h), before any check
+ * that would name the row or tell whether it exists.  Superusers and
+ * BYPASSRLS roles get the full messages.
+ *
  * src/runner_guards.c
  *
  *-------------------------------------------------------------------------
@@ -30,9 +37,11 @@
 #include "utils/rel.h"
 
 #include "owner_spi.h"
+#include "policy_core.h"
 #include "restore.h"
 #include "runner_policy.h"
 #include "token.h"
+#include "write_rls.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
@@ -174,17 +183,20 @@ required_id(HeapTuple tuple, TupleDesc desc, const char *column,
 	return value;
 }
 
-/* The owner a new runner names must exist; lock it like a foreign key. */
+/*
+ * The owner a new runner names must exist; lock it like a foreign key.  The
+ * messages about a new runner do not name it: its id is the identity
+ * sequence's, which the writer did not choose and may not know.
+ */
 static void
-check_owner_exists(OwnerKind kind, int64 owner_id, int64 runner_id)
+check_owner_exists(OwnerKind kind, int64 owner_id)
 {
 	if (!owner_exists(kind, owner_id, true))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("%s %lld does not exist", owner_noun(kind),
 						(long long) owner_id),
-				 errdetail("Runner %lld names it as its owner.",
-						   (long long) runner_id)));
+				 errdetail("The new runner names it as its owner.")));
 }
 
 /* ----------------------------------------------------------------------
@@ -192,14 +204,12 @@ check_owner_exists(OwnerKind kind, int64 owner_id, int64 runner_id)
  * ---------------------------------------------------------------------- */
 
 static void
-check_new_runner(HeapTuple tuple, TupleDesc desc)
+check_new_runner(Relation rel, HeapTuple tuple, TupleDesc desc)
 {
-	int64		id = 0;
 	int64		type;
 	int64		owner;
 	bool		has_owner;
 
-	(void) row_get_int64(tuple, desc, "id", &id);
 	if (!row_get_int64(tuple, desc, "runner_type", &type))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -218,8 +228,7 @@ check_new_runner(HeapTuple tuple, TupleDesc desc)
 		if (has_owner)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("instance runner %lld cannot have an owner",
-							(long long) id),
+					 errmsg("an instance runner cannot have an owner"),
 					 errdetail("sharding_key_id is %lld; an instance runner belongs to the whole instance.",
 							   (long long) owner),
 					 errhint("Leave sharding_key_id NULL, or register a group or project runner.")));
@@ -233,9 +242,8 @@ check_new_runner(HeapTuple tuple, TupleDesc desc)
 		if (!has_owner)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s runner %lld needs an owner %s",
-							runner_type_name(type), (long long) id,
-							owner_noun(kind)),
+					 errmsg("a %s runner needs an owner %s",
+							runner_type_name(type), owner_noun(kind)),
 					 errhint("Set sharding_key_id to the id of the %s that registers the runner.",
 							 owner_noun(kind))));
 		if (owner <= 0)
@@ -245,8 +253,13 @@ check_new_runner(HeapTuple tuple, TupleDesc desc)
 							(long long) owner),
 					 errdetail("Ids are positive numbers.")));
 
+		/* an owner the actor cannot read is hidden, whether it exists or not */
+		if (kind == OWNER_PROJECT ? hidden_project(rel, owner) :
+			hidden_namespace(rel, owner))
+			refuse_as_rls(rel);
+
 		owner_spi_begin(&spi, runner_policy_tables_owner());
-		check_owner_exists(kind, owner, id);
+		check_owner_exists(kind, owner);
 		owner_spi_end(&spi);
 	}
 }
@@ -376,7 +389,7 @@ rp_ci_runners_guard(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
-		check_new_runner(td->tg_trigtuple, desc);
+		check_new_runner(td->tg_relation, td->tg_trigtuple, desc);
 		check_token_digest(NULL, td->tg_trigtuple, desc);
 		return PointerGetDatum(td->tg_trigtuple);
 	}
@@ -433,7 +446,7 @@ rp_ci_runners_link_owner(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------- */
 
 static void
-check_new_project_link(int64 runner_id, int64 project_id)
+check_new_project_link(int64 runner_id, int64 project_id, bool full_messages)
 {
 	RunnerRow	runner = fetch_runner(runner_id, true);
 	Datum		args[2];
@@ -456,7 +469,15 @@ check_new_project_link(int64 runner_id, int64 project_id)
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("project %lld does not exist", (long long) project_id)));
 
-	/* the unique constraint still decides races; this gives the message */
+	/*
+	 * The unique constraint still decides races; this gives the message.
+	 * Only to writers who may read every link: to an actor who reads the
+	 * runner and the project but not a link between them, it would tell of
+	 * the link.  For those the constraint answers, after row-level security
+	 * has refused whoever may not make the link.
+	 */
+	if (!full_messages)
+		return;
 	args[0] = Int64GetDatum(runner_id);
 	args[1] = Int64GetDatum(project_id);
 	if (saved_query_run(&project_link_exists, args, NULL) > 0)
@@ -551,9 +572,23 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 		int64		runner_id = required_id(oldtup, desc, "runner_id", "runner");
 		int64		target_id = required_id(oldtup, desc, target_column, noun);
 
+		/*
+		 * Rights first.  A namespace link is written by the extension with
+		 * its runner, and by administrators only; a project link needs at
+		 * least a runner and a project the actor can read.
+		 */
+		bool		full_messages = !writer_subject_to_rls(td->tg_relation) ||
+			policy_actor_is_admin();
+
+		if (!full_messages &&
+			(kind == OWNER_NAMESPACE ||
+			 hidden_runner(td->tg_relation, runner_id) ||
+			 hidden_project(td->tg_relation, target_id)))
+			refuse_as_rls(td->tg_relation);
+
 		owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
 		if (kind == OWNER_PROJECT)
-			check_new_project_link(runner_id, target_id);
+			check_new_project_link(runner_id, target_id, full_messages);
 		else
 			check_new_namespace_link(runner_id, target_id);
 		owner_spi_end(&spi);
@@ -576,6 +611,9 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 			new_runner == old_runner && new_target == old_target)
 			return PointerGetDatum(newtup);
 
+		/* whether it is the owner link is the runner's to tell */
+		if (hidden_runner(td->tg_relation, old_runner))
+			refuse_as_rls(td->tg_relation);
 		owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
 		owner_link = is_live_owner_link(kind, old_runner, old_target);
 		owner_spi_end(&spi);
@@ -600,6 +638,9 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 		owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
 		owner_link = is_live_owner_link(kind, runner_id, target_id);
 		owner_spi_end(&spi);
+		/* whether it is the owner link is the runner's to tell */
+		if (owner_link && hidden_runner(td->tg_relation, runner_id))
+			refuse_as_rls(td->tg_relation);
 		if (owner_link)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),

@@ -9,7 +9,8 @@
  *	  (taking a pending job for itself), status, started_at, finished_at;
  *	- a user who is not an administrator cancels jobs, and changes nothing
  *	  else of a job.  (What a new job may look like is the INSERT policy's.)
- *	- a user moves a group or project only into a group they own.
+ *	- a user moves a group or project only out of a group they own and
+ *	  into a group they own.
  *
  * Every decision is the policy core's (policy_core.h); this file only reads
  * the old and new rows.
@@ -114,20 +115,36 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 			 (strcmp(table, "namespaces") == 0 || strcmp(table, "projects") == 0))
 	{
 		/*
-		 * Moving a group or project is a write to where it lands: only into
-		 * a group the user owns (to the top level: admins only).
+		 * Moving a group or project takes it out of one group and puts it
+		 * into another: it needs owner rights on both (SPEC section 5), or
+		 * a maintainer of a project could carry it into a group of her own
+		 * and own it from then on.  The top level is the admins' on either
+		 * side.  The refusal names neither group: the actor may read
+		 * neither.
 		 */
 		bool		group = strcmp(table, "namespaces") == 0;
 		const char *column = group ? "parent_id" : "namespace_id";
 		int			attnum = SPI_fnumber(desc, column);
+		int64		source = 0;
 		int64		target = 0;
-		bool		allowed = false;
+		bool		leaves_ok = false;
+		bool		enters_ok = false;
 
 		if (!column_changed(td->tg_trigtuple, newtup, desc, attnum))
 			return PointerGetDatum(newtup);
+		if (row_get_int64(td->tg_trigtuple, desc, column, &source))
+			leaves_ok = policy_owns_namespace(source);
 		if (row_get_int64(newtup, desc, column, &target))
-			allowed = policy_owns_namespace(target);
-		if (!allowed)
+			enters_ok = policy_owns_namespace(target);
+		if (!leaves_ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to move %s out of %s",
+							group ? "a group" : "a project",
+							source == 0 ? "the top level" : "its group"),
+					 errdetail("A move needs owner rights on the group it leaves and on the group it enters."),
+					 errhint("Ask an owner of its group to move it.")));
+		if (!enters_ok)
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied to move %s into %s",

@@ -20,25 +20,25 @@ SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type) VALUES (-3
 	'22023', 'invalid runner_type -3', 'negative runner_type');
 SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type) VALUES ('project_type')$$,
 	'22P02', NULL, 'runner_type by name is not a number');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 3, NULL)$$,
-	'22023', 'project runner 3000 needs an owner project', 'project runner without owner');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 2, NULL)$$,
-	'22023', 'group runner 3000 needs an owner namespace', 'group runner without owner');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 3, -100)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (3, NULL)$$,
+	'22023', 'a project runner needs an owner project', 'project runner without owner');
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (2, NULL)$$,
+	'22023', 'a group runner needs an owner namespace', 'group runner without owner');
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (3, -100)$$,
 	'22023', 'invalid project id -100', 'negative owner project');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 2, 0)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (2, 0)$$,
 	'22023', 'invalid namespace id 0', 'zero owner namespace');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 3, 424242)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (3, 424242)$$,
 	'23503', 'project 424242 does not exist', 'unknown owner project');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 3, 10)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (3, 10)$$,
 	'23503', 'project 10 does not exist', 'a namespace id is not a project id');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 2, 424242)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (2, 424242)$$,
 	'23503', 'namespace 424242 does not exist', 'unknown owner namespace');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 1, 100)$$,
-	'22023', 'instance runner 3000 cannot have an owner', 'instance runner with an owner');
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (1, 100)$$,
+	'22023', 'an instance runner cannot have an owner', 'instance runner with an owner');
 SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (1002, 3, 100)$$,
-	'23505', NULL, 'a runner id is used once');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id) VALUES (3000, 3, 100), (3001, 3, 424242)$$,
+	'42501', 'permission denied to choose the id of a new row in ci_runners', 'an actor does not choose a runner id');
+SELECT throws_ok($$INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id) VALUES (3, 100), (3, 424242)$$,
 	'23503', 'project 424242 does not exist', 'one bad row refuses the whole statement');
 
 -- Links
@@ -74,7 +74,7 @@ SELECT throws_ok($$INSERT INTO runner_policy.project_members (project_id, user_i
 	'22023', 'invalid access level 35', 'access level between the levels');
 SELECT throws_ok($$INSERT INTO runner_policy.group_members (namespace_id, user_id, access_level) VALUES (10, 2, NULL)$$,
 	'22023', 'access_level must not be null', 'NULL access level');
-SELECT throws_ok($$INSERT INTO runner_policy.namespaces (id, parent_id, name) VALUES (30, 424242, 'x')$$,
+SELECT throws_ok($$INSERT INTO runner_policy.namespaces (parent_id, name) VALUES (424242, 'x')$$,
 	'23503', 'parent namespace 424242 does not exist', 'unknown parent group');
 SELECT throws_ok($$UPDATE runner_policy.namespaces SET parent_id = 12 WHERE id = 10$$,
 	'23514', 'cannot move namespace 10 under namespace 12', 'a group under its own subgroup');

@@ -15,7 +15,7 @@ SELECT pg_temp.tables_digest() AS digest_before \gset
 \set jobs_100_107 '''{5001,5004,5009,5012}''::bigint[]'
 \set jobs_acme '''{5000,5001,5003,5004,5005,5008,5009,5012}''::bigint[]'
 -- a job of project 100 in the acting user's own name
-\set ins 'INSERT INTO runner_policy.ci_builds (id, project_id, user_id, status) SELECT 6000, 100, user_id, ''pending'' FROM runner_policy.current_actor()'
+\set ins 'INSERT INTO runner_policy.ci_builds (project_id, user_id, status) SELECT 100, user_id, ''pending'' FROM runner_policy.current_actor()'
 \set cancel 'SELECT pg_temp.would($$UPDATE runner_policy.ci_builds SET status = ''canceled'', finished_at = now() WHERE status IN (''created'', ''pending'', ''running'') RETURNING id$$)'
 \set del 'SELECT pg_temp.would($$DELETE FROM runner_policy.ci_builds RETURNING id$$)'
 \set rls 'new row violates row-level security policy for table "ci_builds"'
@@ -103,7 +103,7 @@ SELECT is((:jobs), '{}'::bigint[], 'no actor reads no job');
 -- ---------------------------------------------------------------------
 SELECT runner_policy.act_as(1) \g /dev/null
 SELECT is(pg_temp.would_count(:'ins'), 1::bigint, 'admin creates a job');
-SELECT is(pg_temp.would_count($$INSERT INTO runner_policy.ci_builds (id, project_id, runner_id, status) VALUES (6000, 100, 1002, 'running')$$),
+SELECT is(pg_temp.would_count($$INSERT INTO runner_policy.ci_builds (project_id, runner_id, status) VALUES (100, 1002, 'running')$$),
 	1::bigint, 'admin creates a job on a runner');
 SELECT runner_policy.act_as(2) \g /dev/null
 SELECT throws_ok(:'ins', '42501', :'rls', 'auditor cannot create a job');
@@ -117,13 +117,13 @@ SELECT runner_policy.act_as(11) \g /dev/null
 SELECT throws_ok(:'ins', '42501', :'rls', 'project reporter cannot create a job');
 SELECT runner_policy.act_as(12) \g /dev/null
 SELECT is(pg_temp.would_count(:'ins'), 1::bigint, 'project developer creates a job');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (id, project_id, user_id, runner_id) VALUES (6000, 100, 12, 1002)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (project_id, user_id, runner_id) VALUES (100, 12, 1002)$$,
 	'42501', :'rls', 'project developer cannot create a job on a runner');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (id, project_id, user_id) VALUES (6000, 100, 13)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (project_id, user_id) VALUES (100, 13)$$,
 	'42501', :'rls', 'project developer cannot create a job in another''s name');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (id, project_id, user_id, status) VALUES (6000, 100, 12, 'running')$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (project_id, user_id, status) VALUES (100, 12, 'running')$$,
 	'42501', :'rls', 'project developer cannot create a running job');
-SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (id, project_id, user_id) VALUES (6000, 101, 12)$$,
+SELECT throws_ok($$INSERT INTO runner_policy.ci_builds (project_id, user_id) VALUES (101, 12)$$,
 	'42501', :'rls', 'project developer cannot create a job in another project');
 SELECT runner_policy.act_as(13) \g /dev/null
 SELECT is(pg_temp.would_count(:'ins'), 1::bigint, 'project maintainer creates a job');
@@ -141,7 +141,7 @@ SELECT runner_policy.act_as(24) \g /dev/null
 SELECT is(pg_temp.would_count(:'ins'), 1::bigint, 'group owner (inherited) creates a job');
 SELECT runner_policy.act_as(30) \g /dev/null
 SELECT throws_ok(:'ins', '42501', :'rls', 'developer of 104 cannot create a job in 100');
-SELECT is(pg_temp.would_count($$INSERT INTO runner_policy.ci_builds (id, project_id, user_id) VALUES (6000, 104, 30)$$), 1::bigint,
+SELECT is(pg_temp.would_count($$INSERT INTO runner_policy.ci_builds (project_id, user_id) VALUES (104, 30)$$), 1::bigint,
 	'developer of 104 creates a job in 104');
 SELECT runner_policy.authenticate(:'job_dev') \g /dev/null
 SELECT throws_ok(:'ins', '42501', :'rls', 'job token cannot create a job');

@@ -23,9 +23,9 @@ SELECT pg_temp.tables_digest() AS digest_before \gset
 \set del_projects 'SELECT pg_temp.would($$DELETE FROM runner_policy.projects RETURNING id$$)'
 \set upd_namespaces 'SELECT pg_temp.would($$UPDATE runner_policy.namespaces SET name = name RETURNING id$$)'
 \set del_namespaces 'SELECT pg_temp.would($$DELETE FROM runner_policy.namespaces RETURNING id$$)'
-\set ins_project 'INSERT INTO runner_policy.projects (id, namespace_id, name) VALUES (200, 12, ''new'')'
-\set ins_namespace 'INSERT INTO runner_policy.namespaces (id, parent_id, name) VALUES (40, 11, ''sub'')'
-\set ins_user 'INSERT INTO runner_policy.users (id, username) VALUES (100, ''newcomer'')'
+\set ins_project 'INSERT INTO runner_policy.projects (namespace_id, name) VALUES (12, ''new'')'
+\set ins_namespace 'INSERT INTO runner_policy.namespaces (parent_id, name) VALUES (11, ''sub'')'
+\set ins_user 'INSERT INTO runner_policy.users (username) VALUES (''newcomer'')'
 \set rls_projects 'new row violates row-level security policy for table "projects"'
 \set rls_namespaces 'new row violates row-level security policy for table "namespaces"'
 \set rls_users 'new row violates row-level security policy for table "users"'
@@ -124,7 +124,7 @@ SELECT is((:upd_projects), '{100,101,103,107}'::text[], 'group maintainer update
 SELECT is((:del_projects), '{}'::text[], 'group maintainer deletes no project');
 SELECT runner_policy.act_as(24) \g /dev/null
 SELECT is(pg_temp.would_count(:'ins_project'), 1::bigint, 'group owner creates a project in a sub-group');
-SELECT throws_ok($$INSERT INTO runner_policy.projects (id, namespace_id, name) VALUES (200, 20, 'new')$$,
+SELECT throws_ok($$INSERT INTO runner_policy.projects (namespace_id, name) VALUES (20, 'new')$$,
 	'42501', :'rls_projects', 'group owner cannot create a project in another group');
 SELECT is((:upd_projects), '{100,101,103,107}'::text[], 'group owner updates the projects below');
 SELECT is((:del_projects), '{100,101,103,107}'::text[], 'group owner deletes the projects below');
@@ -156,7 +156,7 @@ SELECT is((:del_projects), '{}'::text[], 'no actor deletes no project');
 -- their group (a sub-group), changed by their owners.
 -- ---------------------------------------------------------------------
 SELECT runner_policy.act_as(1) \g /dev/null
-SELECT is(pg_temp.would_count($$INSERT INTO runner_policy.namespaces (id, name) VALUES (41, 'root')$$), 1::bigint,
+SELECT is(pg_temp.would_count($$INSERT INTO runner_policy.namespaces (name) VALUES ('root')$$), 1::bigint,
 	'admin creates a top-level group');
 SELECT is((:upd_namespaces), '{10,11,12,13,20,30,31}'::text[], 'admin changes every namespace');
 SELECT is((:del_namespaces), '{10,11,12,13,20,30,31}'::text[], 'admin deletes every namespace');
@@ -173,9 +173,9 @@ SELECT is((:upd_namespaces), '{}'::text[], 'group maintainer changes no namespac
 SELECT is((:del_namespaces), '{}'::text[], 'group maintainer deletes no namespace');
 SELECT runner_policy.act_as(24) \g /dev/null
 SELECT is(pg_temp.would_count(:'ins_namespace'), 1::bigint, 'group owner creates a sub-group inside its group');
-SELECT throws_ok($$INSERT INTO runner_policy.namespaces (id, name) VALUES (41, 'root')$$,
+SELECT throws_ok($$INSERT INTO runner_policy.namespaces (name) VALUES ('root')$$,
 	'42501', :'rls_namespaces', 'group owner cannot create a top-level group');
-SELECT throws_ok($$INSERT INTO runner_policy.namespaces (id, parent_id, name) VALUES (41, 20, 'x')$$,
+SELECT throws_ok($$INSERT INTO runner_policy.namespaces (parent_id, name) VALUES (20, 'x')$$,
 	'42501', :'rls_namespaces', 'group owner cannot create a group in another group');
 SELECT is((:upd_namespaces), '{10,11,12,13}'::text[], 'group owner changes its group and the sub-groups');
 SELECT is((:del_namespaces), '{11,12,13}'::text[], 'group owner deletes the groups inside its group');
@@ -289,21 +289,23 @@ SELECT is(pg_temp.tables_digest(), :'digest_before', 'no refusal or probe change
 -- Permitted creations are real, and reading follows at the next statement:
 -- the owner of acme creates a sub-group of platform and a project in it.
 SELECT runner_policy.act_as(24) \g /dev/null
-SELECT lives_ok(:'ins_namespace', 'group owner creates sub-group 40 of platform');
-SELECT lives_ok($$INSERT INTO runner_policy.projects (id, namespace_id, name) VALUES (200, 40, 'new')$$,
-	'group owner creates project 200 in it');
-SELECT is((:projects), '{100,101,103,104,105,107,200}'::bigint[], 'the group owner reads the new project');
-SELECT is((:namespaces), '{10,11,12,13,30,31,40}'::bigint[], 'and the new group');
+-- Their ids come from the identity sequences.
+:ins_namespace RETURNING id AS new_group \gset
+SELECT ok(:new_group > 9000, 'group owner creates a sub-group of platform');
+INSERT INTO runner_policy.projects (namespace_id, name) VALUES (:new_group, 'new') RETURNING id AS new_project \gset
+SELECT ok(:new_project > 9000, 'group owner creates a project in it');
+SELECT is((:projects), ARRAY[100,101,103,104,105,107,:new_project]::bigint[], 'the group owner reads the new project');
+SELECT is((:namespaces), ARRAY[10,11,12,13,30,31,:new_group]::bigint[], 'and the new group');
 SELECT runner_policy.act_as(21) \g /dev/null
-SELECT is((:projects), '{100,101,103,104,105,107,200}'::bigint[], 'a reporter of acme reads it too (inherited)');
+SELECT is((:projects), ARRAY[100,101,103,104,105,107,:new_project]::bigint[], 'a reporter of acme reads it too (inherited)');
 SELECT runner_policy.act_as(3) \g /dev/null
 SELECT is((:projects), '{104,105}'::bigint[], 'a user with no membership does not (private)');
 -- With RETURNING, as an application creates rows: the new row must be
 -- readable, although the reach was computed before the row existed.
 SELECT runner_policy.act_as(24) \g /dev/null
-SELECT lives_ok($q$SELECT pg_temp.would($$INSERT INTO runner_policy.projects (id, namespace_id, name) VALUES (201, 12, 'new') RETURNING id$$)$q$,
+SELECT lives_ok($q$SELECT pg_temp.would($$INSERT INTO runner_policy.projects (namespace_id, name) VALUES (12, 'new') RETURNING id$$)$q$,
 	'group owner creates a project with RETURNING id');
-SELECT lives_ok($q$SELECT pg_temp.would($$INSERT INTO runner_policy.namespaces (id, parent_id, name) VALUES (41, 11, 'sub') RETURNING id$$)$q$,
+SELECT lives_ok($q$SELECT pg_temp.would($$INSERT INTO runner_policy.namespaces (parent_id, name) VALUES (11, 'sub') RETURNING id$$)$q$,
 	'group owner creates a sub-group with RETURNING id');
 
 SELECT runner_policy.reset_actor() \g /dev/null
