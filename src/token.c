@@ -590,6 +590,7 @@ rp_revoke_token(PG_FUNCTION_ARGS)
 {
 	int64		token_id;
 	int64		owner_id = 0;
+	bool		found;
 	bool		allowed = false;
 	OwnerSpi	spi;
 	Datum		arg;
@@ -602,13 +603,23 @@ rp_revoke_token(PG_FUNCTION_ARGS)
 	arg = Int64GetDatum(token_id);
 
 	owner_spi_begin(&spi, runner_policy_tables_owner());
-	if (saved_query_run(&token_owner, &arg, NULL) > 0 &&
-		spi_result_int64(0, 1, &owner_id))
+	found = saved_query_run(&token_owner, &arg, NULL) > 0;
+	if (found && spi_result_int64(0, 1, &owner_id))
 		allowed = policy_actor_is_admin() || policy_actor_is_user(owner_id);
 	if (allowed)
 		(void) saved_query_run(&revoke_query, &arg, NULL);
 	owner_spi_end(&spi);
 
+	/*
+	 * The rule for unknown ids: 23503 to whoever could read the row if it
+	 * existed (an administrator reads every token), and to anyone else the
+	 * same refusal as for a row it may not touch, so that the error never
+	 * tells whether someone else's token exists.
+	 */
+	if (!found && policy_actor_is_admin())
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("token %lld does not exist", (long long) token_id)));
 	if (!allowed)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -632,6 +643,11 @@ rp_reset_runner_token(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("runner_id must not be null")));
 	runner_id = PG_GETARG_INT64(0);
+	/* unknown ids: as in revoke_token() */
+	if (!policy_may_manage_runner(runner_id) && policy_actor_is_admin())
+		ereport(ERROR,
+				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+				 errmsg("runner %lld does not exist", (long long) runner_id)));
 	if (!policy_may_manage_runner(runner_id))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

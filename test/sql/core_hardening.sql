@@ -156,6 +156,30 @@ SELECT count(*) AS tokens FROM runner_policy.tokens WHERE kind = 'instance_token
 SELECT runner_policy.reset_actor();
 
 RESET ROLE;
+
+-- 6. The one rule for unknown ids: 23503 to whoever could read the row if
+-- it existed (an administrator; the job service, trusted with every job),
+-- and to anyone else the refusal a hidden row gets, so that no error tells
+-- whether someone else's row exists.
+CREATE FUNCTION pg_temp.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE statement;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SET ROLE regress_core_app;
+SELECT runner_policy.act_as(7001, false);
+SELECT pg_temp.try('SELECT runner_policy.revoke_token(999999)') AS admin_revokes_unknown,
+	   pg_temp.try('SELECT runner_policy.reset_runner_token(999999)') AS admin_resets_unknown;
+SELECT runner_policy.act_as(7002, false);
+SELECT pg_temp.try('SELECT runner_policy.revoke_token(999999)') AS user_revokes_unknown,
+	   pg_temp.try('SELECT runner_policy.reset_runner_token(999999)') AS user_resets_unknown,
+	   pg_temp.try('SELECT runner_policy.reset_runner_token(7202)') AS user_resets_hidden;
+SELECT runner_policy.reset_actor();
+RESET ROLE;
+SELECT pg_temp.try('SELECT runner_policy.issue_job_token(999999)') AS job_service_unknown_job;
+
 DELETE FROM runner_policy.tokens;
 DELETE FROM runner_policy.ci_runners WHERE id = 7203;
 DELETE FROM runner_policy.namespaces WHERE id IN (7001, 7002);
