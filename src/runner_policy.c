@@ -7,15 +7,22 @@
  * itself.  The files of src/ have one job each:
  *
  *	owner_spi.c			run the extension's own queries as the tables' owner
+ *	version.c			version(): the SQL and the library checked against each other
+ *	ddl_guard.c			DROP EXTENSION with data, and a schema rename, refused
  *	actor.c				who the session acts for, in backend memory
+ *	statement.c			where client statements end; portals pinned to their actor
  *	token.c				tokens: issue, authenticate, revoke (digests only)
+ *	log_redact.c		tokens kept out of the server log
  *	policy_core.c		every access rule, asked by RLS policies and functions
  *	runner_guards.c		the ownership invariants on runners and their links
+ *	write_rls.c			refusals about hidden rows answer as row-level security
+ *	write_guard.c		the columns an actor may change, and moves
+ *	job_guard.c			a job's status moves only forward
+ *	row_origin.c		the extension writes who and when, and ids
  *	namespace_tree.c	namespaces.traversal_ids, kept right on every write
  *	membership.c		access levels of project and group members
  *	backfill.c			backfill_owners(), the one repair of legacy rows
- *	version.c			version(), and the check library against SQL version
- *	ddl_guard.c			refuses DROP EXTENSION with data, and schema renames
+ *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
  *
  * src/runner_policy.c
  *
