@@ -612,3 +612,26 @@ SELECT runner_policy.authenticate(:'api_token', false);
 \set ECHO queries
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+
+\echo
+\echo '=============================================================='
+\echo ' 13. A DBA asks why'
+\echo '=============================================================='
+\echo
+\echo 'A DBA role, granted the repair and explanation functions (README, "Roles"),'
+\echo 'asks why each user may or may not touch runner 4.  The yes or no is the'
+\echo 'policy core''s own decision for that user, the one the policies enforce; the'
+\echo 'words name the membership, link or role it rests on, or what is missing.'
+\echo
+
+\c - postgres
+CREATE ROLE dba LOGIN;
+GRANT USAGE ON SCHEMA runner_policy TO dba;
+GRANT EXECUTE ON FUNCTION runner_policy.check_invariants(), runner_policy.backfill_owners(),
+	runner_policy.explain_access(bigint, bigint, text) TO dba;
+\c - dba
+SELECT u.name AS "user", a.action, runner_policy.explain_access(u.id, 4, a.action) AS why
+  FROM (VALUES (4, 'carol'), (5, 'dave'), (6, 'erin'), (1, 'root')) AS u (id, name),
+       (VALUES ('read'), ('update'), ('link')) AS a (action)
+ ORDER BY u.id, a.action;
+SELECT count(*) AS broken_rules FROM runner_policy.check_invariants();
