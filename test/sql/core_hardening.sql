@@ -180,6 +180,18 @@ SELECT runner_policy.reset_actor();
 RESET ROLE;
 SELECT pg_temp.try('SELECT runner_policy.issue_job_token(999999)') AS job_service_unknown_job;
 
+-- 7. A token never reaches the server log (./test/run-all reads the log of
+-- the whole run and fails on any token in it): not when the token function
+-- fails, not when another part of the statement fails, not when every
+-- statement is logged.  The client sees the error; the log sees the token
+-- as rpi_[redacted].
+SET log_statement = 'all';
+SELECT runner_policy.authenticate(:'token', NULL);
+SELECT runner_policy.authenticate(:'token', false), 1 / 0;
+SELECT (:'token')::bigint;
+RESET log_statement;
+SELECT runner_policy.reset_actor();
+
 DELETE FROM runner_policy.tokens;
 DELETE FROM runner_policy.ci_runners WHERE id = 7203;
 DELETE FROM runner_policy.namespaces WHERE id IN (7001, 7002);
