@@ -7,7 +7,8 @@
  * made for.  It lives in a static variable of this file and nowhere else: no
  * setting, no table and no function argument that SQL could write or replay
  * holds it.  Only authenticate() (with a token) and act_as() (for a role the
- * DBA trusts to name its user) set it; reset_actor() and DISCARD ALL end it.
+ * DBA trusts to name its user) set it; reset_actor() and DISCARD ALL (seen by
+ * statement.c's utility hook) end it.
  *
  * Lifetime.  An actor set inside a transaction that aborts is undone, like a
  * SET: a stack of (subtransaction, previous actor) entries restores the
@@ -30,8 +31,6 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "nodes/parsenodes.h"
-#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -57,8 +56,6 @@ typedef struct ActorUndo
 static ActorUndo *undo_stack = NULL;
 static int	undo_depth = 0;
 static int	undo_size = 0;
-
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 static const char *const scope_names[SCOPE_COUNT] = {
 	"read_runners", "read_jobs", "read_api", "api", "read_repository",
@@ -208,47 +205,12 @@ actor_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
-/*
- * DISCARD ALL is what session poolers send between clients: it ends any
- * actor, so that no client inherits the one before it.
- */
-static void
-actor_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-#if PG_VERSION_NUM >= 140000
-					 bool readOnlyTree,
-#endif
-					 ProcessUtilityContext context, ParamListInfo params,
-					 QueryEnvironment *queryEnv, DestReceiver *dest,
-					 QueryCompletion *qc)
-{
-	Node	   *parsetree = pstmt->utilityStmt;
-
-	if (IsA(parsetree, DiscardStmt) &&
-		((DiscardStmt *) parsetree)->target == DISCARD_ALL)
-		actor_clear();
-
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-							readOnlyTree,
-#endif
-							context, params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
-								readOnlyTree,
-#endif
-								context, params, queryEnv, dest, qc);
-}
-
 void
 actor_init(void)
 {
 	memset(&current, 0, sizeof(current));
 	RegisterXactCallback(actor_xact_callback, NULL);
 	RegisterSubXactCallback(actor_subxact_callback, NULL);
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = actor_ProcessUtility;
 }
 
 /* ----------------------------------------------------------------------

@@ -222,7 +222,8 @@ rp_ExecutorEnd(QueryDesc *queryDesc)
 }
 
 /* ----------------------------------------------------------------------
- * Utility hook: DECLARE and FETCH of SQL cursors, and the statement count
+ * Utility hook: DISCARD ALL, DECLARE and FETCH of SQL cursors, and the
+ * statement count
  * ---------------------------------------------------------------------- */
 
 static void
@@ -236,6 +237,14 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		top = nesting == 0;
+
+	/*
+	 * DISCARD ALL is what session poolers send between clients: it ends any
+	 * actor (actor.c), so that no client inherits the one before it.
+	 */
+	if (IsA(parsetree, DiscardStmt) &&
+		((DiscardStmt *) parsetree)->target == DISCARD_ALL)
+		actor_clear();
 
 	/* a WITH HOLD cursor's rows are fetched without the executor */
 	if (IsA(parsetree, FetchStmt))
