@@ -20,7 +20,8 @@ OBJS = \
 	src/actor.o \
 	src/token.o \
 	src/policy_core.o \
-	src/write_guard.o
+	src/write_guard.o \
+	src/audit.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 
