@@ -125,6 +125,9 @@ RETURN pg_catalog.sha256(prev_hash OPERATOR(pg_catalog.||) pg_catalog.convert_to
 		pg_catalog.trunc(EXTRACT(epoch FROM at) OPERATOR(pg_catalog.*) 1000000),
 		db_role, actor_kind, actor_user_id, token_id, action, object_type,
 		object_id, old, new)::text, 'UTF8'));
+-- Not secret, but nobody needs it but verify_audit_log() (SECURITY DEFINER)
+-- and the DBA; grant it to a tool that checks entries outside the database.
+REVOKE ALL ON FUNCTION runner_policy.audit_entry_hash(bytea, bigint, integer, bigint, timestamptz, text, text, bigint, bigint, text, text, bigint, jsonb, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION runner_policy.audit_entry_hash(bytea, bigint, integer, bigint, timestamptz, text, text, bigint, bigint, text, text, bigint, jsonb, jsonb) IS
 	'The hash of an audit log entry, chained to the previous entry of its lane.';
 
