@@ -59,8 +59,8 @@ COMMENT ON FUNCTION runner_policy.act_as(bigint, boolean) IS
  * preferring its backend's own lane and skipping lanes that are busy), so
  * the entries of one lane are in commit order and each names the hash of
  * the one before it; writers in other lanes never wait for it.  The head
- * of each lane (its last sequence number and hash) and the anchor left by
- * pruning live in audit_lanes.  verify_audit_log() walks each lane from
+ * of each lane (its last sequence number and hash, moved at each commit)
+ * and the anchor left by pruning live in audit_lanes.  verify_audit_log() walks each lane from
  * its anchor to its head and recomputes every hash.
  *
  * Append-only for every role: nobody is granted UPDATE or DELETE, row-level
@@ -88,7 +88,6 @@ CREATE TABLE runner_policy.audit_log (
 	CONSTRAINT audit_log_lane_seq_key UNIQUE (lane, lane_seq)
 );
 CREATE INDEX audit_log_object_idx ON runner_policy.audit_log (object_type, object_id);
-CREATE INDEX audit_log_at_idx ON runner_policy.audit_log (at);
 COMMENT ON TABLE runner_policy.audit_log IS
 	'Append-only, hash-chained record of every runner, link, membership and token change; never a token or digest.';
 COMMENT ON COLUMN runner_policy.audit_log.lane IS
@@ -135,6 +134,9 @@ CREATE FUNCTION runner_policy.audit_row() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_audit_row';
 CREATE FUNCTION runner_policy.audit_append_only() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_audit_append_only';
+CREATE FUNCTION runner_policy.audit_head() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_audit_head';
+REVOKE ALL ON FUNCTION runner_policy.audit_head() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.audit_row() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.audit_append_only() FROM PUBLIC;
 
@@ -181,6 +183,14 @@ CREATE TRIGGER audit_group_members_truncate
 CREATE TRIGGER audit_tokens_truncate
 	AFTER TRUNCATE ON runner_policy.tokens
 	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_row('token', 'issue', 'delete');
+
+-- A lane's head moves once per transaction, at commit, to the last entry
+-- it wrote (moving it with every entry would leave a chain of row versions
+-- that each later entry of a large transaction walks).
+CREATE CONSTRAINT TRIGGER audit_lanes_head
+	AFTER INSERT ON runner_policy.audit_log
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_head();
 
 -- Append-only, also for the owner and superusers (with triggers on).
 CREATE TRIGGER audit_log_append_only

@@ -28,9 +28,16 @@
  *	  is 3; SQL's advisory lock functions use 1 and 2), so no SQL can take
  *	  or release it, and pg_locks shows it.
  *	- The head of each lane (last sequence number and hash) lives in
- *	  runner_policy.audit_lanes, written in the same statement as the entry.
- *	  It is read under the newest snapshot, after the lock is held, so a
+ *	  runner_policy.audit_lanes.  It moves once per transaction, at commit
+ *	  (a deferred constraint trigger, audit_head), not with every entry:
+ *	  updating one row per entry leaves a chain of row versions that every
+ *	  later entry of a large transaction walks.  An entry chains onto the
+ *	  lane's last entry after the head (this transaction's own, which only
+ *	  it can have written while it holds the lane), or onto the head.  Both
+ *	  are read under the newest snapshot, after the lock is held, so a
  *	  REPEATABLE READ writer chains onto what committed after its snapshot.
+ *	  An entry removed from the end by hand is therefore still missed: the
+ *	  next entry names the head's hash, not the hash of what is left.
  *
  * The append-only trigger refuses UPDATE, DELETE and TRUNCATE of the log and
  * of the lane heads to every role, with two exceptions that live in
@@ -68,6 +75,7 @@
 PG_FUNCTION_INFO_V1(rp_audit_row);
 PG_FUNCTION_INFO_V1(rp_audit_append_only);
 PG_FUNCTION_INFO_V1(rp_prune_audit_log);
+PG_FUNCTION_INFO_V1(rp_audit_head);
 
 /*
  * How many hash chains.  More lanes let more transactions write at once
@@ -104,6 +112,17 @@ typedef struct KeptQuery
 static bool audit_writing = false;
 static bool audit_pruning = false;
 
+/*
+ * The last entry this transaction appended, so that the commit-time head
+ * trigger can skip the entries before it without a query.  A hint only: a
+ * subtransaction abort may have taken that entry back, so it is forgotten
+ * then, and the trigger asks the table.
+ */
+static int	hint_lane = -1;
+static int64 hint_seq = 0;
+static LocalTransactionId hint_lxid = InvalidLocalTransactionId;
+static bool callbacks_registered = false;
+
 /* The lane the current transaction holds, checked against the lock table. */
 static int	held_lane = -1;
 static LocalTransactionId held_lane_lxid = InvalidLocalTransactionId;
@@ -122,24 +141,41 @@ static const Oid append_argtypes[11] = {
 static KeptQuery append_query = {
 "WITH e AS ("
 "  SELECT pg_catalog.nextval('runner_policy.audit_log_id_seq'::pg_catalog.regclass) AS id,"
-"         l.lane, l.seq OPERATOR(pg_catalog.+) 1 AS lane_seq, l.hash AS prev_hash,"
+"         l.lane, COALESCE(t.lane_seq, l.seq) OPERATOR(pg_catalog.+) 1 AS lane_seq,"
+"         COALESCE(t.hash, l.hash) AS prev_hash,"
 "         pg_catalog.statement_timestamp() AS at,"
 "         pg_catalog.to_jsonb($9) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[] AS old,"
 "         COALESCE(pg_catalog.to_jsonb($10) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[], $11) AS new"
-"    FROM runner_policy.audit_lanes l WHERE l.lane OPERATOR(pg_catalog.=) $1"
-"), h AS ("
-"  SELECT e.*, runner_policy.audit_entry_hash(e.prev_hash, e.id, e.lane, e.lane_seq, e.at,"
-"         $2, $3, $4, $5, $6, $7, $8, e.old, e.new) AS hash"
-"    FROM e"
-"), u AS ("
-"  UPDATE runner_policy.audit_lanes l SET seq = h.lane_seq, hash = h.hash"
-"    FROM h WHERE l.lane OPERATOR(pg_catalog.=) h.lane"
+"    FROM runner_policy.audit_lanes l"
+"    LEFT JOIN LATERAL (SELECT x.lane_seq, x.hash FROM runner_policy.audit_log x"
+"                        WHERE x.lane OPERATOR(pg_catalog.=) l.lane"
+"                          AND x.lane_seq OPERATOR(pg_catalog.>) l.seq"
+"                        ORDER BY x.lane_seq DESC LIMIT 1) t ON true"
+"   WHERE l.lane OPERATOR(pg_catalog.=) $1"
 ")"
 " INSERT INTO runner_policy.audit_log (id, at, db_role, actor_kind, actor_user_id,"
 "        token_id, action, object_type, object_id, old, new, lane, lane_seq,"
 "        prev_hash, hash)"
-" SELECT h.id, h.at, $2, $3, $4, $5, $6, $7, $8, h.old, h.new, h.lane, h.lane_seq,"
-"        h.prev_hash, h.hash FROM h", 11, append_argtypes, NULL
+" SELECT e.id, e.at, $2, $3, $4, $5, $6, $7, $8, e.old, e.new, e.lane, e.lane_seq, e.prev_hash,"
+"        runner_policy.audit_entry_hash(e.prev_hash, e.id, e.lane, e.lane_seq, e.at,"
+"                                       $2, $3, $4, $5, $6, $7, $8, e.old, e.new)"
+"   FROM e"
+" RETURNING lane_seq", 11, append_argtypes, NULL
+};
+
+/*
+ * Moves a lane's head to an entry, at commit (audit_lanes_head, a deferred
+ * constraint trigger), unless a later entry of the lane exists: the head
+ * is written once per transaction and lane, not once per entry.
+ */
+static const Oid move_head_argtypes[3] = {INT4OID, INT8OID, BYTEAOID};
+static KeptQuery move_head = {
+	"UPDATE runner_policy.audit_lanes l SET seq = $2, hash = $3"
+	" WHERE l.lane OPERATOR(pg_catalog.=) $1 AND l.seq OPERATOR(pg_catalog.<) $2"
+	"   AND NOT EXISTS (SELECT FROM runner_policy.audit_log e"
+	"                    WHERE e.lane OPERATOR(pg_catalog.=) $1"
+	"                      AND e.lane_seq OPERATOR(pg_catalog.>) $2)",
+	3, move_head_argtypes, NULL
 };
 
 static SavedQuery make_lane = {
@@ -182,7 +218,9 @@ kept_plan(KeptQuery *query)
 {
 	if (query->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(query->sql, query->nargs, (Oid *) query->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(query->sql, query->nargs,
+											  (Oid *) query->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
@@ -207,11 +245,25 @@ lane_locktag(LOCKTAG *tag, int lane)
  * check against the lock table), else the first free one from the
  * backend's own, else its own after waiting.
  */
+static void
+audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		hint_lane = -1;
+}
+
 static int
 audit_take_lane(void)
 {
 	LOCKTAG		tag;
 	int			first;
+
+	if (!callbacks_registered)
+	{
+		RegisterSubXactCallback(audit_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
 
 	if (held_lane >= 0 && held_lane_lxid == CURRENT_LXID)
 	{
@@ -311,10 +363,18 @@ audit_append(const AuditEntry *entry, int lane)
 			rc = SPI_execute_snapshot(kept_plan(&append_query), values, nulls,
 									  GetLatestSnapshot(), InvalidSnapshot,
 									  false, true, 0);
-			if (rc != SPI_OK_INSERT)
+			if (rc != SPI_OK_INSERT_RETURNING)
 				elog(ERROR, "audit log append failed: %s", SPI_result_code_string(rc));
 			if (SPI_processed == 1)
+			{
+				int64		seq = 0;
+
+				(void) spi_result_int64(0, 1, &seq);
+				hint_lane = lane;
+				hint_seq = seq;
+				hint_lxid = CURRENT_LXID;
 				break;
+			}
 			if (attempt > 0)
 				elog(ERROR, "audit lane %d has no head", lane);
 			/* the lane's first entry ever: make its head */
@@ -476,6 +536,63 @@ rp_audit_row(PG_FUNCTION_ARGS)
 	audit_append(&entry, lane);
 	owner_spi_end(&spi);
 
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * runner_policy.audit_head(): the deferred constraint trigger on audit_log
+ * (AFTER INSERT, fired at commit) that moves the lane's head to the last
+ * entry the transaction wrote.  The lane is still ours (its lock goes only
+ * after the commit), so nobody else moves the head meanwhile; the newest
+ * snapshot sees the head the previous holder committed.
+ */
+Datum
+rp_audit_head(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_data_checked(fcinfo, "audit_head");
+	HeapTuple	row = trigdata->tg_trigtuple;
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	int64		lane = 0;
+	int64		seq = 0;
+	bool		isnull;
+	Datum		args[3];
+	OwnerSpi	spi;
+	int			rc;
+
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "audit_head() must fire for each inserted row");
+	if (!row_get_int64(row, desc, "lane", &lane) ||
+		!row_get_int64(row, desc, "lane_seq", &seq))
+		return PointerGetDatum(NULL);
+
+	/* an entry before the last one this transaction wrote: not the head */
+	if (hint_lane == lane && hint_lxid == CURRENT_LXID && seq < hint_seq)
+		return PointerGetDatum(NULL);
+
+	args[0] = Int32GetDatum((int32) lane);
+	args[1] = Int64GetDatum(seq);
+	args[2] = heap_getattr(row, SPI_fnumber(desc, "hash"), desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(NULL);
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	audit_writing = true;
+	PG_TRY();
+	{
+		rc = SPI_execute_snapshot(kept_plan(&move_head), args, NULL,
+								  GetLatestSnapshot(), InvalidSnapshot,
+								  false, true, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "moving the audit lane head failed: %s",
+				 SPI_result_code_string(rc));
+	}
+	PG_FINALLY();
+	{
+		audit_writing = false;
+	}
+	PG_END_TRY();
+	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }
 

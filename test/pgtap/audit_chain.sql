@@ -3,8 +3,11 @@
 -- the log is intact; prune_audit_log() leaves an anchor that keeps the rest
 -- provable.
 BEGIN;
+-- A lane's head moves when the transaction commits; these files never do,
+-- so they move it at the end of every statement instead.
+SET CONSTRAINTS runner_policy.audit_lanes_head IMMEDIATE;
 \ir fixture.psql
-SELECT plan(28);
+SELECT plan(32);
 
 -- A few entries more: runner 60's life.
 INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description) VALUES (60, 3, 100, 'r60');
@@ -141,6 +144,25 @@ ROLLBACK TO tamper;
 
 RESET session_replication_role;
 SELECT is_empty($$SELECT * FROM runner_policy.verify_audit_log()$$, 'rolled back: intact again');
+
+-- Heads move at commit by default.  A subtransaction that rolls back takes
+-- its entries with it; the next entry takes its place in the lane.
+SET CONSTRAINTS runner_policy.audit_lanes_head DEFERRED;
+SELECT seq AS head_before FROM runner_policy.audit_lanes \gset
+UPDATE runner_policy.ci_runners SET description = 'a' WHERE id = 60;
+SAVEPOINT sub;
+UPDATE runner_policy.ci_runners SET description = 'b' WHERE id = 60;
+ROLLBACK TO sub;
+UPDATE runner_policy.ci_runners SET description = 'c' WHERE id = 60;
+SELECT is((SELECT seq FROM runner_policy.audit_lanes), :head_before::bigint,
+	'until the transaction ends, the lane''s head stays where it was');
+SET CONSTRAINTS runner_policy.audit_lanes_head IMMEDIATE;
+SELECT results_eq($$SELECT lane_seq, new->>'description' FROM runner_policy.audit_log WHERE lane_seq > $$ || :head_before || $$ ORDER BY lane_seq$$,
+	format($$VALUES (%s::bigint, 'a'::text), (%s, 'c')$$, :head_before + 1, :head_before + 2),
+	'the rolled-back entry left no hole');
+SELECT is((SELECT seq FROM runner_policy.audit_lanes), :head_before + 2::bigint,
+	'at the end, the head is the last entry that stayed');
+SELECT is_empty($$SELECT * FROM runner_policy.verify_audit_log()$$, 'and the lane is intact');
 
 -- Pruning: entries before a time go, an anchor stays, the rest verifies.
 SELECT id AS cut_id, at AS cut_at FROM runner_policy.audit_log
