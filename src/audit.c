@@ -113,14 +113,17 @@ static bool audit_writing = false;
 static bool audit_pruning = false;
 
 /*
- * The last entry this transaction appended, so that the commit-time head
- * trigger can skip the entries before it without a query.  A hint only: a
- * subtransaction abort may have taken that entry back, so it is forgotten
- * then, and the trigger asks the table.
+ * The last entry this transaction's writer appended (lane and number), for
+ * the commit-time head trigger: it moves a head only to an entry the writer
+ * made, never to one a superuser inserted by hand with triggers on, and
+ * skips the writer's earlier entries without a query while the hint is
+ * good.  A subtransaction abort may have taken the last entry back, so the
+ * hint is dropped then, and the trigger asks the table.
  */
-static int	hint_lane = -1;
-static int64 hint_seq = 0;
-static LocalTransactionId hint_lxid = InvalidLocalTransactionId;
+static int	writer_lane = -1;
+static int64 writer_seq = 0;
+static LocalTransactionId writer_lxid = InvalidLocalTransactionId;
+static bool writer_hint_valid = false;
 static bool callbacks_registered = false;
 
 /* The lane the current transaction holds, checked against the lock table. */
@@ -250,7 +253,7 @@ audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
-		hint_lane = -1;
+		writer_hint_valid = false;
 }
 
 static int
@@ -350,6 +353,16 @@ audit_append(const AuditEntry *entry, int lane)
 		nulls[10] = 'n';
 
 
+	/*
+	 * While the entry is being written, its number is not known yet; the
+	 * head trigger may fire inside (SET CONSTRAINTS ... IMMEDIATE), and must
+	 * take it as the writer's and ask the table.
+	 */
+	writer_lane = lane;
+	writer_seq = PG_INT64_MAX;
+	writer_lxid = CURRENT_LXID;
+	writer_hint_valid = false;
+
 	audit_writing = true;
 	PG_TRY();
 	{
@@ -370,9 +383,10 @@ audit_append(const AuditEntry *entry, int lane)
 				int64		seq = 0;
 
 				(void) spi_result_int64(0, 1, &seq);
-				hint_lane = lane;
-				hint_seq = seq;
-				hint_lxid = CURRENT_LXID;
+				writer_lane = lane;
+				writer_seq = seq;
+				writer_lxid = CURRENT_LXID;
+				writer_hint_valid = true;
 				break;
 			}
 			if (attempt > 0)
@@ -566,8 +580,11 @@ rp_audit_head(PG_FUNCTION_ARGS)
 		!row_get_int64(row, desc, "lane_seq", &seq))
 		return PointerGetDatum(NULL);
 
-	/* an entry before the last one this transaction wrote: not the head */
-	if (hint_lane == lane && hint_lxid == CURRENT_LXID && seq < hint_seq)
+	/* not made by this transaction's writer: never a head */
+	if (writer_lxid != CURRENT_LXID || lane != writer_lane || seq > writer_seq)
+		return PointerGetDatum(NULL);
+	/* an entry before the last one the writer made: not the head */
+	if (writer_hint_valid && seq < writer_seq)
 		return PointerGetDatum(NULL);
 
 	args[0] = Int32GetDatum((int32) lane);

@@ -7,7 +7,7 @@ BEGIN;
 -- so they move it at the end of every statement instead.
 SET CONSTRAINTS runner_policy.audit_lanes_head IMMEDIATE;
 \ir fixture.psql
-SELECT plan(32);
+SELECT plan(33);
 
 -- A few entries more: runner 60's life.
 INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description) VALUES (60, 3, 100, 'r60');
@@ -125,6 +125,22 @@ SELECT results_eq($$SELECT lane_seq, entry_id, problem FROM runner_policy.verify
 	format($$VALUES (%1$s::bigint, NULL::bigint, 'entries after %1$s are not in the lane''s head: they were added by hand'::text)$$, :last_seq),
 	'an entry appended by hand is found');
 ROLLBACK TO tamper;
+
+-- The same with triggers on: a superuser passes row-level security, but the
+-- head moves only to entries the extension wrote.
+RESET session_replication_role;
+SAVEPOINT tamper;
+INSERT INTO runner_policy.audit_log (id, at, db_role, action, object_type, object_id, lane, lane_seq, prev_hash, hash)
+SELECT 9999, e.at, 'postgres', 'delete', 'runner', 1003, e.lane, e.lane_seq + 1, e.hash,
+	   runner_policy.audit_entry_hash(e.hash, 9999, e.lane, e.lane_seq + 1, e.at, 'postgres', NULL, NULL, NULL,
+									  'delete', 'runner', 1003, NULL, NULL)
+  FROM runner_policy.audit_log e WHERE e.id = :last_id;
+SELECT results_eq($$SELECT lane_seq, entry_id, problem FROM runner_policy.verify_audit_log()$$,
+	format($$VALUES (%1$s::bigint, NULL::bigint, 'entries after %1$s are not in the lane''s head: they were added by hand'::text)$$, :last_seq),
+	'an entry appended by hand with triggers on is found too');
+ROLLBACK TO tamper;
+
+SET session_replication_role = replica;
 
 -- Reordered: two entries swap places.
 SAVEPOINT tamper;
