@@ -108,9 +108,11 @@ COMMENT ON TABLE runner_policy.audit_lanes IS
 
 /*
  * The hash of an entry: SHA-256 of the previous entry's hash followed by the
- * entry's fields as a JSON array (unambiguous, and jsonb prints the same
- * value the same way whatever the session's settings; the time goes in as
- * microseconds since the epoch, not as text that depends on TimeZone).
+ * entry's fields, each as a quoted literal or NULL, joined by '|'
+ * (unambiguous: a quoted literal ends where its quotes say).  Values print
+ * the same whatever the session's settings: numbers, the time as
+ * microseconds since the epoch (not text that depends on TimeZone), jsonb in
+ * its one text form.
  */
 CREATE FUNCTION runner_policy.audit_entry_hash(
 	prev_hash bytea, id bigint, lane integer, lane_seq bigint, at timestamptz,
@@ -120,10 +122,15 @@ CREATE FUNCTION runner_policy.audit_entry_hash(
 -- A standard SQL body is bound when it is created, under the script's
 -- search_path, and stays inlinable (no SET clause) for verify's scan.
 RETURN pg_catalog.sha256(prev_hash OPERATOR(pg_catalog.||) pg_catalog.convert_to(
-	pg_catalog.jsonb_build_array(id, lane, lane_seq,
-		pg_catalog.trunc(EXTRACT(epoch FROM at) OPERATOR(pg_catalog.*) 1000000),
-		db_role, actor_kind, actor_user_id, token_id, action, object_type,
-		object_id, old, new)::text, 'UTF8'));
+	pg_catalog.concat_ws('|',
+		pg_catalog.quote_nullable(id), pg_catalog.quote_nullable(lane),
+		pg_catalog.quote_nullable(lane_seq),
+		pg_catalog.quote_nullable(pg_catalog.trunc(EXTRACT(epoch FROM at) OPERATOR(pg_catalog.*) 1000000)),
+		pg_catalog.quote_nullable(db_role), pg_catalog.quote_nullable(actor_kind),
+		pg_catalog.quote_nullable(actor_user_id), pg_catalog.quote_nullable(token_id),
+		pg_catalog.quote_nullable(action), pg_catalog.quote_nullable(object_type),
+		pg_catalog.quote_nullable(object_id),
+		pg_catalog.quote_nullable(old::text), pg_catalog.quote_nullable(new::text)), 'UTF8'));
 -- Not secret, but nobody needs it but verify_audit_log() (SECURITY DEFINER)
 -- and the DBA; grant it to a tool that checks entries outside the database.
 REVOKE ALL ON FUNCTION runner_policy.audit_entry_hash(bytea, bigint, integer, bigint, timestamptz, text, text, bigint, bigint, text, text, bigint, jsonb, jsonb) FROM PUBLIC;

@@ -122,6 +122,7 @@ static bool audit_pruning = false;
  */
 static int	writer_lane = -1;
 static int64 writer_seq = 0;
+static uint8 writer_hash[32];	/* the hash of that entry */
 static LocalTransactionId writer_lxid = InvalidLocalTransactionId;
 static bool writer_hint_valid = false;
 static bool callbacks_registered = false;
@@ -160,7 +161,30 @@ static KeptQuery append_query = {
 "                                 AND x.lane_seq OPERATOR(pg_catalog.>) l.seq"
 "                               ORDER BY x.lane_seq DESC LIMIT 1) t ON true"
 "          WHERE l.lane OPERATOR(pg_catalog.=) $1) e"
-" RETURNING lane_seq", 11, append_argtypes, NULL
+" RETURNING lane_seq, hash", 11, append_argtypes, NULL
+};
+
+/*
+ * The same, for the second and later entries of a transaction: the lane's
+ * tail is the writer's own last entry ($12, $13), known without a read.
+ */
+static const Oid append_next_argtypes[13] = {
+	INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT8OID,
+	RECORDOID, RECORDOID, JSONBOID, INT8OID, BYTEAOID
+};
+static KeptQuery append_next_query = {
+" INSERT INTO runner_policy.audit_log (id, at, db_role, actor_kind, actor_user_id,"
+"        token_id, action, object_type, object_id, old, new, lane, lane_seq,"
+"        prev_hash, hash)"
+" SELECT e.id, e.at, $2, $3, $4, $5, $6, $7, $8, e.old, e.new, $1,"
+"        $12 OPERATOR(pg_catalog.+) 1, $13,"
+"        runner_policy.audit_entry_hash($13, e.id, $1, $12 OPERATOR(pg_catalog.+) 1, e.at,"
+"                                       $2, $3, $4, $5, $6, $7, $8, e.old, e.new)"
+"   FROM (SELECT pg_catalog.nextval('runner_policy.audit_log_id_seq'::pg_catalog.regclass) AS id,"
+"                pg_catalog.statement_timestamp() AS at,"
+"                pg_catalog.to_jsonb($9) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[] AS old,"
+"                COALESCE(pg_catalog.to_jsonb($10) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[], $11) AS new) e"
+" RETURNING lane_seq, hash", 13, append_next_argtypes, NULL
 };
 
 /*
@@ -317,8 +341,9 @@ audit_append(const AuditEntry *entry, int lane)
 {
 	const Actor *actor = actor_current();
 	const char *kind = actor_kind_name(actor->kind);
-	Datum		values[11];
-	char		nulls[11];
+	Datum		values[13];
+	char		nulls[13];
+	bool		know_tail;
 	int			rc;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -349,6 +374,22 @@ audit_append(const AuditEntry *entry, int lane)
 	if (entry->extra == (Datum) 0)
 		nulls[10] = 'n';
 
+	/*
+	 * The lane's tail is this transaction's last entry when it wrote one in
+	 * this lane and no subtransaction abort may have taken it back; then no
+	 * read is needed.  Otherwise the first-entry query finds it.
+	 */
+	know_tail = writer_hint_valid && writer_lxid == CURRENT_LXID &&
+		writer_lane == lane && writer_seq != PG_INT64_MAX;
+	if (know_tail)
+	{
+		bytea	   *prev = palloc(VARHDRSZ + sizeof(writer_hash));
+
+		SET_VARSIZE(prev, VARHDRSZ + sizeof(writer_hash));
+		memcpy(VARDATA(prev), writer_hash, sizeof(writer_hash));
+		values[11] = Int64GetDatum(writer_seq);
+		values[12] = PointerGetDatum(prev);
+	}
 
 	/*
 	 * While the entry is being written, its number is not known yet; the
@@ -370,7 +411,8 @@ audit_append(const AuditEntry *entry, int lane)
 			 * may have moved since a REPEATABLE READ snapshot was taken,
 			 * and nobody but us moves it while we hold the lane.
 			 */
-			rc = SPI_execute_snapshot(kept_plan(&append_query), values, nulls,
+			rc = SPI_execute_snapshot(kept_plan(know_tail ? &append_next_query : &append_query),
+									  values, nulls,
 									  GetLatestSnapshot(), InvalidSnapshot,
 									  false, true, 0);
 			if (rc != SPI_OK_INSERT_RETURNING)
@@ -378,15 +420,20 @@ audit_append(const AuditEntry *entry, int lane)
 			if (SPI_processed == 1)
 			{
 				int64		seq = 0;
+				bool		isnull;
+				bytea	   *hash;
 
 				(void) spi_result_int64(0, 1, &seq);
-				writer_lane = lane;
+				hash = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 2, &isnull));
+				if (isnull || VARSIZE_ANY_EXHDR(hash) != sizeof(writer_hash))
+					elog(ERROR, "audit log entry has no hash");
+				memcpy(writer_hash, VARDATA_ANY(hash), sizeof(writer_hash));
 				writer_seq = seq;
-				writer_lxid = CURRENT_LXID;
 				writer_hint_valid = true;
 				break;
 			}
-			if (attempt > 0)
+			if (attempt > 0 || know_tail)
 				elog(ERROR, "audit lane %d has no head", lane);
 			/* the lane's first entry ever: make its head */
 			(void) saved_query_run(&make_lane, values, NULL);
