@@ -554,8 +554,13 @@ rp_audit_row(PG_FUNCTION_ARGS)
 		elog(ERROR, "audit_row() must fire AFTER");
 
 	memset(&entry, 0, sizeof(entry));
-	/* the role that made the change, before we become the owner */
-	entry.db_role = GetUserNameFromId(GetUserId(), false);
+	/*
+	 * The role the client acts as (its login role, or the role it SET ROLE
+	 * to), not the owner the extension's own triggers and functions switch
+	 * to while they write: the owner link of a new runner is made by
+	 * whoever registered the runner.
+	 */
+	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
 	entry.object_type = trigger->tgargs[0];
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
@@ -717,7 +722,7 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	args[0] = TimestampTzGetDatum(before);
 
 	memset(&entry, 0, sizeof(entry));
-	entry.db_role = GetUserNameFromId(GetUserId(), false);
+	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
 
 	for (int i = 0; i < AUDIT_LANES; i++)
 	{

@@ -6,7 +6,7 @@ BEGIN;
 -- so they move it at the end of every statement instead.
 SET CONSTRAINTS runner_policy.audit_lanes_head IMMEDIATE;
 \ir fixture.psql
-SELECT plan(45);
+SELECT plan(46);
 GRANT EXECUTE ON FUNCTION runner_policy.issue_job_token(bigint, text[]) TO regress_forge_app;
 INSERT INTO runner_policy.users (id, username, auditor) VALUES (4, 'audrey', true);
 SELECT coalesce(max(id), 0) AS fixture_end FROM runner_policy.audit_log \gset
@@ -88,6 +88,10 @@ SELECT results_eq($$SELECT action, object_type, CASE WHEN object_type = 'runner'
 			 ('reset_token', 'runner', 60, 'user', 2),
 			 ('unlink', 'runner_project_link', NULL, 'user', 2)$$,
 	'a runner''s life: registered with its owner link, linked, changed, token reset, unlinked');
+RESET ROLE;
+SELECT is((SELECT array_agg(DISTINCT db_role) FROM runner_policy.audit_log WHERE id > :m), '{regress_forge_app}'::text[],
+	'each names the client''s role, also the owner link and the token reset the extension wrote as the tables'' owner');
+SET ROLE regress_forge_app;
 
 -- A heartbeat is no change of setting: no entry.
 SELECT pg_temp.mark() AS m \gset
