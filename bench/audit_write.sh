@@ -153,10 +153,10 @@ ratios=()
 for ((i = 0; i < ROUNDS; i++)); do
 	ratios+=("$(awk -v a="${on_tps[$i]}" -v b="${off_tps[$i]}" 'BEGIN { printf "%.3f", a / b }')")
 done
-ratio=$(printf '%s\n' "${ratios[@]}" | median)
-ratio=$(awk -v r="$ratio" 'BEGIN { printf "%.2f", r }')
-ratio_of_medians=$(awk -v a="$on_med" -v b="$off_med" 'BEGIN { printf "%.2f", a / b }')
-met=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.7) ? "yes" : "no" }')
+ratio_exact=$(printf '%s\n' "${ratios[@]}" | median)
+ratio=$(awk -v r="$ratio_exact" 'BEGIN { printf "%.3f", r }')
+ratio_of_medians=$(awk -v a="$on_med" -v b="$off_med" 'BEGIN { printf "%.3f", a / b }')
+met=$(awk -v r="$ratio_exact" 'BEGIN { print (r >= 0.7) ? "yes" : "no" }')
 echo
 echo "Auditing: write throughput, $CLIENTS clients (register, link, unlink: 4 entries a transaction)"
 echo

@@ -31,18 +31,20 @@
  *	  runner_policy.audit_lanes.  It moves once per transaction, at commit
  *	  (a deferred constraint trigger, audit_head), not with every entry:
  *	  updating one row per entry leaves a chain of row versions that every
- *	  later entry of a large transaction walks.  An entry chains onto the
- *	  lane's last entry after the head (this transaction's own, which only
- *	  it can have written while it holds the lane), or onto the head.  Both
- *	  are read under the newest snapshot, after the lock is held, so a
+ *	  later entry of a large transaction walks.  It moves only to an entry
+ *	  this backend's writer made, never to one a superuser inserted by hand.
+ *	- A transaction's first entry chains onto the head, or onto an entry
+ *	  after it (which only this transaction can have written while it holds
+ *	  the lane), read under the newest snapshot after the lock is held, so a
  *	  REPEATABLE READ writer chains onto what committed after its snapshot.
- *	  An entry removed from the end by hand is therefore still missed: the
- *	  next entry names the head's hash, not the hash of what is left.
- *
+ *	  Its later entries chain onto the one before, kept in memory.  An entry
+ *	  removed by hand from the end is therefore still found: the next entry
+ *	  names the hash the head kept, not the hash of what is left.
+
  * The append-only trigger refuses UPDATE, DELETE and TRUNCATE of the log and
  * of the lane heads to every role, with two exceptions that live in
- * backend memory where no SQL can set them: the writer here moving a lane
- * head, and prune_audit_log() removing old entries.
+ * backend memory where no SQL can set them: the head trigger moving a lane
+ * head, and prune_audit_log() removing old entries and moving anchors.
  *
  * src/audit.c
  *
@@ -132,9 +134,9 @@ static int	held_lane = -1;
 static LocalTransactionId held_lane_lxid = InvalidLocalTransactionId;
 
 /*
- * Appends one entry to a lane the caller holds: reads the lane's head,
- * computes the entry's hash, moves the head and inserts the entry, in one
- * statement.  Old and new rows come in as records ($9, $10) and become
+ * Appends one entry to a lane the caller holds: reads the lane's tail (its
+ * head, or an entry of this transaction after it), computes the entry's
+ * hash and inserts the entry, in one statement.  Old and new rows come in as records ($9, $10) and become
  * jsonb without their digest columns; $11 is a jsonb for entries that are
  * not about a row (pruning).
  */
