@@ -29,7 +29,8 @@ OBJS = \
 	src/statement.o \
 	src/log_redact.o \
 	src/version.o \
-	src/ddl_guard.o
+	src/ddl_guard.o \
+	src/audit.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 

@@ -81,7 +81,9 @@ names_contain(List *objects, const char *name)
 /*
  * The extension's tables that hold at least one row, as "a, b" (empty when
  * none).  Counted as the tables' owner, past row-level security, so that a
- * superuser and the owner get the same answer.
+ * superuser and the owner get the same answer.  The audit log counts: its
+ * history is data.  audit_lanes does not: it holds only the heads of the
+ * log's hash chains, which go with the log.
  */
 static char *
 tables_with_rows(void)
@@ -102,6 +104,7 @@ tables_with_rows(void)
 					"        WHERE extname OPERATOR(pg_catalog.=) '" RUNNER_POLICY_EXTENSION "')"
 					"   AND d.deptype OPERATOR(pg_catalog.=) 'e'"
 					"   AND c.relkind OPERATOR(pg_catalog.=) 'r'"
+					"   AND c.relname OPERATOR(pg_catalog.<>) 'audit_lanes'"
 					" ORDER BY c.relname", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the tables of extension runner_policy");
 	ntables = SPI_processed;

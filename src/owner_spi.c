@@ -393,6 +393,17 @@ saved_query_run_snapshot(SavedQuery *query, Datum *args, const char *nulls,
 }
 
 /*
+ * A write against the newest committed state rather than the transaction's
+ * snapshot (the audit log's lane heads, which only the writer holding the
+ * lane moves, also under REPEATABLE READ).
+ */
+uint64
+saved_query_run_latest_write(SavedQuery *query, Datum *args, const char *nulls)
+{
+	return run_saved_query(query, args, nulls, false, GetLatestSnapshot(), InvalidSnapshot);
+}
+
+/*
  * For a write that must reach rows committed after a REPEATABLE READ or
  * SERIALIZABLE transaction took its snapshot: it runs against the newest
  * snapshot, with the transaction's as crosscheck, so a row the transaction

@@ -34,7 +34,7 @@ typedef struct SavedQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[8];
+	Oid			argtypes[16];
 	SPIPlanPtr	plan;
 } SavedQuery;
 
@@ -57,6 +57,8 @@ extern uint64 saved_query_run_latest(SavedQuery *query, Datum *args,
 									 const char *nulls);
 extern uint64 saved_query_run_snapshot(SavedQuery *query, Datum *args,
 									   const char *nulls, Snapshot snapshot);
+extern uint64 saved_query_run_latest_write(SavedQuery *query, Datum *args,
+										   const char *nulls);
 extern uint64 saved_query_run_crosscheck(SavedQuery *query, Datum *args,
 										 const char *nulls);
 extern bool spi_result_int64(uint64 row, int column, int64 *value);

@@ -34,3 +34,9 @@ SELECT 'triggers enabled ' || count(*) FILTER (WHERE tgenabled = 'O') || '/' || 
    AND tgrelid IN (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = 'runner_policy'::regnamespace);
 SELECT 'tables with forced row-level security ' || count(*) FROM pg_catalog.pg_class
  WHERE relnamespace = 'runner_policy'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity;
+-- the audit log came back whole: its rows, and chains that still verify
+SELECT 'table audit_log rows=' || count(*) || ' md5=' || md5(coalesce(string_agg(a::text, '|' ORDER BY id), ''))
+  FROM runner_policy.audit_log a;
+SELECT 'table audit_lanes rows=' || count(*) || ' md5=' || md5(coalesce(string_agg(l::text, '|' ORDER BY lane), ''))
+  FROM runner_policy.audit_lanes l;
+SELECT 'verify_audit_log broken entries ' || count(*) FROM runner_policy.verify_audit_log();

@@ -13,3 +13,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA runner_policy TO re
 GRANT SELECT ON runner_policy.runner_queue_status TO regress_standby_app;
 GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_standby_app;
 SELECT runner_policy.act_as(1, false);
+-- Auditing (issue 8): the log, verify_audit_log() and runner_ownership on the standby.
+GRANT SELECT ON runner_policy.audit_log, runner_policy.runner_ownership TO regress_standby_app;
+GRANT EXECUTE ON FUNCTION runner_policy.verify_audit_log() TO regress_standby_app;

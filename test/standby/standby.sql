@@ -20,3 +20,13 @@ SELECT runner_policy.act_as(1, false);
 UPDATE runner_policy.ci_runners SET description = 'written on a standby';
 SELECT runner_policy.reset_runner_token(1001);
 RESET ROLE;
+-- Auditing (issue 8): reading the log, verifying its chains and the
+-- ownership view only read, so they work on a standby.
+SET ROLE regress_standby_app;
+SELECT runner_policy.act_as(1, false);
+SELECT action, object_type, object_id, actor_kind FROM runner_policy.audit_log WHERE object_type = 'runner' ORDER BY id;
+SELECT count(*) AS broken_entries FROM runner_policy.verify_audit_log();
+SELECT runner_policy.act_as(2, false);
+SELECT count(*) AS entries_read_by_maintainer FROM runner_policy.audit_log;
+SELECT runner_id, runner_type_name, owner_id, linked_projects FROM runner_policy.runner_ownership ORDER BY runner_id;
+RESET ROLE;

@@ -1,0 +1,744 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit.c
+ *	  The audit log: who changed which runner, link, membership or token.
+ *
+ * Every change to an audited table fires runner_policy.audit_row() (AFTER
+ * ROW, and AFTER TRUNCATE), which appends one entry to
+ * runner_policy.audit_log as the tables' owner: the time, the database
+ * role, the actor of src/actor.h, the action, the object and its old and
+ * new values as jsonb, with every token digest column left out.
+ *
+ * The entries form hash chains.  One chain for the whole database would
+ * make every writing transaction wait for the one before it to commit,
+ * because an entry must name the hash of the entry before it and that entry
+ * is only final at commit.  So the log has AUDIT_LANES chains ("lanes"),
+ * each serialized by its own lock:
+ *
+ *	- A transaction takes one lane the first time it writes an entry and
+ *	  keeps it until it ends (a transaction-level lock, released after the
+ *	  commit is visible, or at abort).  The entries of one lane are
+ *	  therefore appended in commit order, and an aborted writer leaves no
+ *	  hole: its entries and the lane head it moved roll back together.
+ *	- It tries its backend's own lane first, then every other lane without
+ *	  waiting, and waits only when all are busy.  Writers wait for one
+ *	  another only when more transactions write at once than there are
+ *	  lanes.
+ *	- The lock is an advisory lock tag with a key space of its own (field 4
+ *	  is 3; SQL's advisory lock functions use 1 and 2), so no SQL can take
+ *	  or release it, and pg_locks shows it.
+ *	- The head of each lane (last sequence number and hash) lives in
+ *	  runner_policy.audit_lanes.  It moves once per transaction, at commit
+ *	  (a deferred constraint trigger, audit_head), not with every entry:
+ *	  updating one row per entry leaves a chain of row versions that every
+ *	  later entry of a large transaction walks.  It moves only to an entry
+ *	  this backend's writer made, never to one a superuser inserted by hand.
+ *	- A transaction's first entry chains onto the head, or onto an entry
+ *	  after it (which only this transaction can have written while it holds
+ *	  the lane), read under the newest snapshot after the lock is held, so a
+ *	  REPEATABLE READ writer chains onto what committed after its snapshot.
+ *	  Its later entries chain onto the one before, kept in memory.  An entry
+ *	  removed by hand from the end is therefore still found: the next entry
+ *	  names the hash the head kept, not the hash of what is left.
+
+ * The append-only trigger refuses UPDATE, DELETE and TRUNCATE of the log and
+ * of the lane heads to every role, with two exceptions that live in
+ * backend memory where no SQL can set them: the head trigger moving a lane
+ * head, and prune_audit_log() removing old entries and moving anchors.
+ *
+ * src/audit.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "actor.h"
+#include "owner_spi.h"
+#include "restore.h"
+#include "runner_policy.h"
+
+PG_FUNCTION_INFO_V1(rp_audit_row);
+PG_FUNCTION_INFO_V1(rp_audit_append_only);
+PG_FUNCTION_INFO_V1(rp_prune_audit_log);
+PG_FUNCTION_INFO_V1(rp_audit_head);
+
+/*
+ * How many hash chains.  More lanes let more transactions write at once
+ * without waiting; verify_audit_log() walks each, so they cost it nothing
+ * but a partition each.  Changing it needs no migration: lanes are made on
+ * first use.
+ */
+#define AUDIT_LANES			32
+#define AUDIT_LOCK_KEY		0x52504155	/* "RPAU" */
+#define AUDIT_LOCK_SPACE	3			/* advisory field4 no SQL function uses */
+
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID	(MyProc->vxid.lxid)
+#define MY_PROC_NUMBER	MyProcNumber
+#else
+#define CURRENT_LXID	(MyProc->lxid)
+#define MY_PROC_NUMBER	(MyProc->pgprocno)
+#endif
+
+/*
+ * A query prepared on first use and kept for the backend's life, run
+ * under the newest snapshot (see audit_append), which the saved-query
+ * wrappers of owner_spi.h do not offer for writes.
+ */
+
+/* Set only around our own statements; see audit_append_only(). */
+static bool audit_writing = false;
+static bool audit_pruning = false;
+
+/*
+ * The last entry this transaction's writer appended (lane and number), for
+ * the commit-time head trigger: it moves a head only to an entry the writer
+ * made, never to one a superuser inserted by hand with triggers on, and
+ * skips the writer's earlier entries without a query while the hint is
+ * good.  A subtransaction abort may have taken the last entry back, so the
+ * hint is dropped then, and the trigger asks the table.
+ */
+static int	writer_lane = -1;
+static int64 writer_seq = 0;
+static uint8 writer_hash[32];	/* the hash of that entry */
+static LocalTransactionId writer_lxid = InvalidLocalTransactionId;
+static bool writer_hint_valid = false;
+static bool callbacks_registered = false;
+
+/* The lane the current transaction holds, checked against the lock table. */
+static int	held_lane = -1;
+static LocalTransactionId held_lane_lxid = InvalidLocalTransactionId;
+
+/*
+ * Appends one entry to a lane the caller holds: reads the lane's tail (its
+ * head, or an entry of this transaction after it), computes the entry's
+ * hash and inserts the entry, in one statement.  Old and new rows come in as records ($9, $10) and become
+ * jsonb without their digest columns; $11 is a jsonb for entries that are
+ * not about a row (pruning).
+ */
+static SavedQuery append_query = {
+" INSERT INTO runner_policy.audit_log (id, at, db_role, actor_kind, actor_user_id,"
+"        token_id, action, object_type, object_id, old, new, lane, lane_seq,"
+"        prev_hash, hash)"
+" SELECT e.id, e.at, $2, $3, $4, $5, $6, $7, $8, e.old, e.new, e.lane, e.lane_seq, e.prev_hash,"
+"        runner_policy.audit_entry_hash(e.prev_hash, e.id, e.lane, e.lane_seq, e.at,"
+"                                       $2, $3, $4, $5, $6, $7, $8, e.old, e.new)"
+"   FROM (SELECT pg_catalog.nextval('runner_policy.audit_log_id_seq'::pg_catalog.regclass) AS id,"
+"                l.lane, COALESCE(t.lane_seq, l.seq) OPERATOR(pg_catalog.+) 1 AS lane_seq,"
+"                COALESCE(t.hash, l.hash) AS prev_hash,"
+"                pg_catalog.statement_timestamp() AS at,"
+"                pg_catalog.to_jsonb($9) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[] AS old,"
+"                COALESCE(pg_catalog.to_jsonb($10) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[], $11) AS new"
+"           FROM runner_policy.audit_lanes l"
+"           LEFT JOIN LATERAL (SELECT x.lane_seq, x.hash FROM runner_policy.audit_log x"
+"                               WHERE x.lane OPERATOR(pg_catalog.=) l.lane"
+"                                 AND x.lane_seq OPERATOR(pg_catalog.>) l.seq"
+"                               ORDER BY x.lane_seq DESC LIMIT 1) t ON true"
+"          WHERE l.lane OPERATOR(pg_catalog.=) $1) e"
+" RETURNING lane_seq, hash", 11, {INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT8OID,
+	RECORDOID, RECORDOID, JSONBOID}, NULL
+};
+
+/*
+ * The same, for the second and later entries of a transaction: the lane's
+ * tail is the writer's own last entry ($12, $13), known without a read.
+ */
+static SavedQuery append_next_query = {
+" INSERT INTO runner_policy.audit_log (id, at, db_role, actor_kind, actor_user_id,"
+"        token_id, action, object_type, object_id, old, new, lane, lane_seq,"
+"        prev_hash, hash)"
+" SELECT e.id, e.at, $2, $3, $4, $5, $6, $7, $8, e.old, e.new, $1,"
+"        $12 OPERATOR(pg_catalog.+) 1, $13,"
+"        runner_policy.audit_entry_hash($13, e.id, $1, $12 OPERATOR(pg_catalog.+) 1, e.at,"
+"                                       $2, $3, $4, $5, $6, $7, $8, e.old, e.new)"
+"   FROM (SELECT pg_catalog.nextval('runner_policy.audit_log_id_seq'::pg_catalog.regclass) AS id,"
+"                pg_catalog.statement_timestamp() AS at,"
+"                pg_catalog.to_jsonb($9) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[] AS old,"
+"                COALESCE(pg_catalog.to_jsonb($10) OPERATOR(pg_catalog.-) '{token_digest,digest}'::text[], $11) AS new) e"
+" RETURNING lane_seq, hash", 13, {INT4OID, TEXTOID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT8OID,
+	RECORDOID, RECORDOID, JSONBOID, INT8OID, BYTEAOID}, NULL
+};
+
+/*
+ * Moves a lane's head to an entry, at commit (audit_lanes_head, a deferred
+ * constraint trigger), unless a later entry of the lane exists: the head
+ * is written once per transaction and lane, not once per entry.
+ */
+static SavedQuery move_head = {
+	"UPDATE runner_policy.audit_lanes l SET seq = $2, hash = $3"
+	" WHERE l.lane OPERATOR(pg_catalog.=) $1 AND l.seq OPERATOR(pg_catalog.<) $2"
+	"   AND NOT EXISTS (SELECT FROM runner_policy.audit_log e"
+	"                    WHERE e.lane OPERATOR(pg_catalog.=) $1"
+	"                      AND e.lane_seq OPERATOR(pg_catalog.>) $2)",
+	3, {INT4OID, INT8OID, BYTEAOID}, NULL
+};
+
+static SavedQuery make_lane = {
+	"INSERT INTO runner_policy.audit_lanes (lane, seq, hash) VALUES ($1, 0, '\\x'::bytea)"
+	" ON CONFLICT (lane) DO NOTHING", 1, {INT4OID}, NULL
+};
+
+/*
+ * Removes, per lane, the entries before its first entry at or after $1, and
+ * moves the lane's anchor to the last entry removed (read before the delete:
+ * every part of the statement sees one snapshot).
+ */
+static SavedQuery prune_query = {
+	"WITH cut AS ("
+	"  SELECT l.lane, COALESCE((SELECT pg_catalog.min(e.lane_seq) FROM runner_policy.audit_log e"
+	"                            WHERE e.lane OPERATOR(pg_catalog.=) l.lane"
+	"                              AND e.at OPERATOR(pg_catalog.>=) $1) OPERATOR(pg_catalog.-) 1,"
+	"                           l.seq) AS upto"
+	"    FROM runner_policy.audit_lanes l"
+	"), anchor AS ("
+	"  SELECT c.lane, c.upto, e.hash, e.at FROM cut c"
+	"    JOIN runner_policy.audit_log e ON e.lane OPERATOR(pg_catalog.=) c.lane"
+	"     AND e.lane_seq OPERATOR(pg_catalog.=) c.upto"
+	"), gone AS ("
+	"  DELETE FROM runner_policy.audit_log e USING cut c"
+	"   WHERE e.lane OPERATOR(pg_catalog.=) c.lane AND e.lane_seq OPERATOR(pg_catalog.<=) c.upto"
+	"  RETURNING e.id"
+	"), moved AS ("
+	"  UPDATE runner_policy.audit_lanes l"
+	"     SET anchor_seq = a.upto, anchor_hash = a.hash, anchor_at = a.at"
+	"    FROM anchor a WHERE l.lane OPERATOR(pg_catalog.=) a.lane"
+	"     AND a.upto OPERATOR(pg_catalog.>) l.anchor_seq"
+	")"
+	" SELECT pg_catalog.count(*) FROM gone", 1, {TIMESTAMPTZOID}, NULL
+};
+
+
+static void
+lane_locktag(LOCKTAG *tag, int lane)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, AUDIT_LOCK_KEY, (uint32) lane,
+						 AUDIT_LOCK_SPACE);
+}
+
+/*
+ * The lane of the current transaction: the one it already holds (a
+ * subtransaction that took it may have aborted and let it go, hence the
+ * check against the lock table), else the first free one from the
+ * backend's own, else its own after waiting.
+ */
+static void
+audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		writer_hint_valid = false;
+}
+
+static int
+audit_take_lane(void)
+{
+	LOCKTAG		tag;
+	int			first;
+
+	if (!callbacks_registered)
+	{
+		RegisterSubXactCallback(audit_subxact_callback, NULL);
+		callbacks_registered = true;
+	}
+
+	if (held_lane >= 0 && held_lane_lxid == CURRENT_LXID)
+	{
+		lane_locktag(&tag, held_lane);
+#if PG_VERSION_NUM >= 170000
+		if (LockHeldByMe(&tag, ExclusiveLock, false))
+#else
+		if (LockHeldByMe(&tag, ExclusiveLock))
+#endif
+			return held_lane;
+	}
+
+	first = MY_PROC_NUMBER % AUDIT_LANES;
+	held_lane = -1;
+	for (int i = 0; i < AUDIT_LANES; i++)
+	{
+		int			lane = (first + i) % AUDIT_LANES;
+
+		lane_locktag(&tag, lane);
+		if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
+		{
+			held_lane = lane;
+			break;
+		}
+	}
+	if (held_lane < 0)
+	{
+		lane_locktag(&tag, first);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+		held_lane = first;
+	}
+	held_lane_lxid = CURRENT_LXID;
+	return held_lane;
+}
+
+/* One entry; the caller is inside owner_spi_begin() and holds the lane. */
+typedef struct AuditEntry
+{
+	const char *db_role;
+	const char *action;
+	const char *object_type;
+	bool		has_object_id;
+	int64		object_id;
+	Datum		old_row;		/* a record, or 0 */
+	Datum		new_row;
+	Datum		extra;			/* a jsonb, or 0 */
+} AuditEntry;
+
+static void
+audit_append(const AuditEntry *entry, int lane)
+{
+	const Actor *actor = actor_current();
+	const char *kind = actor_kind_name(actor->kind);
+	Datum		values[13];
+	char		nulls[13];
+	bool		know_tail;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(lane);
+	values[1] = CStringGetTextDatum(entry->db_role);
+	if (kind != NULL)
+		values[2] = CStringGetTextDatum(kind);
+	else
+		nulls[2] = 'n';
+	values[3] = Int64GetDatum(actor->user_id);
+	if (actor->kind == ACTOR_NONE || actor->user_id == 0)
+		nulls[3] = 'n';
+	values[4] = Int64GetDatum(actor->token_id);
+	if (actor->kind == ACTOR_NONE || actor->token_id == 0)
+		nulls[4] = 'n';
+	values[5] = CStringGetTextDatum(entry->action);
+	values[6] = CStringGetTextDatum(entry->object_type);
+	values[7] = Int64GetDatum(entry->object_id);
+	if (!entry->has_object_id)
+		nulls[7] = 'n';
+	values[8] = entry->old_row;
+	if (entry->old_row == (Datum) 0)
+		nulls[8] = 'n';
+	values[9] = entry->new_row;
+	if (entry->new_row == (Datum) 0)
+		nulls[9] = 'n';
+	values[10] = entry->extra;
+	if (entry->extra == (Datum) 0)
+		nulls[10] = 'n';
+
+	/*
+	 * The lane's tail is this transaction's last entry when it wrote one in
+	 * this lane and no subtransaction abort may have taken it back; then no
+	 * read is needed.  Otherwise the first-entry query finds it.
+	 */
+	know_tail = writer_hint_valid && writer_lxid == CURRENT_LXID &&
+		writer_lane == lane && writer_seq != PG_INT64_MAX;
+	if (know_tail)
+	{
+		bytea	   *prev = palloc(VARHDRSZ + sizeof(writer_hash));
+
+		SET_VARSIZE(prev, VARHDRSZ + sizeof(writer_hash));
+		memcpy(VARDATA(prev), writer_hash, sizeof(writer_hash));
+		values[11] = Int64GetDatum(writer_seq);
+		values[12] = PointerGetDatum(prev);
+	}
+
+	/*
+	 * While the entry is being written, its number is not known yet; the
+	 * head trigger may fire inside (SET CONSTRAINTS ... IMMEDIATE), and must
+	 * take it as the writer's and ask the table.
+	 */
+	writer_lane = lane;
+	writer_seq = PG_INT64_MAX;
+	writer_lxid = CURRENT_LXID;
+	writer_hint_valid = false;
+
+	audit_writing = true;
+	PG_TRY();
+	{
+		for (int attempt = 0;; attempt++)
+		{
+			/*
+			 * The newest snapshot, not the transaction's: the lane's head
+			 * may have moved since a REPEATABLE READ snapshot was taken,
+			 * and nobody but us moves it while we hold the lane.
+			 */
+			if (saved_query_run_latest_write(know_tail ? &append_next_query : &append_query,
+											 values, nulls) == 1)
+			{
+				int64		seq = 0;
+				bool		isnull;
+				bytea	   *hash;
+
+				(void) spi_result_int64(0, 1, &seq);
+				hash = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 2, &isnull));
+				if (isnull || VARSIZE_ANY_EXHDR(hash) != sizeof(writer_hash))
+					elog(ERROR, "audit log entry has no hash");
+				memcpy(writer_hash, VARDATA_ANY(hash), sizeof(writer_hash));
+				writer_seq = seq;
+				writer_hint_valid = true;
+				break;
+			}
+			if (attempt > 0 || know_tail)
+				elog(ERROR, "audit lane %d has no head", lane);
+			/* the lane's first entry ever: make its head */
+			(void) saved_query_run(&make_lane, values, NULL);
+		}
+	}
+	PG_FINALLY();
+	{
+		audit_writing = false;
+	}
+	PG_END_TRY();
+}
+
+/* Whether column "name" differs between two versions of a row. */
+static bool
+column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, int attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+	bool		null_a,
+				null_b;
+	Datum		da = heap_getattr(a, attnum, desc, &null_a);
+	Datum		db = heap_getattr(b, attnum, desc, &null_b);
+
+	if (null_a || null_b)
+		return null_a != null_b;
+	return !datumIsEqual(da, db, att->attbyval, att->attlen);
+}
+
+/*
+ * What an UPDATE did, or NULL when it is not worth an entry: nothing
+ * changed, or only a runner's contacted_at (a heartbeat, sent every few
+ * seconds by every runner; it changes no setting and no right).
+ */
+static const char *
+update_action(const char *object_type, Relation rel, HeapTuple old_row,
+			  HeapTuple new_row)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		any = false;
+	bool		only_heartbeat = true;
+	bool		digest = false;
+	bool		revoked = false;
+
+	for (int i = 1; i <= desc->natts; i++)
+	{
+		const char *name;
+
+		if (TupleDescAttr(desc, i - 1)->attisdropped ||
+			!column_changed(old_row, new_row, desc, i))
+			continue;
+		any = true;
+		name = NameStr(TupleDescAttr(desc, i - 1)->attname);
+		if (strcmp(name, "contacted_at") != 0)
+			only_heartbeat = false;
+		if (strcmp(name, "token_digest") == 0)
+			digest = true;
+		if (strcmp(name, "revoked_at") == 0 &&
+			heap_attisnull(old_row, i, desc) && !heap_attisnull(new_row, i, desc))
+			revoked = true;
+	}
+	if (!any)
+		return NULL;
+	if (strcmp(object_type, "runner") == 0)
+	{
+		int64		id = 0;
+
+		if (only_heartbeat)
+			return NULL;
+		if (row_get_int64(new_row, desc, "id", &id) &&
+			id == backfill_placing_runner())
+			return "backfill_owner";
+		if (digest)
+			return "reset_token";
+		return "update";
+	}
+	if (strcmp(object_type, "token") == 0 && revoked)
+		return "revoke";
+	if (strcmp(object_type, "project_member") == 0 ||
+		strcmp(object_type, "group_member") == 0)
+		return "change_member";
+	return "update";
+}
+
+/*
+ * The object an entry is about: the row's id; for a membership, the
+ * project or group (whose readers read the entry, see the policy).
+ */
+static bool
+object_id_of(const char *object_type, Relation rel, HeapTuple row, int64 *id)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (strcmp(object_type, "project_member") == 0)
+		return row_get_int64(row, desc, "project_id", id);
+	if (strcmp(object_type, "group_member") == 0)
+		return row_get_int64(row, desc, "namespace_id", id);
+	return row_get_int64(row, desc, "id", id);
+}
+
+/*
+ * runner_policy.audit_row(object_type, insert_action, delete_action):
+ * AFTER ROW INSERT/UPDATE/DELETE and AFTER TRUNCATE on an audited table.
+ */
+Datum
+rp_audit_row(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_data_checked(fcinfo, "audit_row");
+	Trigger    *trigger = trigdata->tg_trigger;
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	AuditEntry	entry;
+	HeapTuple	row = NULL;
+	OwnerSpi	spi;
+	int			lane;
+
+	/* a restore loads history, it does not make any: restore.c */
+	if (restore_copy_loads_row(trigdata))
+		return PointerGetDatum(NULL);
+
+	if (trigger->tgnargs != 3)
+		elog(ERROR, "audit_row() needs 3 trigger arguments");
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		elog(ERROR, "audit_row() must fire AFTER");
+
+	memset(&entry, 0, sizeof(entry));
+	/*
+	 * The role the client acts as (its login role, or the role it SET ROLE
+	 * to), not the owner the extension's own triggers and functions switch
+	 * to while they write: the owner link of a new runner is made by
+	 * whoever registered the runner.
+	 */
+	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
+	entry.object_type = trigger->tgargs[0];
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		entry.action = "truncate";
+	else if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "audit_row() must fire for each row, or for TRUNCATE");
+	else if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		entry.action = trigger->tgargs[1];
+		row = trigdata->tg_trigtuple;
+		entry.new_row = heap_copy_tuple_as_datum(row, desc);
+	}
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		entry.action = trigger->tgargs[2];
+		row = trigdata->tg_trigtuple;
+		entry.old_row = heap_copy_tuple_as_datum(row, desc);
+	}
+	else
+	{
+		entry.action = update_action(entry.object_type, rel,
+									 trigdata->tg_trigtuple,
+									 trigdata->tg_newtuple);
+		if (entry.action == NULL)
+			return PointerGetDatum(NULL);
+		row = trigdata->tg_newtuple;
+		entry.old_row = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, desc);
+		entry.new_row = heap_copy_tuple_as_datum(row, desc);
+	}
+	if (row != NULL)
+		entry.has_object_id = object_id_of(entry.object_type, rel, row,
+										   &entry.object_id);
+
+	lane = audit_take_lane();
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	audit_append(&entry, lane);
+	owner_spi_end(&spi);
+
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * runner_policy.audit_head(): the deferred constraint trigger on audit_log
+ * (AFTER INSERT, fired at commit) that moves the lane's head to the last
+ * entry the transaction wrote.  The lane is still ours (its lock goes only
+ * after the commit), so nobody else moves the head meanwhile; the newest
+ * snapshot sees the head the previous holder committed.
+ */
+Datum
+rp_audit_head(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_data_checked(fcinfo, "audit_head");
+	HeapTuple	row = trigdata->tg_trigtuple;
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	int64		lane = 0;
+	int64		seq = 0;
+	bool		isnull;
+	Datum		args[3];
+	OwnerSpi	spi;
+
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "audit_head() must fire for each inserted row");
+	if (!row_get_int64(row, desc, "lane", &lane) ||
+		!row_get_int64(row, desc, "lane_seq", &seq))
+		return PointerGetDatum(NULL);
+
+	/* not made by this transaction's writer: never a head */
+	if (writer_lxid != CURRENT_LXID || lane != writer_lane || seq > writer_seq)
+		return PointerGetDatum(NULL);
+	/* an entry before the last one the writer made: not the head */
+	if (writer_hint_valid && seq < writer_seq)
+		return PointerGetDatum(NULL);
+
+	args[0] = Int32GetDatum((int32) lane);
+	args[1] = Int64GetDatum(seq);
+	args[2] = heap_getattr(row, SPI_fnumber(desc, "hash"), desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(NULL);
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	audit_writing = true;
+	PG_TRY();
+	{
+		(void) saved_query_run_latest_write(&move_head, args, NULL);
+	}
+	PG_FINALLY();
+	{
+		audit_writing = false;
+	}
+	PG_END_TRY();
+	owner_spi_end(&spi);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * BEFORE UPDATE OR DELETE OR TRUNCATE (statement) on audit_log and
+ * audit_lanes: append-only for every role.  Row-level security already
+ * refuses every role but superusers and the owner; this refuses those too.
+ */
+Datum
+rp_audit_append_only(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_data_checked(fcinfo, "audit_append_only");
+	TriggerEvent event = trigdata->tg_event;
+	bool		lanes = strcmp(RelationGetRelationName(trigdata->tg_relation),
+							   "audit_lanes") == 0;
+	const char *what;
+
+	if (lanes && TRIGGER_FIRED_BY_UPDATE(event) && (audit_writing || audit_pruning))
+		return PointerGetDatum(NULL);
+	if (!lanes && TRIGGER_FIRED_BY_DELETE(event) && audit_pruning)
+		return PointerGetDatum(NULL);
+
+	if (TRIGGER_FIRED_BY_UPDATE(event))
+		what = "update";
+	else if (TRIGGER_FIRED_BY_DELETE(event))
+		what = "delete from";
+	else
+		what = "truncate";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("cannot %s %s.%s", what, RUNNER_POLICY_SCHEMA,
+					RelationGetRelationName(trigdata->tg_relation)),
+			 errdetail("The audit log is append-only, for every role."),
+			 errhint("To remove old entries, use runner_policy.prune_audit_log(before), which leaves an anchor for runner_policy.verify_audit_log().")));
+	return PointerGetDatum(NULL);	/* not reached */
+}
+
+/*
+ * runner_policy.prune_audit_log(before timestamptz) -> bigint: removes the
+ * entries older than "before" and returns how many.  It holds every lane
+ * while it works, so no writer appends to a lane whose anchor moves, and
+ * records itself as an entry.
+ */
+Datum
+rp_prune_audit_log(PG_FUNCTION_ARGS)
+{
+	TimestampTz before;
+	OwnerSpi	spi;
+	Datum		args[1];
+	int64		removed = 0;
+	AuditEntry	entry;
+	int			lane;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("prune_audit_log() needs a time, not NULL"),
+				 errhint("Pass the time before which entries are removed, for example now() - interval '1 year'.")));
+	before = PG_GETARG_TIMESTAMPTZ(0);
+	args[0] = TimestampTzGetDatum(before);
+
+	memset(&entry, 0, sizeof(entry));
+	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
+
+	for (int i = 0; i < AUDIT_LANES; i++)
+	{
+		LOCKTAG		tag;
+
+		lane_locktag(&tag, i);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	}
+	lane = audit_take_lane();
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	audit_pruning = true;
+	PG_TRY();
+	{
+		if (saved_query_run_latest_write(&prune_query, args, NULL) != 1)
+			elog(ERROR, "pruning the audit log failed");
+		(void) spi_result_int64(0, 1, &removed);
+	}
+	PG_FINALLY();
+	{
+		audit_pruning = false;
+	}
+	PG_END_TRY();
+
+	{
+		JsonbParseState *state = NULL;
+		JsonbValue	key,
+					val;
+		JsonbValue *res;
+		char	   *before_text = DatumGetCString(DirectFunctionCall1(timestamptz_out,
+																	  TimestampTzGetDatum(before)));
+
+		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		key.type = jbvString;
+		key.val.string.val = "before";
+		key.val.string.len = 6;
+		(void) pushJsonbValue(&state, WJB_KEY, &key);
+		val.type = jbvString;
+		val.val.string.val = before_text;
+		val.val.string.len = strlen(before_text);
+		(void) pushJsonbValue(&state, WJB_VALUE, &val);
+		key.val.string.val = "removed";
+		key.val.string.len = 7;
+		(void) pushJsonbValue(&state, WJB_KEY, &key);
+		val.type = jbvNumeric;
+		val.val.numeric = int64_to_numeric(removed);
+		(void) pushJsonbValue(&state, WJB_VALUE, &val);
+		res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+		entry.extra = JsonbPGetDatum(JsonbValueToJsonb(res));
+	}
+	entry.action = "prune";
+	entry.object_type = "audit_log";
+	audit_append(&entry, lane);
+	owner_spi_end(&spi);
+
+	PG_RETURN_INT64(removed);
+}
