@@ -635,3 +635,90 @@ SELECT u.name AS "user", a.action, runner_policy.explain_access(u.id, 4, a.actio
        (VALUES ('read'), ('update'), ('link')) AS a (action)
  ORDER BY u.id, a.action;
 SELECT count(*) AS broken_rules FROM runner_policy.check_invariants();
+
+\echo
+\echo '=============================================================='
+\echo ' 14. The audit trail: who did what to runner 4'
+\echo '=============================================================='
+\echo
+\echo 'Every change to a runner, a link, a membership or a token wrote an entry in'
+\echo 'runner_policy.audit_log, in the same transaction, through the extension''s'
+\echo 'triggers: time, database role, actor, action, object, old and new values.'
+\echo 'Never a token, never a digest.  The log is row-level secured like the'
+\echo 'tables: admins and auditors read all of it.  The forge makes audrey an'
+\echo 'auditor; carol pauses runner 4 first.'
+\echo
+
+\c - postgres
+GRANT SELECT ON runner_policy.audit_log, runner_policy.runner_ownership TO forge_app;
+GRANT EXECUTE ON FUNCTION runner_policy.verify_audit_log() TO dba;
+\c - forge_app
+SELECT runner_policy.act_as(4, false);
+UPDATE runner_policy.ci_runners SET paused = true WHERE id = 4;
+SELECT runner_policy.act_as(1, false);
+INSERT INTO runner_policy.users (username, auditor) VALUES ('audrey', true) RETURNING id AS audrey
+\gset
+SELECT runner_policy.act_as(:audrey, false);
+
+\echo
+\echo 'Who registered runner 4, and who changed it and its links?'
+\echo
+
+SELECT e.id, e.db_role, e.actor_kind, u.username AS actor, e.action, e.object_type,
+       coalesce(e.new, e.old)->>'project_id' AS project,
+       CASE WHEN e.action = 'update'
+            THEN (SELECT string_agg(k || ': ' || (e.old->k) || ' -> ' || (e.new->k), ', ')
+                    FROM jsonb_object_keys(e.new) k WHERE e.old->k IS DISTINCT FROM e.new->k) END AS changed
+  FROM runner_policy.audit_log e
+  LEFT JOIN runner_policy.users u ON u.id = e.actor_user_id
+ WHERE (e.object_type = 'runner' AND e.object_id = 4)
+    OR (e.object_type = 'runner_project_link' AND (coalesce(e.new, e.old)->>'runner_id')::bigint = 4)
+ ORDER BY e.id;
+
+\echo
+\echo 'runner_policy.runner_ownership sums it up, for the runners the actor may read:'
+\echo
+
+SELECT runner_id, runner_type_name, owner_type, owner_id, owner_name, linked_projects, created_by
+  FROM runner_policy.runner_ownership WHERE runner_id = 4;
+
+\echo
+\echo 'A user reads the entries about what they may read now: carol those of her'
+\echo 'runner, erin (maintainer of 112 "infra" only) none of them.'
+\echo
+
+SELECT runner_policy.act_as(4, false);
+SELECT count(*) AS entries_about_runner_4_for_carol FROM runner_policy.audit_log
+ WHERE object_type = 'runner' AND object_id = 4;
+SELECT runner_policy.act_as(6, false);
+SELECT count(*) AS entries_about_runner_4_for_erin FROM runner_policy.audit_log
+ WHERE object_type = 'runner' AND object_id = 4;
+
+\echo
+\echo 'The log is append-only, for every role.  Even the superuser is refused (42501):'
+\echo
+
+\c - postgres
+\set expect 42501
+\set ON_ERROR_STOP 0
+UPDATE runner_policy.audit_log SET actor_user_id = 6
+ WHERE object_type = 'runner' AND object_id = 4 AND action = 'register';
+\set ON_ERROR_STOP 1
+\ir expect_error.psql
+
+\echo
+\echo 'A superuser can still turn triggers off (session_replication_role = replica,'
+\echo 'or ALTER TABLE ... DISABLE TRIGGER) and blame erin for registering runner 4.'
+\echo 'The entries are hash chains, and the DBA''s runner_policy.verify_audit_log()'
+\echo 'walks them: one row per broken entry, none when the log is intact.'
+\echo
+
+\c - dba
+SELECT count(*) AS broken_entries_before FROM runner_policy.verify_audit_log();
+\c - postgres
+SET session_replication_role = replica;
+UPDATE runner_policy.audit_log SET actor_user_id = 6
+ WHERE object_type = 'runner' AND object_id = 4 AND action = 'register';
+RESET session_replication_role;
+\c - dba
+SELECT entry_id, problem FROM runner_policy.verify_audit_log();
