@@ -1,7 +1,8 @@
 /*
  * bench/check.sql: marks every scenario whose sides did not return the
  * same rows (bench.verified, from bench.steps('verify')) as failed, so it
- * is reported and not timed, and caps the rounds of slow scenarios.  Needs
+ * is reported and not timed, and caps the rounds of scenarios that were
+ * slow in their timed run (bench.probed).  Needs
  * :slow_ms and :slow_rounds.
  */
 \set ON_ERROR_STOP 1
@@ -18,7 +19,7 @@ UPDATE bench.cases c
  WHERE v.ord = c.ord AND v.n_rows < 0 AND c.failed IS NULL;
 UPDATE bench.cases c
    SET max_rounds = :slow_rounds
- WHERE (SELECT max(ms) FROM bench.verified v WHERE v.ord = c.ord) > :slow_ms;
+ WHERE (SELECT max(total_ms) FROM bench.probed p WHERE p.ord = c.ord) > :slow_ms;
 \pset footer off
 SELECT c.ord AS "#", c.name AS scenario,
 	   max(v.n_rows) FILTER (WHERE v.side = 'rls') AS "RLS rows",
@@ -28,7 +29,7 @@ SELECT c.ord AS "#", c.name AS scenario,
 			WHEN c.check_side IS NULL THEN 'not checked'
 			ELSE 'same' END AS "rows",
 	   left(min(v.first_row) FILTER (WHERE v.side = 'rls'), 30) AS "RLS least row",
-	   round(max(v.ms)::numeric) AS "slowest side ms",
+	   round((SELECT max(p.total_ms) FROM bench.probed p WHERE p.ord = c.ord)::numeric) AS "slowest side ms",
 	   coalesce(c.max_rounds::text, '') AS "rounds cap"
   FROM bench.cases c
   LEFT JOIN bench.verified v ON v.ord = c.ord

@@ -149,7 +149,7 @@ SELECT i,
 	   CASE WHEN i % 3 = 0 THEN 1 ELSE 6 + i % (:nu - 5) END,
 	   now() - (i % 1000) * interval '1 hour',
 	   sha256(int8send(i))
-  FROM generate_series(1, :nr) AS i;
+  FROM generate_series(1::bigint, :nr) AS i;
 
 -- the owner links the extension's trigger would have made
 INSERT INTO runner_policy.ci_runner_namespaces (runner_id, namespace_id)
@@ -178,7 +178,7 @@ SELECT j, x.p,
 			ELSE now() - (:nj - j) * interval '1 second' + interval '30 seconds' END,
 	   CASE WHEN x.status IN ('success', 'failed', 'canceled')
 			THEN now() - (:nj - j) * interval '1 second' + interval '5 minutes' END
-  FROM generate_series(1, :nj) AS j
+  FROM generate_series(1::bigint, :nj) AS j
  CROSS JOIN LATERAL (
 	SELECT 1 + (j * 7919) % :np AS p,
 		   CASE WHEN j % 1000 < 840 THEN 'success'

@@ -14,6 +14,7 @@ CREATE TEMP TABLE reach_memory (actor text, statement text, contexts bigint, tot
 SET ROLE bench_app;
 SELECT FROM runner_policy.act_as(4, false);
 SELECT count(*) AS "heavy user: runners" FROM runner_policy.ci_runners;
+SELECT count(*) AS "heavy user: runners, again" FROM runner_policy.ci_runners;
 RESET ROLE;
 INSERT INTO reach_memory
 SELECT 'heavy user (4)', 'count runners', count(*), sum(total_bytes), sum(used_bytes)
@@ -23,6 +24,7 @@ SELECT runner_policy.reset_actor() AS reset \gset
 SET ROLE bench_app;
 SELECT FROM runner_policy.act_as(3, false);
 SELECT count(*) AS "maintainer: runners" FROM runner_policy.ci_runners;
+SELECT count(*) AS "maintainer: runners, again" FROM runner_policy.ci_runners;
 RESET ROLE;
 INSERT INTO reach_memory
 SELECT 'maintainer of 20 (3)', 'count runners', count(*), sum(total_bytes), sum(used_bytes)
@@ -32,6 +34,7 @@ SELECT runner_policy.reset_actor() AS reset \gset
 SET ROLE bench_app;
 SELECT FROM runner_policy.act_as(2, false);
 SELECT count(*) AS "auditor: queue rows" FROM runner_policy.runner_queue_status;
+SELECT count(*) AS "auditor: queue rows, again" FROM runner_policy.runner_queue_status;
 RESET ROLE;
 INSERT INTO reach_memory
 SELECT 'auditor (2)', 'queue view', count(*), sum(total_bytes), sum(used_bytes)
@@ -40,5 +43,6 @@ SELECT runner_policy.reset_actor() AS reset \gset
 
 \echo 'Reach memory in the backend (contexts "runner_policy reach": the current reach, and the previous one until the next is built)'
 SELECT actor, statement, contexts,
-	   pg_size_pretty(total_bytes) AS total, pg_size_pretty(used_bytes) AS used
+	   pg_size_pretty(total_bytes) AS total, pg_size_pretty(used_bytes) AS used,
+	   pg_size_pretty(total_bytes / nullif(contexts, 0)) AS "one reach"
   FROM reach_memory;

@@ -50,6 +50,18 @@ END
 $fn$;
 GRANT EXECUTE ON FUNCTION bench.time_query(text) TO bench_app;
 
+-- One timed run whose failure is not the bench's: NULL if it fails.
+CREATE FUNCTION bench.probe(query text) RETURNS double precision
+	LANGUAGE plpgsql VOLATILE
+AS $fn$
+BEGIN
+	RETURN (SELECT total_ms FROM bench.time_query(query));
+EXCEPTION WHEN OTHERS THEN
+	RETURN NULL;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION bench.probe(text) TO bench_app;
+
 /*
  * bench.row_set(query, key): how many rows a query returns, the md5 of
  * their keys (an expression over the row "q"), sorted; a scenario's sides

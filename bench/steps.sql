@@ -33,7 +33,8 @@ $fn$;
 
 /*
  * One statement a row, in order.  kind 'verify': every side once, its row
- * count and key digest ("verify|ord|side|rows|md5|ms|least row"), writes rolled back.
+ * count and key digest ("verify|ord|side|rows|md5|ms|least row")
+ * and one timed run ("probe|ord|side|total_ms"), writes rolled back.
  * kind 'measure': rounds 0 (warm-up, dropped) to max_rounds, every side
  * timed ("sample|round|ord|side|rows|plan_ms|exec_ms|total_ms"); scenarios
  * whose rows differed are left out.
@@ -61,10 +62,17 @@ AS $fn$
 		(1, CASE WHEN kind = 'verify' THEN 'BEGIN' END),
 		(2, CASE WHEN s.side = 'rls' THEN 'SET ROLE bench_app' END),
 		(3, CASE WHEN s.side = 'rls' AND c.actor_call IS NOT NULL THEN 'SELECT FROM ' || c.actor_call END),
-		(4, t.timed),
-		(5, CASE WHEN s.side = 'rls' THEN 'SELECT FROM runner_policy.reset_actor()' END),
-		(6, CASE WHEN s.side = 'rls' THEN 'RESET ROLE' END),
-		(7, CASE WHEN kind = 'verify' THEN 'ROLLBACK' END)) AS x (step, stmt)
+		(4, CASE WHEN kind = 'verify' THEN 'SAVEPOINT checked' END),
+		(5, t.timed),
+		-- the row check also times each side once, after undoing its
+		-- write: bench/check.sql caps the rounds of a scenario that is slow
+		-- by this time
+		(6, CASE WHEN kind = 'verify' THEN 'ROLLBACK TO SAVEPOINT checked' END),
+		(7, CASE WHEN kind = 'verify' THEN
+				format('SELECT %L, %s, %L, bench.probe(%L)', 'probe', c.ord, s.side, t.q) END),
+		(8, CASE WHEN s.side = 'rls' THEN 'SELECT FROM runner_policy.reset_actor()' END),
+		(9, CASE WHEN s.side = 'rls' THEN 'RESET ROLE' END),
+		(10, CASE WHEN kind = 'verify' THEN 'ROLLBACK' END)) AS x (step, stmt)
 	 WHERE x.stmt IS NOT NULL
 	   AND (kind = 'verify' OR c.failed IS NULL)
 $fn$;
