@@ -17,6 +17,8 @@
  *   check		'off' or 'hand': the side whose rows must equal the RLS
  *				side's (key: an expression over the row "q"); NULL: none
  *   issue		the 1.0 figure of issue 7's table, for reference
+ *   reference	not a scenario of the issue: a measure that shows where the
+ *				time of another goes (no target)
  *
  * Needs the psql variables set by bench/setup.sql and, from bench/run, the
  * texts of the files in bench/queries.  bench.cases is readable by the superuser
@@ -38,6 +40,7 @@ CREATE TABLE bench.cases (
 	key			text NOT NULL DEFAULT 'q',
 	issue		text,
 	is_write	boolean NOT NULL DEFAULT false,
+	reference	boolean NOT NULL DEFAULT false,
 	max_rounds	int,
 	failed		text
 );
@@ -148,3 +151,13 @@ INSERT INTO bench.cases (ord, name, actor_call, rls_sql, off_sql, judge, target,
 	 $$UPDATE runner_policy.ci_builds SET runner_id = 1, status = 'running', started_at = now() WHERE id = (SELECT id FROM runner_policy.ci_builds WHERE status = 'pending' AND runner_id IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, project_id$$,
 	 $$UPDATE runner_policy.ci_builds SET runner_id = 1, status = 'running', started_at = now() WHERE id = (SELECT id FROM runner_policy.ci_builds WHERE status = 'pending' AND runner_id IS NULL AND project_id IN (SELECT id FROM runner_policy.projects WHERE shared_runners_enabled) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, project_id$$,
 	 'off', 1.3, 'off', 'q', true);
+
+-- For reference (no target): the admin's count against the cheapest row
+-- filter there is, one column against one constant, RLS off.  A count
+-- with no filter at all never looks at a row's columns; any filter, and so
+-- any policy, must.  This splits the admin's cost into "having a per-row
+-- filter at all" and the policy's own.
+INSERT INTO bench.cases (ord, name, actor_call, rls_sql, off_sql, judge, check_side, reference) VALUES
+	(27, 'ref: admin count vs id >= const', :'admin', :'count_all',
+	 'SELECT count(*) FROM runner_policy.ci_runners WHERE id >= -9223372036854775808',
+	 'off', 'off', true);

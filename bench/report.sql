@@ -38,7 +38,7 @@ SELECT c.ord, r.round, r.total_ms / b.total_ms AS ratio
    AND b.side = CASE c.judge WHEN 'ms' THEN 'hand' ELSE c.judge END;
 
 CREATE VIEW bench.summary AS
-SELECT c.ord, c.name, c.judge, c.target, c.issue, c.failed,
+SELECT c.ord, c.name, c.judge, c.target, c.issue, c.failed, c.reference,
 	   r.runs, r.n_rows, r.total_ms AS rls_ms, r.plan_ms AS rls_plan, r.exec_ms AS rls_exec,
 	   o.total_ms AS off_ms, o.plan_ms AS off_plan, o.exec_ms AS off_exec,
 	   h.total_ms AS hand_ms, h.plan_ms AS hand_plan, h.exec_ms AS hand_exec,
@@ -72,7 +72,8 @@ SELECT ord AS "#", name AS scenario, n_rows AS "rows",
 	   bench.ms(off_ms) || CASE WHEN judge = 'off' THEN ' *' ELSE '' END AS "RLS off ms",
 	   bench.ms(hand_ms) || CASE WHEN judge IN ('hand', 'ms') THEN ' *' ELSE '' END AS "hand ms",
 	   bench.x(ratio) AS ratio, bench.x(pair_ratio) AS pair,
-	   CASE WHEN judge = 'ms' THEN '< ' || target || ' ms'
+	   CASE WHEN reference THEN 'reference'
+			WHEN judge = 'ms' THEN '< ' || target || ' ms'
 			WHEN target IS NULL THEN 'as today'
 			ELSE '<= ' || target || 'x' END AS target,
 	   CASE WHEN failed IS NOT NULL THEN 'FAILED'
