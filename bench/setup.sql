@@ -1,6 +1,8 @@
 /*
- * bench/setup.sql: the application role the policies apply to, and the
- * in-server timer.  Run by a superuser after bench/data.sql.
+ * bench/setup.sql: the application role the policies apply to, the
+ * in-server timer, the tokens and runners the scenarios use.  Run by a
+ * superuser after bench/data.sql; needs :rounds.  Sets psql variables for
+ * bench/cases.sql.
  */
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
@@ -10,109 +12,120 @@ SET client_min_messages = warning;
 CREATE ROLE bench_app NOLOGIN;
 GRANT USAGE ON SCHEMA runner_policy TO bench_app;
 GRANT SELECT ON ALL TABLES IN SCHEMA runner_policy TO bench_app;
+GRANT INSERT, UPDATE ON runner_policy.ci_runners, runner_policy.ci_runner_projects,
+	runner_policy.ci_builds TO bench_app;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA runner_policy TO bench_app;
 GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO bench_app;
 
 CREATE SCHEMA bench;
 GRANT USAGE ON SCHEMA bench TO bench_app;
 
 /*
- * bench.time_query(mode, query): runs query once, in the server, and
- * returns how many rows it gave and how long it took (planning included,
- * as for an application that does not prepare).
- *   mode 'list':  every row is fetched, all columns, through a cursor
- *                 (FOR ... IN EXECUTE), as a client's listing would be,
- *                 without the text conversion and the network;
- *   mode 'text':  every row is also turned into text (q::text calls every
- *                 column's output function, much as the server does for
- *                 each row it sends to a client), still no network;
- *   mode 'count': SELECT count(*) FROM (query): the scan and the policy
- *                 alone, no row leaves the executor.
- * SECURITY INVOKER: the query runs as whoever calls, so row-level security
- * applies exactly as it would to that role's own statement.
+ * bench.time_query(query): runs query once, in the server, under
+ * EXPLAIN (ANALYZE, TIMING OFF, SUMMARY): every row is produced (and
+ * dropped, as if sent to a client that discards it), writes are done, and
+ * PostgreSQL reports planning and execution apart.  TIMING OFF: no clock
+ * call per row and node, which would inflate a scan of a million rows; the
+ * per-node row counters stay (a few percent on the cheapest scans, on both
+ * sides alike).  total_ms is the wall clock around the whole statement
+ * (parse, rewrite, planning, execution).  SECURITY INVOKER: the query runs
+ * as whoever calls, so row-level security applies exactly as it would to
+ * that role's own statement.
  */
-CREATE FUNCTION bench.time_query(mode text, query text,
-								 OUT n_rows bigint, OUT ms double precision)
+CREATE FUNCTION bench.time_query(query text, OUT n_rows bigint, OUT plan_ms double precision,
+								 OUT exec_ms double precision, OUT total_ms double precision)
 	LANGUAGE plpgsql VOLATILE
 AS $fn$
 DECLARE
 	t0		timestamptz;
-	rec		record;
-	n_bytes	bigint;
+	j		json;
 BEGIN
-	n_rows := 0;
-	IF mode = 'list' THEN
-		t0 := clock_timestamp();
-		FOR rec IN EXECUTE query LOOP
-			n_rows := n_rows + 1;
-		END LOOP;
-	ELSIF mode = 'text' THEN
-		t0 := clock_timestamp();
-		EXECUTE 'SELECT count(*), sum(octet_length(q::text)) FROM (' || query || ') AS q'
-		   INTO n_rows, n_bytes;
-	ELSIF mode = 'count' THEN
-		t0 := clock_timestamp();
-		EXECUTE 'SELECT count(*) FROM (' || query || ') AS q' INTO n_rows;
-	ELSE
-		RAISE EXCEPTION 'unknown mode %', mode;
-	END IF;
-	ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
+	t0 := clock_timestamp();
+	EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY, FORMAT JSON) ' || query INTO j;
+	total_ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
+	plan_ms := (j -> 0 ->> 'Planning Time')::double precision;
+	exec_ms := (j -> 0 ->> 'Execution Time')::double precision;
+	n_rows := (j -> 0 -> 'Plan' ->> 'Actual Rows')::bigint;
 END
 $fn$;
-GRANT EXECUTE ON FUNCTION bench.time_query(text, text) TO bench_app;
+GRANT EXECUTE ON FUNCTION bench.time_query(text) TO bench_app;
 
-/*
- * bench.row_set(query): the md5 of the sorted ids a query returns, and how
- * many; both sides of a case must agree before they are timed.
- */
-CREATE FUNCTION bench.row_set(query text, OUT n_rows bigint, OUT digest text)
+-- One timed run whose failure is not the bench's: NULL if it fails.
+CREATE FUNCTION bench.probe(query text) RETURNS double precision
 	LANGUAGE plpgsql VOLATILE
 AS $fn$
 BEGIN
-	EXECUTE 'SELECT count(*), md5(coalesce(string_agg(id::text, '','' ORDER BY id), ''''))'
-		 || ' FROM (' || query || ') AS q'
-	   INTO n_rows, digest;
+	RETURN (SELECT total_ms FROM bench.time_query(query));
+EXCEPTION WHEN OTHERS THEN
+	RETURN NULL;
 END
 $fn$;
-GRANT EXECUTE ON FUNCTION bench.row_set(text) TO bench_app;
+GRANT EXECUTE ON FUNCTION bench.probe(text) TO bench_app;
 
 /*
- * bench.inline_reach(expr): a policy expression with every call of
- * reach(set) and reach_all(kind) replaced by its value for the current
- * actor, as constants: the same qual without the policy core, for the
- * reference case admin/consts.
+ * bench.row_set(query, key): how many rows a query returns, the md5 of
+ * their keys (an expression over the row "q"), sorted; a scenario's sides
+ * must agree before they are timed.  WITH, so that writes (RETURNING) can
+ * be checked too; bench/verify.sql rolls them back.
  */
-CREATE FUNCTION bench.inline_reach(expr text) RETURNS text
+CREATE FUNCTION bench.row_set(query text, key text,
+							  OUT n_rows bigint, OUT digest text, OUT ms double precision,
+							  OUT first_row text)
 	LANGUAGE plpgsql VOLATILE
 AS $fn$
 DECLARE
-	m	text[];
-	v	text;
+	t0		timestamptz := clock_timestamp();
 BEGIN
-	FOR m IN SELECT regexp_matches(expr, 'runner_policy\.(reach|reach_all)\(''(\w+)''::text\)', 'g')
-	LOOP
-		-- one call site per name: reach() keeps the first name a call site
-		-- passed it, so a varying argument would read the same set again
-		IF m[1] = 'reach' THEN
-			EXECUTE format('SELECT format(%L, runner_policy.reach(%L))', '%L::bigint[]', m[2])
-			   INTO v;
-		ELSE
-			EXECUTE format('SELECT coalesce(format(%L, runner_policy.reach_all(%L)), %L)',
-						   '%L::bigint', m[2], 'NULL::bigint')
-			   INTO v;
-		END IF;
-		expr := replace(expr, format('runner_policy.%s(%L::text)', m[1], m[2]), v);
-	END LOOP;
-	IF expr ~ 'runner_policy\.' THEN
-		RAISE EXCEPTION 'cannot inline every call of %', expr;
-	END IF;
-	RETURN expr;
+	BEGIN
+		EXECUTE format('WITH q AS (%s) SELECT count(*), md5(coalesce(string_agg((%s)::text, %L ORDER BY (%s)::text), %L)), left(min(q::text), 40) FROM q',
+					   query, key, ',', key, '')
+		   INTO n_rows, digest, first_row;
+	EXCEPTION WHEN OTHERS THEN
+		-- a refused or broken statement fails its scenario, not the bench
+		n_rows := -1;
+		digest := 'error ' || SQLSTATE || ': ' || SQLERRM;
+	END;
+	ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
 END
 $fn$;
+GRANT EXECUTE ON FUNCTION bench.row_set(text, text) TO bench_app;
 
--- An instance token with read_runners, issued by the admin as the forge
--- would; the plaintext goes to the psql variable :token for bench/cases.sql.
+-- Ids the scenarios use (psql variables for bench/cases.sql):
+--   p1, p2: the first two projects user 3 maintains; proj_runner: the
+--   first runner of p1 (user 3 reads it; it takes jobs of p1 in the write
+--   scenarios); heavy_runner: the first runner of project 3, which the
+--   heavy user maintains.
+SELECT 17 AS p1, 17 + (SELECT count(*) FROM runner_policy.projects) / 20 AS p2 \gset
+SELECT min(id) AS proj_runner FROM runner_policy.ci_runners
+ WHERE runner_type = 3 AND sharding_key_id = 17 \gset
+SELECT min(id) AS heavy_runner FROM runner_policy.ci_runners
+ WHERE runner_type = 3 AND sharding_key_id = 3 \gset
+
+-- Tokens, issued as the forge would; the plaintexts go to psql variables
+-- and to bench.cases, readable by the superuser only.
 SELECT runner_policy.act_as(1, false) AS acting \gset
 SELECT runner_policy.issue_instance_token(ARRAY['read_runners'],
 										  now() + interval '1 day',
 										  'bench: read runners') AS token \gset
+SELECT runner_policy.reset_runner_token(:proj_runner) AS runner_token \gset
+SELECT runner_policy.reset_runner_token(1) AS inst_runner_token \gset
 SELECT runner_policy.reset_actor() AS reset \gset
+SELECT max(id) AS token_id FROM runner_policy.tokens \gset
+
+/*
+ * Runners to link, one per side and round (round -1: the row check, rolled
+ * back), registered by the superuser with the triggers on: project runners
+ * of p1, unlocked, so that user 3 may link them to p2.
+ */
+CREATE TABLE bench.link_runners (side text, round int, id bigint, PRIMARY KEY (side, round));
+WITH made AS (
+	INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id, description, locked)
+	SELECT 3, :p1, format('bench: to link (%s, round %s)', s, r), false
+	  FROM unnest(ARRAY['rls', 'off']) AS s
+	 CROSS JOIN generate_series(-1, :rounds) AS r
+	RETURNING id, description
+)
+INSERT INTO bench.link_runners (side, round, id)
+SELECT (regexp_match(description, '\((\w+), round (-?\d+)\)'))[1],
+	   (regexp_match(description, '\((\w+), round (-?\d+)\)'))[2]::int, id
+  FROM made;

@@ -1,6 +1,7 @@
 /*
- * The maintainer's baseline: what a forge without row-level security would
- * write by hand for user 3 (bench_maintainer), returning the rows SPEC
+ * A user's runners, by hand: what a forge without row-level security would
+ * write for the user $USER (bench/cases.sql puts in user 3, the maintainer
+ * of 20 projects, and user 4, the heavy user), returning the rows SPEC
  * section 5 lets a user read:
  *   - every instance runner;
  *   - the group runners of each group G such that the user is maintainer+
@@ -9,19 +10,20 @@
  *     the namespace of a project it maintains);
  *   - the project runners linked to a project it maintains, directly or
  *     through a group above the project.
- * bench/run checks that it returns exactly the rows the policies return.
+ * bench/verify.sql checks that it returns exactly the rows the policies
+ * return.
  *
  * Written to be fast, so that the ratio is not flattered: the id sets are
  * collected once into arrays (InitPlans) and every runner arm is an index
  * scan on "= ANY (array)".  The same join with plain CTEs and IN (...)
- * took about 9 ms instead of about 2 ms here (the planner could not
- * estimate the CTEs and scanned all 108k ci_runner_projects rows).
+ * was about 4 times slower at 100k runners (the planner could not
+ * estimate the CTEs and scanned every ci_runner_projects row).
  */
 WITH mine AS MATERIALIZED (
 	SELECT g.groups,
 		   ARRAY(SELECT pm.project_id
 				   FROM runner_policy.project_members pm
-				  WHERE pm.user_id = 3 AND pm.access_level >= 40
+				  WHERE pm.user_id = $USER AND pm.access_level >= 40
 				 UNION
 				 SELECT p.id
 				   FROM runner_policy.projects p
@@ -29,7 +31,7 @@ WITH mine AS MATERIALIZED (
 				  WHERE n.traversal_ids && g.groups) AS projects
 	  FROM (SELECT ARRAY(SELECT gm.namespace_id
 						   FROM runner_policy.group_members gm
-						  WHERE gm.user_id = 3 AND gm.access_level >= 40) AS groups) AS g
+						  WHERE gm.user_id = $USER AND gm.access_level >= 40) AS groups) AS g
 )
 SELECT r.* FROM runner_policy.ci_runners r
  WHERE r.runner_type = 1
