@@ -83,6 +83,7 @@ installcheck-isolation: installcheck-db
 
 bench:
 	./bench/run
+	./bench/audit_write.sh
 
 # PGXS does not track headers; every object depends on all of ours.
 $(OBJS): $(wildcard src/*.h)
