@@ -30,3 +30,6 @@ SELECT runner_policy.act_as(2, false);
 SELECT count(*) AS entries_read_by_maintainer FROM runner_policy.audit_log;
 SELECT runner_id, runner_type_name, owner_id, linked_projects FROM runner_policy.runner_ownership ORDER BY runner_id;
 RESET ROLE;
+-- explain_access() asks the policy core for another user: it only reads.
+SELECT runner_policy.explain_access(2, 1001, 'update') AS maintainer_updates,
+	   runner_policy.explain_access(2, 1002, 'read') AS maintainer_reads_other;
