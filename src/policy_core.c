@@ -195,6 +195,14 @@ typedef struct QueueCounts
 	int64		shared_pending;
 } QueueCounts;
 
+/* The snapshot a reach was built against (active_snapshot_key). */
+typedef struct SnapshotKey
+{
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		xcnt;
+} SnapshotKey;
+
 typedef struct Reach
 {
 	MemoryContext cxt;
@@ -203,7 +211,7 @@ typedef struct Reach
 	uint64		generation;
 	LocalTransactionId lxid;
 	uint64		statement;
-	uint64		snapshot_completions;
+	SnapshotKey snapshot;
 
 	uint64		build;			/* a serial number, unique per reach built */
 
@@ -264,20 +272,21 @@ need_spi(void)
 }
 
 /*
- * Do two snapshots see exactly the same rows?  No transaction completed
- * between them (PostgreSQL reuses a snapshot's data on the same test) and
- * they see the same commands of our own transaction.
+ * Do two snapshots see exactly the same rows?  The same xmin and xmax, the
+ * same number of transactions in progress and the same command of our own.
+ * (With xmax equal, no transaction below it can have started in between, so
+ * the in-progress set can only have shrunk; equal counts make it equal.)
+ * snapXactCompletionCount would say it more directly, but a copied snapshot,
+ * which the executor and SPI use, has it zeroed.  An overflowed subxact
+ * cache cannot be compared this way: then the answer is no.
  */
 static bool
 same_visibility(Snapshot a, Snapshot b)
 {
-#if PG_VERSION_NUM >= 140000
-	return a->snapXactCompletionCount != 0 &&
-		a->snapXactCompletionCount == b->snapXactCompletionCount &&
+	return a->xmin == b->xmin && a->xmax == b->xmax &&
+		a->xcnt == b->xcnt && a->subxcnt == b->subxcnt &&
+		!a->suboverflowed && !b->suboverflowed &&
 		a->curcid == b->curcid;
-#else
-	return false;
-#endif
 }
 
 /* One row of the last SPI result as a string: its columns' text forms. */
@@ -606,18 +615,32 @@ static SavedQuery queue_shared_pending = {
 
 /*
  * Which snapshot the statement reads rows with, as far as the reach cares:
- * how many transactions had completed when it was taken.  A statement whose
- * rows come from a newer snapshot than the reach's (READ COMMITTED planning
- * and then executing, say) gets a new reach.
+ * its xmin, xmax and number of transactions in progress (see
+ * same_visibility; our own commands are left out, so that the command
+ * counter increments of a bulk write's triggers do not rebuild the reach).
+ * A statement whose rows come from a newer snapshot than the reach's (READ
+ * COMMITTED planning and then executing, say) gets a new reach.
  */
-static uint64
-active_snapshot_completions(void)
+static inline SnapshotKey
+active_snapshot_key(void)
 {
-#if PG_VERSION_NUM >= 140000
+	SnapshotKey key = {InvalidTransactionId, InvalidTransactionId, 0};
+
 	if (ActiveSnapshotSet())
-		return GetActiveSnapshot()->snapXactCompletionCount;
-#endif
-	return 0;
+	{
+		Snapshot	snap = GetActiveSnapshot();
+
+		key.xmin = snap->xmin;
+		key.xmax = snap->xmax;
+		key.xcnt = snap->xcnt;
+	}
+	return key;
+}
+
+static inline bool
+snapshot_key_equal(SnapshotKey a, SnapshotKey b)
+{
+	return a.xmin == b.xmin && a.xmax == b.xmax && a.xcnt == b.xcnt;
 }
 
 /*
@@ -632,7 +655,7 @@ reach_matches(const Reach *r)
 		r->generation == actor_generation() &&
 		r->lxid == CURRENT_LXID &&
 		r->statement == statement_number() &&
-		r->snapshot_completions == active_snapshot_completions();
+		snapshot_key_equal(r->snapshot, active_snapshot_key());
 }
 
 static void
@@ -1152,7 +1175,7 @@ current_reach(void)
 	r->generation = actor_generation();
 	r->lxid = CURRENT_LXID;
 	r->statement = statement_number();
-	r->snapshot_completions = active_snapshot_completions();
+	r->snapshot = active_snapshot_key();
 	cached = r;
 	return r;
 }
