@@ -230,6 +230,11 @@ CREATE VIEW runner_policy.runner_access AS
 REVOKE ALL ON runner_policy.runner_access FROM PUBLIC;
 COMMENT ON VIEW runner_policy.runner_access IS
 	'Who (user) may do what (read, update, delete, link) to which runner, decided by the policy core. Filter it by runner_id or user_id; runner_policy.explain_access() says why.';
+COMMENT ON COLUMN runner_policy.runner_access.runner_id IS 'The runner (ci_runners.id).';
+COMMENT ON COLUMN runner_policy.runner_access.runner_type IS 'Its type: 1 instance, 2 group, 3 project.';
+COMMENT ON COLUMN runner_policy.runner_access.user_id IS 'The user (users.id).';
+COMMENT ON COLUMN runner_policy.runner_access.username IS 'The user''s name.';
+COMMENT ON COLUMN runner_policy.runner_access.action IS 'What the user may do to the runner: read, update, delete or link.';
 
 /* ------------------------------------------------------------------------
  * Operations (issue 9)
