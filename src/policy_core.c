@@ -1237,14 +1237,16 @@ runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 	set = set_of(r, RS_RUNNER_READ_TYPES);
 	if (idset_contains(&set, type))
 		return true;
+	if (type == RUNNER_TYPE_PROJECT && has_owner)
+	{
+		/* before the links: this arm needs no query beyond the levels */
+		set = set_of(r, RS_RUNNER_READ_PROJECTS);
+		if (idset_contains(&set, owner))
+			return true;
+	}
 	set = set_of(r, RS_RUNNER_READ_IDS);
 	if (idset_contains(&set, id))
 		return true;
-	if (type == RUNNER_TYPE_PROJECT && has_owner)
-	{
-		set = set_of(r, RS_RUNNER_READ_PROJECTS);
-		return idset_contains(&set, owner);
-	}
 	if (type == RUNNER_TYPE_GROUP && has_owner)
 	{
 		set = set_of(r, RS_RUNNER_READ_GROUPS);
@@ -2140,11 +2142,16 @@ typedef struct RunnerFacts
  * The projects linked to a runner, as the link rule needs them: fetched for
  * one runner at a time and kept while the same runner is asked again (the
  * runner_access view asks for one runner's users in a row).  Past
- * LINKED_LOOKUPS runners, one count over all links (runners_linked_at_least)
- * spares the look-ups: a runner linked to fewer projects than there are
- * targets leaves one of them free, whichever they are.
+ * LINKED_LOOKUPS runners (a user's many runners), one count answers for
+ * all runners at once: for a few targets, an indexed count over the
+ * targets' links (runners_linked_to_all) gives the runners linked to all of
+ * them; for many (an administrator's: every project), a count over all
+ * links (runners_linked_at_least) leaves only the runners linked to as
+ * many projects as there are targets to look at, since any other leaves a
+ * target free.
  */
-#define LINKED_LOOKUPS	100
+#define LINKED_LOOKUPS		100
+#define LINKED_FEW_TARGETS	10000
 
 typedef struct LinkedCache
 {
@@ -2152,13 +2159,19 @@ typedef struct LinkedCache
 	int64		runner_id;		/* whose links "linked" holds; 0 for none */
 	IdSet		linked;
 	int			lookups;
-	int			full_min;		/* "full" has the runners with >= full_min links */
-	IdSet		full;
+	uint64		full_key;		/* the targets "full" was counted for */
+	int			full_min;
+	IdSet		full;			/* the runners linked to all of them */
 } LinkedCache;
 
 static SavedQuery runners_linked_at_least = {
 	"SELECT runner_id FROM runner_policy.ci_runner_projects"
 	" GROUP BY runner_id HAVING count(*) >= $1", 1, {INT8OID}, NULL
+};
+static SavedQuery runners_linked_to_all = {
+	"SELECT runner_id FROM runner_policy.ci_runner_projects"
+	" WHERE project_id = ANY ($1) GROUP BY runner_id HAVING count(*) >= $2",
+	2, {INT8ARRAYOID, INT8OID}, NULL
 };
 
 /* The first column (bigint) of the last SPI result, as a set in "cxt". */
@@ -2176,9 +2189,13 @@ idset_from_spi_in(MemoryContext cxt)
 	return set;
 }
 
-/* Is the runner linked to every one of "targets"? */
+/*
+ * Is the runner linked to every one of "targets"?  targets_key names the
+ * set (its reach's build and which set it is), never reused for another.
+ */
 static bool
-all_targets_linked(LinkedCache *lc, int64 runner_id, const IdSet *targets)
+all_targets_linked(LinkedCache *lc, int64 runner_id, const IdSet *targets,
+				   uint64 targets_key)
 {
 	Datum		arg;
 
@@ -2186,15 +2203,29 @@ all_targets_linked(LinkedCache *lc, int64 runner_id, const IdSet *targets)
 		return true;
 	if (lc->runner_id != runner_id && lc->lookups >= LINKED_LOOKUPS)
 	{
-		if (lc->full_min != targets->n)
+		bool		few = targets->n <= LINKED_FEW_TARGETS;
+
+		if (lc->full_key != targets_key || lc->full_min != targets->n)
 		{
-			arg = Int64GetDatum((int64) targets->n);
-			(void) reach_query(&runners_linked_at_least, &arg);
+			if (few)
+			{
+				Datum		args[2] = {idset_array(targets), Int64GetDatum((int64) targets->n)};
+
+				(void) reach_query(&runners_linked_to_all, args);
+			}
+			else
+			{
+				arg = Int64GetDatum((int64) targets->n);
+				(void) reach_query(&runners_linked_at_least, &arg);
+			}
 			lc->full = idset_from_spi_in(lc->cxt);
+			lc->full_key = targets_key;
 			lc->full_min = targets->n;
 		}
 		if (!idset_contains(&lc->full, runner_id))
 			return false;
+		if (few)
+			return true;
 	}
 	if (lc->runner_id != runner_id)
 	{
@@ -2234,6 +2265,7 @@ runner_action_allowed(Reach *r, const RunnerFacts *f, RunnerAction action,
 		case ACTION_LINK:
 			{
 				bool		admin = reaches_all(r, RA_ADMIN);
+				ReachSet	which = admin ? RS_PROJECTS_ALL : RS_LINK_PROJECTS;
 				IdSet		targets;
 
 				if (f->type != RUNNER_TYPE_PROJECT)
@@ -2245,8 +2277,9 @@ runner_action_allowed(Reach *r, const RunnerFacts *f, RunnerAction action,
 					if (!idset_contains(&linkable, f->id))
 						return false;
 				}
-				targets = set_of(r, admin ? RS_PROJECTS_ALL : RS_LINK_PROJECTS);
-				*no_target_left = all_targets_linked(lc, f->id, &targets);
+				targets = set_of(r, which);
+				*no_target_left = all_targets_linked(lc, f->id, &targets,
+													 r->build * NUM_REACH_SETS + which + 1);
 				return !*no_target_left;
 			}
 	}

@@ -7,3 +7,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA runner_policy
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA runner_policy TO regress_upgrade_app;
 GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_upgrade_app;
 GRANT EXECUTE ON FUNCTION runner_policy.issue_job_token(bigint, text[]) TO regress_upgrade_app;
+-- runner_access is new in 1.1: a grant ON ALL TABLES given at 1.0 cannot
+-- have covered it, so the fresh install must not hold one either.  The DBA
+-- grants it on its own (README, "runner_access").
+DO $$
+BEGIN
+	IF pg_catalog.to_regclass('runner_policy.runner_access') IS NOT NULL THEN
+		REVOKE ALL ON runner_policy.runner_access FROM regress_upgrade_app;
+	END IF;
+END $$;
