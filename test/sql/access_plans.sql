@@ -18,6 +18,12 @@ INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id)
 	SELECT g, 3, 1 + g % 200 FROM generate_series(1, 3000) g;
 INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id)
 	VALUES (5001, 1, NULL), (5002, 2, 5);
+-- Two runners linked to every project: nobody may link them any more, not
+-- even an administrator (runner 7 is decided by its own links, runner 2500
+-- by the one count over all links that takes over past 100 runners).
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id)
+	SELECT r, p FROM unnest(ARRAY[7, 2500]) r, generate_series(1, 200) p
+	 WHERE p <> 1 + r % 200;	-- the owner link is there
 ANALYZE runner_policy.users, runner_policy.ci_runners, runner_policy.project_members,
 	runner_policy.ci_runner_projects;
 
@@ -35,6 +41,10 @@ SELECT action, count(*) FROM runner_policy.runner_access WHERE user_id = 42 GROU
 SELECT count(*) AS instance_runner_users FROM runner_policy.runner_access
  WHERE runner_id = 5001 AND action = 'read';
 SELECT count(*) AS admin_rows FROM runner_policy.runner_access WHERE user_id = 1;
+SELECT runner_id, array_agg(action ORDER BY action) FROM runner_policy.runner_access
+ WHERE user_id = 1 AND runner_id IN (6, 7, 2499, 2500) GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS links_to_runner_2500 FROM runner_policy.runner_access
+ WHERE runner_id = 2500 AND action = 'link';
 
 -- Empty the tables again (their delete guards want an owner-less order).
 DELETE FROM runner_policy.ci_runners;
