@@ -537,6 +537,83 @@ REVOKE ALL ON FUNCTION runner_policy.explain_access(bigint, bigint, text) FROM P
 COMMENT ON FUNCTION runner_policy.explain_access(bigint, bigint, text) IS
 	'Why a user may or may not read, update, delete or link a runner: the rule and the membership, link or role that decides it.';
 
+-- runner_access
+
+/*
+ * Who may read, update, delete or link which runner (src/policy_core.c,
+ * "the runner_access view").  Every yes is the policy core's own, for that
+ * user.  access_candidate() has a planner support function that makes it an
+ * index condition on either side, so that WHERE runner_id = X and WHERE
+ * user_id = Y each become an index scan and a nested loop over a few
+ * candidates, never all users x all runners.
+ *
+ * The functions are safe for PUBLIC: each checks the session first (an
+ * administrator or auditor acting as themselves, or, with no actor, a role
+ * that may run explain_access()).  The view itself is the DBA's to grant.
+ */
+CREATE FUNCTION runner_policy.runners_of_user(user_id bigint)
+	RETURNS bigint[] LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_runners_of_user';
+COMMENT ON FUNCTION runner_policy.runners_of_user(bigint) IS
+	'The runners on which a user may have a right (a superset, from the policy core''s sets): the index condition behind runner_access filtered by user.';
+
+CREATE FUNCTION runner_policy.users_of_runner(runner_id bigint)
+	RETURNS bigint[] LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_users_of_runner';
+COMMENT ON FUNCTION runner_policy.users_of_runner(bigint) IS
+	'The users who may have a right on a runner (a superset): the index condition behind runner_access filtered by runner.';
+
+CREATE FUNCTION runner_policy.access_candidate_support(internal)
+	RETURNS internal LANGUAGE c STABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'rp_access_candidate_support';
+REVOKE ALL ON FUNCTION runner_policy.access_candidate_support(internal) FROM PUBLIC;
+COMMENT ON FUNCTION runner_policy.access_candidate_support(internal) IS
+	'Planner support of access_candidate(): turns it into an index condition on users or runners.';
+
+CREATE FUNCTION runner_policy.access_candidate(user_id bigint, user_admin boolean,
+		user_auditor boolean, user_state text, runner_id bigint, runner_type smallint,
+		runner_owner bigint, runner_locked boolean)
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	SUPPORT runner_policy.access_candidate_support
+	AS 'MODULE_PATHNAME', 'rp_access_candidate';
+COMMENT ON FUNCTION runner_policy.access_candidate(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean) IS
+	'The user (with its admin and auditor flags and state) may do something to the runner (with its type, owner and locked flag): the join of runner_access.';
+
+CREATE FUNCTION runner_policy.access_actions(user_id bigint, user_admin boolean,
+		user_auditor boolean, user_state text, runner_id bigint, runner_type smallint,
+		runner_owner bigint, runner_locked boolean)
+	RETURNS text[] LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_access_actions';
+COMMENT ON FUNCTION runner_policy.access_actions(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean) IS
+	'What the user may do to the runner (read, update, delete, link), as the policy core decides: the rows of runner_access.';
+
+-- the administrators and auditors, candidates for every runner
+CREATE INDEX users_admin_auditor_idx ON runner_policy.users (id)
+	WHERE admin OR auditor;
+
+/*
+ * Not security_invoker: the view reads users and runners as its owner, and
+ * the functions decide who may see the answer.
+ */
+CREATE VIEW runner_policy.runner_access AS
+	SELECT r.id AS runner_id, r.runner_type, u.id AS user_id, u.username, a.action
+	  FROM runner_policy.users u
+	  JOIN runner_policy.ci_runners r
+		ON runner_policy.access_candidate(u.id, u.admin, u.auditor, u.state,
+										  r.id, r.runner_type, r.sharding_key_id, r.locked)
+	 CROSS JOIN LATERAL pg_catalog.unnest(
+			runner_policy.access_actions(u.id, u.admin, u.auditor, u.state,
+										 r.id, r.runner_type, r.sharding_key_id, r.locked))
+		   AS a (action);
+REVOKE ALL ON runner_policy.runner_access FROM PUBLIC;
+COMMENT ON VIEW runner_policy.runner_access IS
+	'Who (user) may do what (read, update, delete, link) to which runner, decided by the policy core. Filter it by runner_id or user_id; runner_policy.explain_access() says why.';
+COMMENT ON COLUMN runner_policy.runner_access.runner_id IS 'The runner (ci_runners.id).';
+COMMENT ON COLUMN runner_policy.runner_access.runner_type IS 'Its type: 1 instance, 2 group, 3 project.';
+COMMENT ON COLUMN runner_policy.runner_access.user_id IS 'The user (users.id).';
+COMMENT ON COLUMN runner_policy.runner_access.username IS 'The user''s name.';
+COMMENT ON COLUMN runner_policy.runner_access.action IS 'What the user may do to the runner: read, update, delete or link.';
+
 /* ------------------------------------------------------------------------
  * Operations (issue 9)
  * ------------------------------------------------------------------------ */
