@@ -7,47 +7,7 @@ BEGIN;
 SELECT plan(12);
 GRANT EXECUTE ON FUNCTION runner_policy.explain_access(bigint, bigint, text) TO regress_matrix_app;
 
--- What the user can really do, tried through row-level security and the
--- guards, and rolled back.
-CREATE FUNCTION pg_temp.enforced(u bigint, r bigint, action text) RETURNS boolean
-LANGUAGE plpgsql AS $$
-DECLARE
-	n bigint := 0;
-	q bigint;
-BEGIN
-	BEGIN
-		PERFORM runner_policy.act_as(u);
-	EXCEPTION WHEN invalid_authorization_specification THEN
-		RETURN false;
-	END;
-	IF action = 'read' THEN
-		RETURN EXISTS (SELECT 1 FROM runner_policy.ci_runners WHERE id = r);
-	ELSIF action IN ('update', 'delete') THEN
-		BEGIN
-			IF action = 'update' THEN
-				UPDATE runner_policy.ci_runners SET paused = paused WHERE id = r;
-			ELSE
-				DELETE FROM runner_policy.ci_runners WHERE id = r;
-			END IF;
-			GET DIAGNOSTICS n = ROW_COUNT;
-			RAISE EXCEPTION USING ERRCODE = 'P0004';
-		EXCEPTION WHEN assert_failure THEN NULL;
-		END;
-		RETURN n > 0;
-	END IF;
-	-- link: to any project it is not linked to yet
-	FOR q IN SELECT id FROM runner_policy.projects ORDER BY id LOOP
-		BEGIN
-			INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (r, q);
-			RAISE EXCEPTION USING ERRCODE = 'P0004';
-		EXCEPTION
-			WHEN assert_failure THEN RETURN true;
-			WHEN OTHERS THEN NULL;
-		END;
-	END LOOP;
-	RETURN false;
-END $$;
-GRANT EXECUTE ON FUNCTION pg_temp.enforced(bigint, bigint, text) TO regress_matrix_app;
+\ir enforced.psql
 CREATE TEMP TABLE cases AS
 	SELECT u.id AS user_id, r.id AS runner_id, a.action
 	  FROM runner_policy.users u, runner_policy.ci_runners r,
