@@ -410,21 +410,6 @@ audit_append(const AuditEntry *entry, int lane)
 	PG_END_TRY();
 }
 
-/* Whether column "name" differs between two versions of a row. */
-static bool
-column_changed(HeapTuple a, HeapTuple b, TupleDesc desc, int attnum)
-{
-	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
-	bool		null_a,
-				null_b;
-	Datum		da = heap_getattr(a, attnum, desc, &null_a);
-	Datum		db = heap_getattr(b, attnum, desc, &null_b);
-
-	if (null_a || null_b)
-		return null_a != null_b;
-	return !datumIsEqual(da, db, att->attbyval, att->attlen);
-}
-
 /*
  * What an UPDATE did, or NULL when it is not worth an entry: nothing
  * changed, or only a runner's contacted_at (a heartbeat, sent every few
@@ -445,7 +430,7 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 		const char *name;
 
 		if (TupleDescAttr(desc, i - 1)->attisdropped ||
-			!column_changed(old_row, new_row, desc, i))
+			!row_column_changed(old_row, new_row, desc, i))
 			continue;
 		any = true;
 		name = NameStr(TupleDescAttr(desc, i - 1)->attname);

@@ -35,6 +35,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/datum.h"
 
 #include "utils/guc.h"
 
@@ -111,6 +112,20 @@ row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
 			elog(ERROR, "column \"%s\" is not an integer", column);
 	}
 	return true;
+}
+
+bool
+row_column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, int attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+	bool		oldnull,
+				newnull;
+	Datum		oldval = heap_getattr(oldtup, attnum, desc, &oldnull);
+	Datum		newval = heap_getattr(newtup, attnum, desc, &newnull);
+
+	if (oldnull || newnull)
+		return oldnull != newnull;
+	return !datumIsEqual(oldval, newval, att->attbyval, att->attlen);
 }
 
 /*

@@ -34,6 +34,10 @@ extern const char *runner_type_name(int runner_type);
 extern bool row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
 						  int64 *value);
 
+/* Whether column attnum (1-based) differs between two versions of a row. */
+extern bool row_column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
+							   int attnum);
+
 /* The trigger data of a call, after checking it really is that trigger. */
 struct TriggerData;
 extern struct TriggerData *trigger_data_checked(FunctionCallInfo fcinfo,

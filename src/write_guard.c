@@ -34,20 +34,6 @@
 
 PG_FUNCTION_INFO_V1(rp_actor_write_guard);
 
-static bool
-column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, int attnum)
-{
-	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
-	bool		oldnull,
-				newnull;
-	Datum		oldval = heap_getattr(oldtup, attnum, desc, &oldnull);
-	Datum		newval = heap_getattr(newtup, attnum, desc, &newnull);
-
-	if (oldnull || newnull)
-		return oldnull != newnull;
-	return !datumIsEqual(oldval, newval, att->attbyval, att->attlen);
-}
-
 /* Refuses a change to any column but those listed. */
 static void
 only_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
@@ -60,7 +46,7 @@ only_columns(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 
 		for (int k = 0; !ok && allowed[k] != NULL; k++)
 			ok = strcmp(name, allowed[k]) == 0;
-		if (!ok && column_changed(oldtup, newtup, desc, i))
+		if (!ok && row_column_changed(oldtup, newtup, desc, i))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("%s may not change %s of %s", who, name, what)));
@@ -130,7 +116,7 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 		bool		leaves_ok = false;
 		bool		enters_ok = false;
 
-		if (!column_changed(td->tg_trigtuple, newtup, desc, attnum))
+		if (!row_column_changed(td->tg_trigtuple, newtup, desc, attnum))
 			return PointerGetDatum(newtup);
 		if (row_get_int64(td->tg_trigtuple, desc, column, &source))
 			leaves_ok = policy_owns_namespace(source);
@@ -158,7 +144,7 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 		char	   *status = SPI_getvalue(newtup, desc, SPI_fnumber(desc, "status"));
 
 		only_columns(td->tg_trigtuple, newtup, desc, cancel_columns, "a user", "a job");
-		if (column_changed(td->tg_trigtuple, newtup, desc, SPI_fnumber(desc, "status")) &&
+		if (row_column_changed(td->tg_trigtuple, newtup, desc, SPI_fnumber(desc, "status")) &&
 			(status == NULL || strcmp(status, "canceled") != 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
