@@ -22,6 +22,7 @@ OBJS = \
 	src/actor.o \
 	src/token.o \
 	src/policy_core.o \
+	src/reach_cache.o \
 	src/write_guard.o \
 	src/job_guard.o \
 	src/row_origin.o \

@@ -140,6 +140,73 @@ CREATE TRIGGER tokens_row_origin
  * Policy core 2 (issue 7)
  * ------------------------------------------------------------------------ */
 
+/*
+ * The decision cache (src/reach_cache.c).  What an actor reaches is kept
+ * from statement to statement, and every change that can alter it is
+ * announced: these statement-level triggers, on the columns the rights are
+ * read from only (a runner's heartbeat or a job's progress is no change),
+ * send a relcache invalidation of their table at commit, which every
+ * backend and every hot standby processes.  ENABLE ALWAYS: a logical
+ * replication apply worker or a session in replica mode changes rights
+ * too.
+ */
+CREATE FUNCTION runner_policy.reach_changed() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_reach_changed';
+COMMENT ON FUNCTION runner_policy.reach_changed() IS
+	'Trigger: announces a change to the rights tables, so that kept reaches are worked out again.';
+
+CREATE TRIGGER users_reach_changed
+	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, admin, auditor, state
+	ON runner_policy.users
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER tokens_reach_changed
+	AFTER DELETE OR TRUNCATE OR UPDATE OF id, kind, digest, user_id, job_id, scopes, expires_at, revoked_at
+	ON runner_policy.tokens
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER namespaces_reach_changed
+	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, parent_id, visibility, traversal_ids
+	ON runner_policy.namespaces
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER projects_reach_changed
+	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, namespace_id, visibility, shared_runners_enabled
+	ON runner_policy.projects
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER project_members_reach_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.project_members
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER group_members_reach_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.group_members
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER ci_runners_reach_changed
+	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, runner_type, sharding_key_id, locked, token_digest
+	ON runner_policy.ci_runners
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER ci_runner_projects_reach_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.ci_runner_projects
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER ci_runner_namespaces_reach_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.ci_runner_namespaces
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+CREATE TRIGGER ci_job_token_scope_links_reach_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.ci_job_token_scope_links
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+-- a job's project (a job token reads by it); its status is asked per statement
+CREATE TRIGGER ci_builds_reach_changed
+	AFTER TRUNCATE OR UPDATE OF id, project_id ON runner_policy.ci_builds
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
+
+ALTER TABLE runner_policy.users ENABLE ALWAYS TRIGGER users_reach_changed;
+ALTER TABLE runner_policy.tokens ENABLE ALWAYS TRIGGER tokens_reach_changed;
+ALTER TABLE runner_policy.namespaces ENABLE ALWAYS TRIGGER namespaces_reach_changed;
+ALTER TABLE runner_policy.projects ENABLE ALWAYS TRIGGER projects_reach_changed;
+ALTER TABLE runner_policy.project_members ENABLE ALWAYS TRIGGER project_members_reach_changed;
+ALTER TABLE runner_policy.group_members ENABLE ALWAYS TRIGGER group_members_reach_changed;
+ALTER TABLE runner_policy.ci_runners ENABLE ALWAYS TRIGGER ci_runners_reach_changed;
+ALTER TABLE runner_policy.ci_runner_projects ENABLE ALWAYS TRIGGER ci_runner_projects_reach_changed;
+ALTER TABLE runner_policy.ci_runner_namespaces ENABLE ALWAYS TRIGGER ci_runner_namespaces_reach_changed;
+ALTER TABLE runner_policy.ci_job_token_scope_links ENABLE ALWAYS TRIGGER ci_job_token_scope_links_reach_changed;
+ALTER TABLE runner_policy.ci_builds ENABLE ALWAYS TRIGGER ci_builds_reach_changed;
+
 /* ------------------------------------------------------------------------
  * Auditing (issue 8, SPEC section 9)
  * ------------------------------------------------------------------------ */

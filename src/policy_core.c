@@ -85,6 +85,7 @@
 #include "policy_core.h"
 #include "runner_policy.h"
 #include "statement.h"
+#include "reach_cache.h"
 #include "token.h"
 
 PG_FUNCTION_INFO_V1(rp_reach);
@@ -226,6 +227,20 @@ typedef struct Reach
 
 	uint64		build;			/* a serial number, unique per reach built */
 
+	/*
+	 * Whether a later statement may use it (reach_cache.c): the epoch it was
+	 * built in, what the newest state looked like then, and whether every
+	 * query so far read exactly the newest state (none was narrowed by an
+	 * older statement snapshot, see reach_query).
+	 */
+	uint64		epoch;
+	SnapshotImage image;
+	uint64		narrowings;
+	uint64		last_used;		/* for keeping the most recently used */
+
+	/* memory of what is counted per statement (the queue), reset for each */
+	MemoryContext statement_cxt;
+
 	Actor		actor;
 	bool		live;
 	bool		admin;			/* the actor's user is an administrator */
@@ -258,11 +273,25 @@ typedef struct Reach
 
 /*
  * The reach of the running statement.  Nothing outside this file holds a
- * pointer into it: reach() hands out copies (see rp_reach), so a rebuild
- * frees the reach before it at once.
+ * pointer into it: reach() hands out copies (see rp_reach), so a reach can
+ * be freed as soon as it is not the statement's.
  */
 static Reach *cached = NULL;
 static uint64 builds = 0;
+
+/*
+ * Reaches kept for later statements, one per actor, the most recently used
+ * first to stay: a backend behind a pooler serves many actors in turn.
+ * Bounded in number and in memory (a user in thousands of groups holds
+ * megabytes); the statement's own reach is never the one let go.
+ */
+#define KEPT_REACHES		8
+#define KEPT_REACH_BYTES	(64 * 1024 * 1024)
+static Reach *kept_reaches[KEPT_REACHES];
+static uint64 uses = 0;
+
+/* How many reach queries were narrowed by an older snapshot (reach_query). */
+static uint64 narrowings = 0;
 
 /*
  * One call into the policy core.  Elevation to the tables' owner and SPI
@@ -373,6 +402,8 @@ reach_query(SavedQuery *query, Datum *args)
 			SPI_tuptable->vals[kept++] = SPI_tuptable->vals[i];
 		pfree(key);
 	}
+	if (kept < SPI_processed)
+		narrowings++;
 	SPI_tuptable->numvals = kept;
 	SPI_processed = kept;
 	return kept;
@@ -1154,6 +1185,11 @@ reach_build(const Actor *actor)
 	r->cxt = cxt;
 	r->build = ++builds;
 	r->actor = *actor;
+	r->epoch = reach_cache_epoch();
+	r->narrowings = narrowings;
+	r->statement_cxt = AllocSetContextCreate(cxt, "runner_policy reach statement",
+											 ALLOCSET_SMALL_SIZES);
+	snapshot_image_take(&r->image, GetLatestSnapshot(), cxt);
 	if (r->actor.kind != ACTOR_NONE)
 	{
 		need_spi();
@@ -1165,41 +1201,168 @@ reach_build(const Actor *actor)
 	return r;
 }
 
+/* Is it the same actor (is_local aside)? */
+static bool
+same_actor(const Actor *a, const Actor *b)
+{
+	return a->kind == b->kind && a->user_id == b->user_id &&
+		a->token_id == b->token_id && a->job_id == b->job_id &&
+		a->runner_id == b->runner_id && a->scopes == b->scopes &&
+		memcmp(a->runner_digest, b->runner_digest, sizeof(a->runner_digest)) == 0;
+}
+
+static void
+forget_kept(int i)
+{
+	Reach	   *r = kept_reaches[i];
+
+	kept_reaches[i] = NULL;
+	if (r != NULL && r != cached)
+		MemoryContextDelete(r->cxt);
+}
+
 /*
- * The reach of the current actor for the running statement.  Call it inside
- * WITH_REACH: the sets are built lazily, by queries that start SPI there.
+ * Keeps a reach for later statements: in a free place, or the least
+ * recently used one's; then lets the least recently used go until the kept
+ * reaches fit in KEPT_REACH_BYTES (the new one stays, whatever its size).
+ */
+static void
+keep_reach(Reach *r)
+{
+	int			slot = -1;
+	Size		total;
+
+	/* the place of the same actor's, a free one, or the least recently used */
+	for (int i = 0; i < KEPT_REACHES && slot < 0; i++)
+		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, &r->actor))
+			slot = i;
+	for (int i = 0; i < KEPT_REACHES && slot < 0; i++)
+		if (kept_reaches[i] == NULL)
+			slot = i;
+	if (slot < 0)
+		for (int i = 0; i < KEPT_REACHES; i++)
+			if (slot < 0 || kept_reaches[i]->last_used < kept_reaches[slot]->last_used)
+				slot = i;
+	forget_kept(slot);
+	kept_reaches[slot] = r;
+
+	for (;;)
+	{
+		int			oldest = -1;
+
+		total = 0;
+		for (int i = 0; i < KEPT_REACHES; i++)
+			if (kept_reaches[i] != NULL)
+			{
+				total += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
+				if (kept_reaches[i] != r &&
+					(oldest < 0 || kept_reaches[i]->last_used < kept_reaches[oldest]->last_used))
+					oldest = i;
+			}
+		if (total <= KEPT_REACH_BYTES || oldest < 0)
+			break;
+		forget_kept(oldest);
+	}
+}
+
+/*
+ * A kept reach of this actor that may answer for the running statement
+ * (reach_cache.c says when), or NULL.  One that may not is let go.  A
+ * token's liveness is asked again for every statement (an instance token
+ * may expire, a job token's job finish, with no change announced); a user's
+ * and a runner's changes are announced.
+ */
+static Reach *
+reusable_reach(const Actor *actor)
+{
+	int			i;
+	Reach	   *r;
+
+	for (i = 0; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, actor))
+			break;
+	if (i == KEPT_REACHES)
+		return NULL;
+	r = kept_reaches[i];
+
+	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
+		return NULL;
+	if (r->epoch != reach_cache_epoch() || r->narrowings != narrowings ||
+		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
+	{
+		forget_kept(i);
+		return NULL;
+	}
+	if (actor->kind != ACTOR_USER && actor->kind != ACTOR_RUNNER)
+	{
+		bool		admin,
+					auditor;
+
+		need_spi();
+		if (!actor_still_valid(actor, &admin, &auditor) ||
+			admin != r->admin || auditor != r->auditor)
+		{
+			forget_kept(i);
+			return NULL;
+		}
+	}
+	MemoryContextReset(r->statement_cxt);
+	r->have_queue = false;
+	return r;
+}
+
+/*
+ * The reach of the current actor for the running statement: the kept one
+ * when it may answer, else a new one.  Call it inside WITH_REACH: the sets
+ * are built lazily, by queries that start SPI there.
  */
 static Reach *
 current_reach(void)
 {
+	const Actor *actor = actor_current();
 	Reach	   *r;
 
 	if (reach_matches(cached))
 		return cached;
 
+	/* the statement's reach before is not freed while it is kept */
 	if (cached != NULL)
-		MemoryContextDelete(cached->cxt);
+	{
+		bool		is_kept = false;
+
+		for (int i = 0; i < KEPT_REACHES; i++)
+			is_kept |= kept_reaches[i] == cached;
+		if (!is_kept)
+			MemoryContextDelete(cached->cxt);
+	}
 	cached = NULL;
 
-	r = reach_build(actor_current());
-	if (r->actor.kind != ACTOR_NONE && !r->live)
+	r = actor->kind == ACTOR_NONE ? NULL : reusable_reach(actor);
+	if (r == NULL)
 	{
-		bool		was_token = r->actor.kind != ACTOR_USER;
+		r = reach_build(actor);
+		if (r->actor.kind != ACTOR_NONE && !r->live)
+		{
+			bool		was_token = r->actor.kind != ACTOR_USER;
 
-		MemoryContextDelete(r->cxt);
-		actor_clear();
-		/* no reach is current now; the next call rebuilds */
-		if (was_token)
+			MemoryContextDelete(r->cxt);
+			actor_clear();
+			/* no reach is current now; the next call rebuilds */
+			if (was_token)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+						 errmsg("invalid token"),
+						 errdetail("The token is unknown, expired or revoked, or its job has finished."),
+						 errhint("Authenticate again.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-					 errmsg("invalid token"),
-					 errdetail("The token is unknown, expired or revoked, or its job has finished."),
-					 errhint("Authenticate again.")));
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("the acting user is blocked or gone"),
-				 errhint("Blocked users cannot be acted as.")));
+					 errmsg("the acting user is blocked or gone"),
+					 errhint("Blocked users cannot be acted as.")));
+		}
+		if (r->actor.kind != ACTOR_NONE)
+			keep_reach(r);
 	}
+	r->last_used = ++uses;
 	r->generation = actor_generation();
 	r->lxid = CURRENT_LXID;
 	r->statement = statement_number();
@@ -1705,12 +1868,12 @@ load_queue(Reach *r)
 	int			size = (int) Max(n, 1);
 
 	r->have_queue = true;
-	q->runners.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
-	q->types = MemoryContextAlloc(r->cxt, sizeof(int16) * size);
-	q->has_owner = MemoryContextAlloc(r->cxt, sizeof(bool) * size);
-	q->owners = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
-	q->running = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
-	q->pending = MemoryContextAlloc(r->cxt, sizeof(int64) * size);
+	q->runners.ids = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->types = MemoryContextAlloc(r->statement_cxt, sizeof(int16) * size);
+	q->has_owner = MemoryContextAlloc(r->statement_cxt, sizeof(bool) * size);
+	q->owners = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->running = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->pending = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
 	q->runners.n = 0;
 	/* ordered by runner id: the set comes out sorted */
 	for (uint64 i = 0; i < n; i++)

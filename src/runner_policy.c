@@ -41,6 +41,7 @@
 
 #include "actor.h"
 #include "ddl_guard.h"
+#include "reach_cache.h"
 #include "runner_policy.h"
 #include "statement.h"
 
@@ -62,6 +63,7 @@ _PG_init(void)
 	statement_init();
 	log_redact_init();
 	ddl_guard_init();
+	reach_cache_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
 #else

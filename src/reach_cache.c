@@ -1,0 +1,295 @@
+/*-------------------------------------------------------------------------
+ *
+ * reach_cache.c
+ *	  When a reach worked out for one statement may answer for the next.
+ *
+ * Working out what an actor reaches takes a handful of indexed queries; for
+ * a user in thousands of groups, tens of milliseconds.  policy_core.c keeps
+ * the reaches it built and reuses them from statement to statement, and this
+ * file says when it may: never after a change that can alter a reach, and
+ * never for a statement whose snapshot is older than the reach.  The model
+ * is pg_cron's job cache and sepgsql's access vector cache: a change is
+ * announced through the relation cache invalidation messages, which every
+ * backend reads (and a hot standby replays from the WAL), and a callback
+ * drops what it knew.
+ *
+ * What counts as a change.  Statement-level triggers on the tables the
+ * rights are read from (users, tokens, groups, projects, memberships,
+ * runners, their links, job token scope links; only the columns that
+ * matter: a runner's heartbeat is not a change) call reach_changed(),
+ * which registers a relcache invalidation of the table.  It goes out when
+ * the transaction commits; this backend sees its own at the next command.
+ * Any relcache invalidation of those tables, and a reset of the whole cache
+ * (relid 0, after the invalidation queue overflowed), moves the epoch, and
+ * a reach of an older epoch is never used.
+ *
+ * The commit window.  A committing transaction becomes visible to new
+ * snapshots before it sends its invalidations (ProcArrayEndTransaction
+ * comes before AtEOXact_Inval), so for a moment a statement could see a
+ * removed membership as gone in its rows and still find the old reach.
+ * reach_changed() therefore also takes a lock on a database object of the
+ * extension in RowExclusiveLock, which the transaction holds until after
+ * its invalidations are out.  A statement that wants to reuse a reach first
+ * tries a ShareLock on it without waiting, and lets go at once: when it
+ * gets it, no writer of the rights tables is anywhere between commit and
+ * announcement, and the invalidations it then accepts are all there are.
+ * When it does not (a writer is in progress), the statement builds its
+ * reach afresh, as every statement did before the cache.  On a hot standby
+ * locks are not replayed; there the statement reuses a reach only when the
+ * startup process is between WAL records (the record being replayed has
+ * finished, so a commit made visible has also sent its invalidations).
+ *
+ * Snapshots.  The reach reads the newest state, the statement's rows its
+ * snapshot (SPEC section 4 asks for no more than both allow).  A reach
+ * keeps an image of the snapshot it was built after; a statement may reuse
+ * it only if its own snapshot sees as committed every transaction the image
+ * did (snapshot_image_covered_by), and this transaction's own changes to
+ * the rights tables.  A REPEATABLE READ transaction older than the reach
+ * builds its own, as before.
+ *
+ * The read path never writes: the lock is only tried, the callback only
+ * counts, and all of it runs on a standby.
+ *
+ * src/reach_cache.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "access/xlogrecovery.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/proc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "reach_cache.h"
+#include "runner_policy.h"
+
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID	(MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID	(MyProc->lxid)
+#endif
+
+/* The tables whose changes move the epoch (the ones with reach_changed). */
+static const char *const rights_tables[] = {
+	"users", "tokens", "namespaces", "projects", "project_members",
+	"group_members", "ci_runners", "ci_runner_projects",
+	"ci_runner_namespaces", "ci_job_token_scope_links", "ci_builds"
+};
+#define NUM_RIGHTS_TABLES lengthof(rights_tables)
+
+static uint64 epoch = 1;
+
+/*
+ * The oids of the rights tables, looked up outside the callback (which must
+ * not read the catalogs).  Until they are known, every relcache
+ * invalidation moves the epoch.
+ */
+static Oid	rights_oids[NUM_RIGHTS_TABLES];
+static bool rights_oids_known = false;
+
+/* This transaction's last command that changed a rights table. */
+static LocalTransactionId own_change_lxid = InvalidLocalTransactionId;
+static CommandId own_change_cid = InvalidCommandId;
+
+static void
+rights_relcache_callback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || !rights_oids_known)
+	{
+		epoch++;
+		return;
+	}
+	for (int i = 0; i < (int) NUM_RIGHTS_TABLES; i++)
+		if (rights_oids[i] == relid)
+		{
+			epoch++;
+			return;
+		}
+}
+
+void
+reach_cache_init(void)
+{
+	CacheRegisterRelcacheCallback(rights_relcache_callback, (Datum) 0);
+}
+
+uint64
+reach_cache_epoch(void)
+{
+	return epoch;
+}
+
+/* The extension's oid, or InvalidOid while it is not installed. */
+static Oid
+extension_oid(void)
+{
+	return get_extension_oid("runner_policy", true);
+}
+
+/*
+ * Looks the rights tables up (once per epoch: a DROP and CREATE EXTENSION
+ * gives them new oids, and moves the epoch on the way).
+ */
+static void
+learn_rights_oids(void)
+{
+	static uint64 learned_at = 0;
+	Oid			nsp;
+
+	if (rights_oids_known && learned_at == epoch)
+		return;
+	nsp = get_namespace_oid(RUNNER_POLICY_SCHEMA, true);
+	for (int i = 0; i < (int) NUM_RIGHTS_TABLES; i++)
+		rights_oids[i] = OidIsValid(nsp) ? get_relname_relid(rights_tables[i], nsp) : InvalidOid;
+	rights_oids_known = OidIsValid(nsp);
+	learned_at = epoch;
+}
+
+/* The object writers lock until their invalidations are out (see above). */
+#define WRITERS_LOCK_SUBID	1
+
+bool
+reach_cache_others_quiet(void)
+{
+	bool		quiet;
+
+	if (RecoveryInProgress())
+	{
+		/*
+		 * Between records: the end of the record being replayed, read
+		 * first, is no later than the end of the last one replayed.
+		 */
+		XLogRecPtr	replaying = GetCurrentReplayRecPtr(NULL);
+		XLogRecPtr	replayed = GetXLogReplayRecPtr(NULL);
+
+		quiet = replayed >= replaying;
+	}
+	else
+	{
+		Oid			ext = extension_oid();
+
+		quiet = OidIsValid(ext) &&
+			ConditionalLockDatabaseObject(ExtensionRelationId, ext,
+										  WRITERS_LOCK_SUBID, ShareLock);
+		if (quiet)
+			UnlockDatabaseObject(ExtensionRelationId, ext, WRITERS_LOCK_SUBID, ShareLock);
+	}
+	AcceptInvalidationMessages();
+	learn_rights_oids();
+	return quiet;
+}
+
+/* ----------------------------------------------------------------------
+ * Snapshot images
+ * ---------------------------------------------------------------------- */
+
+static int
+cmp_xid(const void *a, const void *b)
+{
+	TransactionId x = *(const TransactionId *) a;
+	TransactionId y = *(const TransactionId *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static TransactionId *
+sorted_copy(const TransactionId *xids, uint32 n, MemoryContext cxt)
+{
+	TransactionId *copy = MemoryContextAlloc(cxt, sizeof(TransactionId) * Max(n, 1));
+
+	if (n > 0)
+	{
+		memcpy(copy, xids, sizeof(TransactionId) * n);
+		qsort(copy, n, sizeof(TransactionId), cmp_xid);
+	}
+	return copy;
+}
+
+static bool
+xid_in(TransactionId xid, const TransactionId *sorted, uint32 n)
+{
+	return n > 0 && bsearch(&xid, sorted, n, sizeof(TransactionId), cmp_xid) != NULL;
+}
+
+void
+snapshot_image_take(SnapshotImage *image, Snapshot snap, MemoryContext cxt)
+{
+	image->valid = true;
+	image->xmin = snap->xmin;
+	image->xmax = snap->xmax;
+	image->xcnt = snap->xcnt;
+	image->xip = sorted_copy(snap->xip, snap->xcnt, cxt);
+	image->subxcnt = (uint32) snap->subxcnt;
+	image->subxip = sorted_copy(snap->subxip, snap->subxcnt, cxt);
+	image->suboverflowed = snap->suboverflowed;
+}
+
+/*
+ * Does "snap" see as committed every transaction the image saw so?  The
+ * image saw as committed every transaction below its xmax that was not in
+ * progress; "snap" must reach at least as far, and whatever it still finds
+ * in progress below the image's xmax must have been in progress for the
+ * image too.  An overflowed subtransaction cache cannot be compared this
+ * way: then the answer is no.  And within this transaction, a snapshot
+ * taken before our own last change to a rights table does not see it.
+ */
+bool
+snapshot_image_covered_by(const SnapshotImage *image, Snapshot snap)
+{
+	if (!image->valid || image->suboverflowed || snap->suboverflowed)
+		return false;
+	if (TransactionIdPrecedes(snap->xmax, image->xmax))
+		return false;
+	for (uint32 i = 0; i < snap->xcnt; i++)
+		if (TransactionIdPrecedes(snap->xip[i], image->xmax) &&
+			!xid_in(snap->xip[i], image->xip, image->xcnt))
+			return false;
+	for (int32 i = 0; i < snap->subxcnt; i++)
+		if (TransactionIdPrecedes(snap->subxip[i], image->xmax) &&
+			!xid_in(snap->subxip[i], image->subxip, image->subxcnt) &&
+			!xid_in(snap->subxip[i], image->xip, image->xcnt))
+			return false;
+	if (own_change_lxid == CURRENT_LXID && snap->curcid <= own_change_cid)
+		return false;
+	return true;
+}
+
+/* ----------------------------------------------------------------------
+ * SQL: the trigger on the rights tables
+ * ---------------------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(rp_reach_changed);
+
+/*
+ * reach_changed(): AFTER ... FOR EACH STATEMENT on the rights tables.
+ * Announces the change to every backend at commit (and to this one at the
+ * next command), and holds the writers' lock until then.
+ */
+Datum
+rp_reach_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_data_checked(fcinfo, "reach_changed");
+	Oid			ext = extension_oid();
+
+	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		elog(ERROR, "reach_changed() must fire AFTER ... FOR EACH STATEMENT");
+
+	if (OidIsValid(ext))
+		LockDatabaseObject(ExtensionRelationId, ext, WRITERS_LOCK_SUBID, RowExclusiveLock);
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	own_change_lxid = CURRENT_LXID;
+	own_change_cid = GetCurrentCommandId(false);
+	return PointerGetDatum(NULL);
+}

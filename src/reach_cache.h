@@ -1,0 +1,56 @@
+/*-------------------------------------------------------------------------
+ *
+ * reach_cache.h
+ *	  When a reach worked out for one statement may answer for the next.
+ *
+ * src/reach_cache.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef REACH_CACHE_H
+#define REACH_CACHE_H
+
+#include "postgres.h"
+
+#include "utils/snapshot.h"
+
+/* Registers the invalidation callback; from _PG_init. */
+extern void reach_cache_init(void);
+
+/*
+ * Changes whenever a committed (or, in this transaction, a completed)
+ * change may have altered any actor's reach.  A reach built under one epoch
+ * is never used under another.
+ */
+extern uint64 reach_cache_epoch(void);
+
+/*
+ * Whether a reach built earlier (under the same epoch) may answer for the
+ * running statement as far as other sessions go: processes the pending
+ * invalidations, and says false while a change to the rights tables may be
+ * committed but not yet announced (see reach_cache.c).  Call it with a
+ * transaction and a resource owner; the epoch is read after it.
+ */
+extern bool reach_cache_others_quiet(void);
+
+/*
+ * What a snapshot saw, kept with a reach: a later statement's snapshot may
+ * use the reach only if it sees at least every transaction this one saw
+ * as committed, and this transaction's own changes to the rights tables.
+ */
+typedef struct SnapshotImage
+{
+	bool		valid;
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		xcnt;
+	TransactionId *xip;			/* sorted */
+	uint32		subxcnt;
+	TransactionId *subxip;		/* sorted */
+	bool		suboverflowed;
+} SnapshotImage;
+
+extern void snapshot_image_take(SnapshotImage *image, Snapshot snap, MemoryContext cxt);
+extern bool snapshot_image_covered_by(const SnapshotImage *image, Snapshot snap);
+
+#endif							/* REACH_CACHE_H */
