@@ -23,6 +23,7 @@ OBJS = \
 	src/token.o \
 	src/policy_core.o \
 	src/reach_cache.o \
+	src/plan_binding.o \
 	src/write_guard.o \
 	src/job_guard.o \
 	src/row_origin.o \

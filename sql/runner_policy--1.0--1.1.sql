@@ -152,6 +152,7 @@ CREATE TRIGGER tokens_row_origin
  */
 CREATE FUNCTION runner_policy.reach_changed() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_reach_changed';
+REVOKE ALL ON FUNCTION runner_policy.reach_changed() FROM PUBLIC;
 COMMENT ON FUNCTION runner_policy.reach_changed() IS
 	'Trigger: announces a change to the rights tables, so that kept reaches are worked out again.';
 
@@ -206,6 +207,182 @@ ALTER TABLE runner_policy.ci_runner_projects ENABLE ALWAYS TRIGGER ci_runner_pro
 ALTER TABLE runner_policy.ci_runner_namespaces ENABLE ALWAYS TRIGGER ci_runner_namespaces_reach_changed;
 ALTER TABLE runner_policy.ci_job_token_scope_links ENABLE ALWAYS TRIGGER ci_job_token_scope_links_reach_changed;
 ALTER TABLE runner_policy.ci_builds ENABLE ALWAYS TRIGGER ci_builds_reach_changed;
+
+/*
+ * The "everything" arm of every policy, decided where the statement is
+ * planned (src/plan_binding.c).  reaches_all(kind) is true when the actor
+ * reaches every row of a kind; its support function replaces the call in a
+ * plan by its value, so that for an administrator, an auditor or a read
+ * token the policy folds to true and the plan is the plan without
+ * row-level security, and for anyone else the arm is gone.  The 1.0 form,
+ * "id >= reach_all(kind)", is a comparison on every row.  reach_all() stays
+ * for SQL written against 1.0.
+ */
+CREATE FUNCTION runner_policy.reaches_all_support(internal)
+	RETURNS internal LANGUAGE c
+	AS 'MODULE_PATHNAME', 'rp_reaches_all_support';
+REVOKE ALL ON FUNCTION runner_policy.reaches_all_support(internal) FROM PUBLIC;
+COMMENT ON FUNCTION runner_policy.reaches_all_support(internal) IS
+	'Planner support for reaches_all(): folds the decision into the plan (src/plan_binding.c).';
+CREATE FUNCTION runner_policy.reaches_all(kind text)
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	SUPPORT runner_policy.reaches_all_support
+	AS 'MODULE_PATHNAME', 'rp_reaches_all';
+COMMENT ON FUNCTION runner_policy.reaches_all(text) IS
+	'For policies: whether the actor reaches every row of a kind; folded into the plan when the statement is planned.';
+
+/*
+ * The policies again, with that arm; the eight whose WITH CHECK repeated
+ * their USING lose it (PostgreSQL checks new rows with USING when there is
+ * no WITH CHECK).  Nothing else changes: the arms are those of 1.0.
+ */
+DROP POLICY users_read ON runner_policy.users;
+CREATE POLICY users_read ON runner_policy.users FOR SELECT
+	USING (runner_policy.reaches_all('users_read')
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')));
+DROP POLICY users_admin ON runner_policy.users;
+CREATE POLICY users_admin ON runner_policy.users FOR ALL
+	USING (runner_policy.reaches_all('admin'));
+DROP POLICY namespaces_read ON runner_policy.namespaces;
+CREATE POLICY namespaces_read ON runner_policy.namespaces FOR SELECT
+	USING (runner_policy.reaches_all('namespaces_read')
+		   OR visibility OPERATOR(pg_catalog.=) ANY (runner_policy.reach_visibilities())
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids'))
+		   -- a member of the parent is a member here; this also reads back
+		   -- a group just created (INSERT ... RETURNING)
+		   OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids')));
+DROP POLICY namespaces_insert ON runner_policy.namespaces;
+CREATE POLICY namespaces_insert ON runner_policy.namespaces FOR INSERT
+	WITH CHECK (runner_policy.reaches_all('admin')
+				OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+DROP POLICY namespaces_update ON runner_policy.namespaces;
+CREATE POLICY namespaces_update ON runner_policy.namespaces FOR UPDATE
+	USING (runner_policy.reaches_all('admin')
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+DROP POLICY namespaces_delete ON runner_policy.namespaces;
+CREATE POLICY namespaces_delete ON runner_policy.namespaces FOR DELETE
+	USING (runner_policy.reaches_all('admin')
+		   OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+DROP POLICY projects_read ON runner_policy.projects;
+CREATE POLICY projects_read ON runner_policy.projects FOR SELECT
+	USING (runner_policy.reaches_all('projects_read')
+		   OR visibility OPERATOR(pg_catalog.=) ANY (runner_policy.reach_visibilities())
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_read_ids'))
+		   -- a member of the group is a member here; this also reads back
+		   -- a project just created (INSERT ... RETURNING)
+		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids')));
+DROP POLICY projects_insert ON runner_policy.projects;
+CREATE POLICY projects_insert ON runner_policy.projects FOR INSERT
+	WITH CHECK (runner_policy.reaches_all('admin')
+				OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+DROP POLICY projects_update ON runner_policy.projects;
+CREATE POLICY projects_update ON runner_policy.projects FOR UPDATE
+	USING (runner_policy.reaches_all('admin')
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
+		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+DROP POLICY projects_delete ON runner_policy.projects;
+CREATE POLICY projects_delete ON runner_policy.projects FOR DELETE
+	USING (runner_policy.reaches_all('admin')
+		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+DROP POLICY project_members_read ON runner_policy.project_members;
+CREATE POLICY project_members_read ON runner_policy.project_members FOR SELECT
+	USING (runner_policy.reaches_all('members_read')
+		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')));
+DROP POLICY project_members_write ON runner_policy.project_members;
+CREATE POLICY project_members_write ON runner_policy.project_members FOR ALL
+	USING (runner_policy.member_change_allowed('project', project_id, access_level));
+DROP POLICY group_members_read ON runner_policy.group_members;
+CREATE POLICY group_members_read ON runner_policy.group_members FOR SELECT
+	USING (runner_policy.reaches_all('members_read')
+		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')));
+DROP POLICY group_members_write ON runner_policy.group_members;
+CREATE POLICY group_members_write ON runner_policy.group_members FOR ALL
+	USING (runner_policy.member_change_allowed('group', namespace_id, access_level));
+DROP POLICY ci_runners_read ON runner_policy.ci_runners;
+CREATE POLICY ci_runners_read ON runner_policy.ci_runners FOR SELECT
+	USING (runner_policy.reaches_all('runners_read')
+		   OR runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_ids'))
+		   OR (runner_type OPERATOR(pg_catalog.=) 3
+			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects')))
+		   OR (runner_type OPERATOR(pg_catalog.=) 2
+			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups'))));
+DROP POLICY ci_runners_update ON runner_policy.ci_runners;
+CREATE POLICY ci_runners_update ON runner_policy.ci_runners FOR UPDATE
+	USING (runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_types'))
+		   OR (runner_type OPERATOR(pg_catalog.=) 3
+			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_projects')))
+		   OR (runner_type OPERATOR(pg_catalog.=) 2
+			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_groups')))
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')));
+DROP POLICY ci_runner_projects_read ON runner_policy.ci_runner_projects;
+CREATE POLICY ci_runner_projects_read ON runner_policy.ci_runner_projects FOR SELECT
+	USING (runner_policy.reaches_all('links_read')
+		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
+		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_runners')));
+DROP POLICY ci_runner_projects_insert ON runner_policy.ci_runner_projects;
+CREATE POLICY ci_runner_projects_insert ON runner_policy.ci_runner_projects FOR INSERT
+	WITH CHECK (runner_policy.reaches_all('admin')
+				OR (runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_runners'))
+					AND project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_projects'))));
+DROP POLICY ci_runner_projects_delete ON runner_policy.ci_runner_projects;
+CREATE POLICY ci_runner_projects_delete ON runner_policy.ci_runner_projects FOR DELETE
+	USING (runner_policy.reaches_all('admin')
+		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_projects'))
+		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('unlink_runners')));
+DROP POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects;
+CREATE POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects FOR UPDATE
+	USING (runner_policy.reaches_all('admin')
+		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_projects'))
+		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('unlink_runners')));
+DROP POLICY ci_runner_namespaces_read ON runner_policy.ci_runner_namespaces;
+CREATE POLICY ci_runner_namespaces_read ON runner_policy.ci_runner_namespaces FOR SELECT
+	USING (runner_policy.reaches_all('links_read')
+		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')));
+DROP POLICY ci_runner_namespaces_admin ON runner_policy.ci_runner_namespaces;
+CREATE POLICY ci_runner_namespaces_admin ON runner_policy.ci_runner_namespaces FOR ALL
+	USING (runner_policy.reaches_all('admin'));
+DROP POLICY ci_builds_read ON runner_policy.ci_builds;
+CREATE POLICY ci_builds_read ON runner_policy.ci_builds FOR SELECT
+	USING (runner_policy.reaches_all('jobs_read')
+		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_read_projects'))
+		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_read_ids'))
+		   OR (status OPERATOR(pg_catalog.=) 'pending'
+			   AND project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_pickup_projects')))
+		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')));
+DROP POLICY ci_builds_insert ON runner_policy.ci_builds;
+CREATE POLICY ci_builds_insert ON runner_policy.ci_builds FOR INSERT
+	WITH CHECK (runner_policy.reaches_all('admin')
+				OR (project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))
+					AND user_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self'))
+					AND runner_id IS NULL
+					AND status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'pending'])));
+DROP POLICY ci_builds_update ON runner_policy.ci_builds;
+CREATE POLICY ci_builds_update ON runner_policy.ci_builds FOR UPDATE
+	USING (runner_policy.reaches_all('admin')
+		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))
+		   OR (status OPERATOR(pg_catalog.=) 'pending' AND runner_id IS NULL
+			   AND project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_pickup_projects')))
+		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')))
+	WITH CHECK (runner_policy.reaches_all('admin')
+				OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))
+				OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')));
+DROP POLICY ci_builds_delete ON runner_policy.ci_builds;
+CREATE POLICY ci_builds_delete ON runner_policy.ci_builds FOR DELETE
+	USING (runner_policy.reaches_all('admin'));
+DROP POLICY ci_job_token_scope_links_read ON runner_policy.ci_job_token_scope_links;
+CREATE POLICY ci_job_token_scope_links_read ON runner_policy.ci_job_token_scope_links FOR SELECT
+	USING (runner_policy.reaches_all('scope_links_read')
+		   OR source_project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
+		   OR target_project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')));
+DROP POLICY ci_job_token_scope_links_write ON runner_policy.ci_job_token_scope_links;
+CREATE POLICY ci_job_token_scope_links_write ON runner_policy.ci_job_token_scope_links FOR ALL
+	USING (runner_policy.reaches_all('admin')
+		   OR target_project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')));
+DROP POLICY tokens_read ON runner_policy.tokens;
+CREATE POLICY tokens_read ON runner_policy.tokens FOR SELECT
+	USING (runner_policy.reaches_all('admin')
+		   OR user_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')));
 
 /* ------------------------------------------------------------------------
  * Auditing (issue 8, SPEC section 9)
@@ -432,7 +609,7 @@ ALTER TABLE runner_policy.audit_lanes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE runner_policy.audit_lanes FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
-	USING (id OPERATOR(pg_catalog.>=) runner_policy.reach_all('scope_links_read')
+	USING (runner_policy.reaches_all('scope_links_read')
 		   OR (object_type OPERATOR(pg_catalog.=) 'runner'
 			   AND (object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_ids'))
 					OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint

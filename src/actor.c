@@ -36,6 +36,7 @@
 #include "utils/memutils.h"
 
 #include "actor.h"
+#include "plan_binding.h"
 #include "owner_spi.h"
 #include "runner_policy.h"
 
@@ -117,6 +118,8 @@ replace_actor(const Actor *actor)
 {
 	current = *actor;
 	generation++;
+	/* no cached plan holds a decision for the actor before (plan_binding.c) */
+	plan_binding_forget();
 }
 
 /* Clears the actor for good: no rollback brings it back. */

@@ -90,6 +90,7 @@
 
 PG_FUNCTION_INFO_V1(rp_reach);
 PG_FUNCTION_INFO_V1(rp_reach_all);
+PG_FUNCTION_INFO_V1(rp_reaches_all);
 PG_FUNCTION_INFO_V1(rp_reach_visibilities);
 PG_FUNCTION_INFO_V1(rp_member_change_allowed);
 PG_FUNCTION_INFO_V1(rp_authorize);
@@ -3307,4 +3308,52 @@ rp_access_candidate_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(list_make1(saop));
 	}
 	PG_RETURN_POINTER(NULL);
+}
+
+/* ----------------------------------------------------------------------
+ * SQL: reaches_all(kind text) -> boolean, and what plan_binding.c asks
+ * ---------------------------------------------------------------------- */
+
+/*
+ * reaches_all(kind): whether the actor reaches every row of a kind.  The
+ * policies' "everything" arm.  When a statement is planned,
+ * plan_binding.c's support function replaces the call by its value, so
+ * that for an administrator the whole policy folds to true and costs
+ * nothing per row; this function answers when the call is not folded (a
+ * name that is not a constant, an expression evaluated outside a plan).
+ */
+Datum
+rp_reaches_all(PG_FUNCTION_ARGS)
+{
+	CallSite   *site = call_site(fcinfo);
+	ReachAll	which = (ReachAll) named_argument(fcinfo, site, reach_all_names,
+												  NUM_REACH_ALL, "reach kind");
+	Reach	   *r;
+	bool		all;
+
+	if (reach_matches(cached))
+		all = reaches_all(cached, which);
+	else
+		WITH_REACH(r, all = reaches_all(r, which));
+	PG_RETURN_BOOL(all);
+}
+
+int
+policy_reach_all_kind(const char *name)
+{
+	for (int i = 0; i < NUM_REACH_ALL; i++)
+		if (strcmp(name, reach_all_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+bool
+policy_reaches_all(int kind)
+{
+	Reach	   *r;
+	bool		all;
+
+	Assert(kind >= 0 && kind < NUM_REACH_ALL);
+	WITH_REACH(r, all = reaches_all(r, (ReachAll) kind));
+	return all;
 }

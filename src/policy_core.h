@@ -41,4 +41,11 @@ extern bool policy_may_read_runner(int64 runner_id);
 extern bool policy_may_read_project(int64 project_id);
 extern bool policy_may_read_namespace(int64 namespace_id);
 
+/*
+ * reaches_all(kind) for plan_binding.c: the index of a kind's name (-1 for
+ * none), and whether the actor of the running statement reaches all of it.
+ */
+extern int	policy_reach_all_kind(const char *name);
+extern bool policy_reaches_all(int kind);
+
 #endif							/* POLICY_CORE_H */

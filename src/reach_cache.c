@@ -71,6 +71,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "plan_binding.h"
 #include "reach_cache.h"
 #include "runner_policy.h"
 
@@ -102,20 +103,22 @@ static bool rights_oids_known = false;
 static LocalTransactionId own_change_lxid = InvalidLocalTransactionId;
 static CommandId own_change_cid = InvalidCommandId;
 
+/*
+ * A rights table changed (or every relation did): no kept reach holds, and
+ * no cached plan may keep a decision made with one (plan_binding.c).
+ */
 static void
 rights_relcache_callback(Datum arg, Oid relid)
 {
-	if (!OidIsValid(relid) || !rights_oids_known)
+	bool		rights = !OidIsValid(relid) || !rights_oids_known;
+
+	for (int i = 0; i < (int) NUM_RIGHTS_TABLES && !rights; i++)
+		rights = rights_oids[i] == relid;
+	if (rights)
 	{
 		epoch++;
-		return;
+		plan_binding_forget();
 	}
-	for (int i = 0; i < (int) NUM_RIGHTS_TABLES; i++)
-		if (rights_oids[i] == relid)
-		{
-			epoch++;
-			return;
-		}
 }
 
 void

@@ -48,6 +48,7 @@
 #include "utils/portal.h"
 
 #include "actor.h"
+#include "plan_binding.h"
 #include "runner_policy.h"
 #include "statement.h"
 
@@ -162,6 +163,10 @@ plan_reads_extension(PlannedStmt *stmt)
 static void
 rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	/* a plan with a decision folded in serves only the rights it was made for */
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+		plan_binding_check(queryDesc->plannedstmt);
+
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else

@@ -45,7 +45,8 @@ SELECT p.oid::regprocedure::text, acl.privilege_type
 UNION ALL
 SELECT n.nspname::text, acl.privilege_type
   FROM pg_namespace n, aclexplode(n.nspacl) acl
- WHERE n.nspname = 'runner_policy' AND acl.grantee = 0;
+ WHERE n.nspname = 'runner_policy' AND acl.grantee = 0
+ ORDER BY 1, 2;
 
 -- Row-level security is enabled and forced on every table.  Empty.
 SELECT c.relname FROM pg_class c

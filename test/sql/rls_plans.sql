@@ -64,6 +64,50 @@ SELECT count(*) FROM runner_policy.ci_runners;
 SELECT runner_policy.reset_actor();
 SELECT count(*) FROM runner_policy.ci_runners WHERE public.regress_leak(description);
 
+-- The "everything" decision is folded into the plan where it is made
+-- (plan_binding.c), and a cached plan never serves other rights: a generic
+-- plan made for the administrator is planned again for the maintainer, for
+-- nobody, and for the administrator again, and so is a PL/pgSQL function's.
+SET plan_cache_mode = force_generic_plan;
+SELECT runner_policy.act_as(8001, false);
+PREPARE regress_all_runners AS SELECT count(*) FROM runner_policy.ci_runners WHERE id > $1;
+EXECUTE regress_all_runners(0);
+EXPLAIN (COSTS OFF) EXECUTE regress_all_runners(0);
+SELECT runner_policy.act_as(8003, false);
+EXECUTE regress_all_runners(0);
+SELECT runner_policy.reset_actor();
+EXECUTE regress_all_runners(0);
+SELECT runner_policy.act_as(8001, false);
+EXECUTE regress_all_runners(0);
+DEALLOCATE regress_all_runners;
+RESET plan_cache_mode;
+RESET ROLE;
+CREATE FUNCTION public.regress_count_runners() RETURNS bigint
+	LANGUAGE plpgsql STABLE AS
+	$$BEGIN RETURN (SELECT count(*) FROM runner_policy.ci_runners); END$$;
+CREATE FUNCTION public.regress_count_runners_sql() RETURNS bigint
+	LANGUAGE sql STABLE AS
+	$$SELECT count(*) FROM runner_policy.ci_runners$$;
+SET ROLE regress_plans_app;
+SELECT runner_policy.act_as(8001, false);
+SELECT public.regress_count_runners();
+SELECT runner_policy.act_as(8003, false);
+SELECT public.regress_count_runners();
+-- A plan that lives inside one statement (a SQL function's, kept by its
+-- call site) and meets another actor half-way fails rather than answer
+-- with the rights it was made for: 40001, and nothing is returned.
+\set VERBOSITY default
+SELECT runner_policy.act_as(CASE WHEN i = 1 THEN 8001 ELSE 8003 END, false),
+	   public.regress_count_runners_sql()
+  FROM generate_series(1, 2) i;
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY terse
+SELECT runner_policy.reset_actor();
+RESET ROLE;
+DROP FUNCTION public.regress_count_runners();
+DROP FUNCTION public.regress_count_runners_sql();
+SET ROLE regress_plans_app;
+
 RESET ROLE;
 DROP FUNCTION public.regress_leak(text);
 REVOKE ALL ON ALL TABLES IN SCHEMA runner_policy FROM regress_plans_app;

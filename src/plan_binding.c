@@ -1,0 +1,154 @@
+/*-------------------------------------------------------------------------
+ *
+ * plan_binding.c
+ *	  Deciding "everything or not" where the statement is planned.
+ *
+ * Every read policy starts with an arm that lets an actor who reaches all
+ * rows of a kind (an administrator, an auditor, a read token) read them:
+ * reaches_all('runners_read') OR ...  Evaluated per row, that arm alone
+ * costs an administrator's count of a million runners twice the count
+ * without row-level security, because any per-row qual makes every row be
+ * deformed.  So when a statement is planned, the support function of
+ * reaches_all() (SupportRequestSimplify, the way PostGIS's support
+ * functions rewrite their calls) replaces the call by its value for the
+ * actor: true folds the whole policy to true, and the plan is the plan
+ * without row-level security; false drops the arm.  A decision in the
+ * plan is also what a distributed planner can ship to workers, where no
+ * actor exists (SPEC section 2).
+ *
+ * A plan with a decision in it must never serve a statement for which the
+ * decision is wrong:
+ *
+ * - Every plan that took one carries it, as a PlanInvalItem whose cacheId
+ *   is no system cache's (the plan cache compares cacheIds and so never
+ *   acts on it): the kind and the value.  ExecutorStart asks the policy
+ *   core again, and a plan whose decision no longer holds fails with
+ *   40001, after marking every cached plan invalid so that the retry plans
+ *   afresh.  The check is exact: a plan serves any actor for whom the same
+ *   decisions hold, and no other.
+ * - So that this is never seen in practice, every cached plan is marked
+ *   invalid (ResetPlanCache, which reaches PREPARE, the extended protocol,
+ *   PL/pgSQL and SPI plans) when the actor changes and when a change to
+ *   the rights tables is announced (reach_cache.c), before any plan is
+ *   taken from the cache again, as PostgreSQL itself does when the role
+ *   changes under a plan that depends on row-level security.
+ * - Cursors and portals are pinned to their actor (statement.c).
+ *
+ * src/plan_binding.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "nodes/makefuncs.h"
+#include "nodes/pathnodes.h"
+#include "nodes/plannodes.h"
+#include "nodes/supportnodes.h"
+#include "utils/builtins.h"
+#include "utils/plancache.h"
+
+#include "plan_binding.h"
+#include "policy_core.h"
+
+/* Not a system cache id (those are small and non-negative). */
+#define DECISION_CACHE_ID	(-0x5250)
+
+/* Whether any plan may hold a decision since the plan cache was last reset. */
+static bool plans_decided = false;
+
+void
+plan_binding_forget(void)
+{
+	if (plans_decided)
+	{
+		plans_decided = false;
+		ResetPlanCache();
+	}
+}
+
+/* Records in the plan being made that it holds this decision. */
+static void
+record_decision(PlannerGlobal *glob, int kind, bool value)
+{
+	uint32		code = ((uint32) kind << 1) | (value ? 1 : 0);
+	ListCell   *lc;
+	PlanInvalItem *item;
+
+	foreach(lc, glob->invalItems)
+	{
+		item = (PlanInvalItem *) lfirst(lc);
+		if (item->cacheId == DECISION_CACHE_ID && item->hashValue == code)
+			return;
+	}
+	item = makeNode(PlanInvalItem);
+	item->cacheId = DECISION_CACHE_ID;
+	item->hashValue = code;
+	glob->invalItems = lappend(glob->invalItems, item);
+	plans_decided = true;
+}
+
+PG_FUNCTION_INFO_V1(rp_reaches_all_support);
+
+/* reaches_all_support(internal): folds reaches_all('kind') in a plan. */
+Datum
+rp_reaches_all_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestSimplify *req;
+	Const	   *arg;
+	char	   *name;
+	int			kind;
+	bool		all;
+
+	if (!IsA(rawreq, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestSimplify *) rawreq;
+
+	/* only while planning a statement, and only for a constant kind */
+	if (req->root == NULL || req->root->glob == NULL ||
+		list_length(req->fcall->args) != 1 ||
+		!IsA(linitial(req->fcall->args), Const))
+		PG_RETURN_POINTER(NULL);
+	arg = (Const *) linitial(req->fcall->args);
+	if (arg->constisnull)
+		PG_RETURN_POINTER(NULL);
+	name = TextDatumGetCString(arg->constvalue);
+	kind = policy_reach_all_kind(name);
+	pfree(name);
+	if (kind < 0)
+		PG_RETURN_POINTER(NULL);	/* the call itself reports the bad name */
+
+	all = policy_reaches_all(kind);
+	record_decision(req->root->glob, kind, all);
+	PG_RETURN_POINTER(makeBoolConst(all, false));
+}
+
+void
+plan_binding_check(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	if (stmt == NULL)
+		return;
+	foreach(lc, stmt->invalItems)
+	{
+		PlanInvalItem *item = (PlanInvalItem *) lfirst(lc);
+		int			kind;
+		bool		value;
+
+		if (item->cacheId != DECISION_CACHE_ID)
+			continue;
+		kind = (int) (item->hashValue >> 1);
+		value = (item->hashValue & 1) != 0;
+		if (policy_reaches_all(kind) != value)
+		{
+			plans_decided = true;
+			plan_binding_forget();
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not use a plan made for other rights"),
+					 errdetail("The actor's rights changed after the statement was planned."),
+					 errhint("Run the statement again; it will be planned afresh.")));
+		}
+	}
+}

@@ -1,0 +1,23 @@
+/*-------------------------------------------------------------------------
+ *
+ * plan_binding.h
+ *	  Decisions folded into plans, and keeping them right.
+ *
+ * src/plan_binding.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PLAN_BINDING_H
+#define PLAN_BINDING_H
+
+#include "postgres.h"
+
+#include "nodes/plannodes.h"
+
+/* Marks cached plans invalid if any may hold a decision (actor or rights changed). */
+extern void plan_binding_forget(void);
+
+/* At ExecutorStart: fails with 40001 if a decision in the plan no longer holds. */
+extern void plan_binding_check(PlannedStmt *stmt);
+
+#endif							/* PLAN_BINDING_H */
