@@ -24,6 +24,7 @@ OBJS = \
 	src/policy_core.o \
 	src/reach_cache.o \
 	src/plan_binding.o \
+	src/reach_support.o \
 	src/write_guard.o \
 	src/job_guard.o \
 	src/row_origin.o \

@@ -232,14 +232,34 @@ COMMENT ON FUNCTION runner_policy.reaches_all(text) IS
 	'For policies: whether the actor reaches every row of a kind; folded into the plan when the statement is planned.';
 
 /*
- * The policies again, with that arm; the eight whose WITH CHECK repeated
+ * The per-row probe of a bigint column against one of the actor's sets
+ * (src/reach_support.c): a binary search, so a row costs the same for a
+ * user in thousands of groups as for one in two.  When the statement is
+ * planned and the set is small, the support function writes the arm in its
+ * 1.0 form, "id = ANY (reach(set))", an index condition.
+ */
+CREATE FUNCTION runner_policy.in_reach_support(internal)
+	RETURNS internal LANGUAGE c
+	AS 'MODULE_PATHNAME', 'rp_in_reach_support';
+REVOKE ALL ON FUNCTION runner_policy.in_reach_support(internal) FROM PUBLIC;
+COMMENT ON FUNCTION runner_policy.in_reach_support(internal) IS
+	'Planner support for in_reach(): the 1.0 index form for small sets, estimates and cost otherwise (src/reach_support.c).';
+CREATE FUNCTION runner_policy.in_reach(set text, id bigint)
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	SUPPORT runner_policy.in_reach_support
+	AS 'MODULE_PATHNAME', 'rp_in_reach';
+COMMENT ON FUNCTION runner_policy.in_reach(text, bigint) IS
+	'For policies: whether an id is in one of the sets the actor reaches, for the running statement.';
+
+/*
+ * The policies again, with those arms; the eight whose WITH CHECK repeated
  * their USING lose it (PostgreSQL checks new rows with USING when there is
- * no WITH CHECK).  Nothing else changes: the arms are those of 1.0.
+ * no WITH CHECK).  Nothing else changes: the sets are those of 1.0.
  */
 DROP POLICY users_read ON runner_policy.users;
 CREATE POLICY users_read ON runner_policy.users FOR SELECT
 	USING (runner_policy.reaches_all('users_read')
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')));
+		   OR runner_policy.in_reach('user_self', id));
 DROP POLICY users_admin ON runner_policy.users;
 CREATE POLICY users_admin ON runner_policy.users FOR ALL
 	USING (runner_policy.reaches_all('admin'));
@@ -247,54 +267,54 @@ DROP POLICY namespaces_read ON runner_policy.namespaces;
 CREATE POLICY namespaces_read ON runner_policy.namespaces FOR SELECT
 	USING (runner_policy.reaches_all('namespaces_read')
 		   OR visibility OPERATOR(pg_catalog.=) ANY (runner_policy.reach_visibilities())
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids'))
+		   OR runner_policy.in_reach('namespace_read_ids', id)
 		   -- a member of the parent is a member here; this also reads back
 		   -- a group just created (INSERT ... RETURNING)
-		   OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids')));
+		   OR runner_policy.in_reach('namespace_read_ids', parent_id));
 DROP POLICY namespaces_insert ON runner_policy.namespaces;
 CREATE POLICY namespaces_insert ON runner_policy.namespaces FOR INSERT
 	WITH CHECK (runner_policy.reaches_all('admin')
-				OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+				OR runner_policy.in_reach('namespace_owned', parent_id));
 DROP POLICY namespaces_update ON runner_policy.namespaces;
 CREATE POLICY namespaces_update ON runner_policy.namespaces FOR UPDATE
 	USING (runner_policy.reaches_all('admin')
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+		   OR runner_policy.in_reach('namespace_owned', id));
 DROP POLICY namespaces_delete ON runner_policy.namespaces;
 CREATE POLICY namespaces_delete ON runner_policy.namespaces FOR DELETE
 	USING (runner_policy.reaches_all('admin')
-		   OR parent_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+		   OR runner_policy.in_reach('namespace_owned', parent_id));
 DROP POLICY projects_read ON runner_policy.projects;
 CREATE POLICY projects_read ON runner_policy.projects FOR SELECT
 	USING (runner_policy.reaches_all('projects_read')
 		   OR visibility OPERATOR(pg_catalog.=) ANY (runner_policy.reach_visibilities())
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_read_ids'))
+		   OR runner_policy.in_reach('project_read_ids', id)
 		   -- a member of the group is a member here; this also reads back
 		   -- a project just created (INSERT ... RETURNING)
-		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_read_ids')));
+		   OR runner_policy.in_reach('namespace_read_ids', namespace_id));
 DROP POLICY projects_insert ON runner_policy.projects;
 CREATE POLICY projects_insert ON runner_policy.projects FOR INSERT
 	WITH CHECK (runner_policy.reaches_all('admin')
-				OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+				OR runner_policy.in_reach('namespace_owned', namespace_id));
 DROP POLICY projects_update ON runner_policy.projects;
 CREATE POLICY projects_update ON runner_policy.projects FOR UPDATE
 	USING (runner_policy.reaches_all('admin')
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
-		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+		   OR runner_policy.in_reach('project_managed', id)
+		   OR runner_policy.in_reach('namespace_owned', namespace_id));
 DROP POLICY projects_delete ON runner_policy.projects;
 CREATE POLICY projects_delete ON runner_policy.projects FOR DELETE
 	USING (runner_policy.reaches_all('admin')
-		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_owned')));
+		   OR runner_policy.in_reach('namespace_owned', namespace_id));
 DROP POLICY project_members_read ON runner_policy.project_members;
 CREATE POLICY project_members_read ON runner_policy.project_members FOR SELECT
 	USING (runner_policy.reaches_all('members_read')
-		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')));
+		   OR runner_policy.in_reach('project_readable_ids', project_id));
 DROP POLICY project_members_write ON runner_policy.project_members;
 CREATE POLICY project_members_write ON runner_policy.project_members FOR ALL
 	USING (runner_policy.member_change_allowed('project', project_id, access_level));
 DROP POLICY group_members_read ON runner_policy.group_members;
 CREATE POLICY group_members_read ON runner_policy.group_members FOR SELECT
 	USING (runner_policy.reaches_all('members_read')
-		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')));
+		   OR runner_policy.in_reach('namespace_readable_ids', namespace_id));
 DROP POLICY group_members_write ON runner_policy.group_members;
 CREATE POLICY group_members_write ON runner_policy.group_members FOR ALL
 	USING (runner_policy.member_change_allowed('group', namespace_id, access_level));
@@ -302,87 +322,101 @@ DROP POLICY ci_runners_read ON runner_policy.ci_runners;
 CREATE POLICY ci_runners_read ON runner_policy.ci_runners FOR SELECT
 	USING (runner_policy.reaches_all('runners_read')
 		   OR runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_ids'))
+		   OR runner_policy.in_reach('runner_read_ids', id)
 		   OR (runner_type OPERATOR(pg_catalog.=) 3
-			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects')))
+			   AND runner_policy.in_reach('runner_read_projects', sharding_key_id))
 		   OR (runner_type OPERATOR(pg_catalog.=) 2
-			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups'))));
+			   AND runner_policy.in_reach('runner_read_groups', sharding_key_id)));
+DROP POLICY ci_runners_insert ON runner_policy.ci_runners;
+CREATE POLICY ci_runners_insert ON runner_policy.ci_runners FOR INSERT
+	WITH CHECK (runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_types'))
+				OR (runner_type OPERATOR(pg_catalog.=) 3
+					AND runner_policy.in_reach('runner_write_projects', sharding_key_id))
+				OR (runner_type OPERATOR(pg_catalog.=) 2
+					AND runner_policy.in_reach('runner_write_groups', sharding_key_id)));
 DROP POLICY ci_runners_update ON runner_policy.ci_runners;
 CREATE POLICY ci_runners_update ON runner_policy.ci_runners FOR UPDATE
 	USING (runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_types'))
 		   OR (runner_type OPERATOR(pg_catalog.=) 3
-			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_projects')))
+			   AND runner_policy.in_reach('runner_write_projects', sharding_key_id))
 		   OR (runner_type OPERATOR(pg_catalog.=) 2
-			   AND sharding_key_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_groups')))
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')));
+			   AND runner_policy.in_reach('runner_write_groups', sharding_key_id))
+		   OR runner_policy.in_reach('runner_self', id));
+DROP POLICY ci_runners_delete ON runner_policy.ci_runners;
+CREATE POLICY ci_runners_delete ON runner_policy.ci_runners FOR DELETE
+	USING (runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_types'))
+		   OR (runner_type OPERATOR(pg_catalog.=) 3
+			   AND runner_policy.in_reach('runner_write_projects', sharding_key_id))
+		   OR (runner_type OPERATOR(pg_catalog.=) 2
+			   AND runner_policy.in_reach('runner_write_groups', sharding_key_id)));
 DROP POLICY ci_runner_projects_read ON runner_policy.ci_runner_projects;
 CREATE POLICY ci_runner_projects_read ON runner_policy.ci_runner_projects FOR SELECT
 	USING (runner_policy.reaches_all('links_read')
-		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
-		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_runners')));
+		   OR runner_policy.in_reach('link_read_projects', project_id)
+		   OR runner_policy.in_reach('link_read_runners', runner_id));
 DROP POLICY ci_runner_projects_insert ON runner_policy.ci_runner_projects;
 CREATE POLICY ci_runner_projects_insert ON runner_policy.ci_runner_projects FOR INSERT
 	WITH CHECK (runner_policy.reaches_all('admin')
-				OR (runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_runners'))
-					AND project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_projects'))));
+				OR (runner_policy.in_reach('link_runners', runner_id)
+					AND runner_policy.in_reach('link_projects', project_id)));
 DROP POLICY ci_runner_projects_delete ON runner_policy.ci_runner_projects;
 CREATE POLICY ci_runner_projects_delete ON runner_policy.ci_runner_projects FOR DELETE
 	USING (runner_policy.reaches_all('admin')
-		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_projects'))
-		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('unlink_runners')));
+		   OR runner_policy.in_reach('link_projects', project_id)
+		   OR runner_policy.in_reach('unlink_runners', runner_id));
 DROP POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects;
 CREATE POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects FOR UPDATE
 	USING (runner_policy.reaches_all('admin')
-		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_projects'))
-		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('unlink_runners')));
+		   OR runner_policy.in_reach('link_projects', project_id)
+		   OR runner_policy.in_reach('unlink_runners', runner_id));
 DROP POLICY ci_runner_namespaces_read ON runner_policy.ci_runner_namespaces;
 CREATE POLICY ci_runner_namespaces_read ON runner_policy.ci_runner_namespaces FOR SELECT
 	USING (runner_policy.reaches_all('links_read')
-		   OR namespace_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')));
+		   OR runner_policy.in_reach('runner_read_groups', namespace_id));
 DROP POLICY ci_runner_namespaces_admin ON runner_policy.ci_runner_namespaces;
 CREATE POLICY ci_runner_namespaces_admin ON runner_policy.ci_runner_namespaces FOR ALL
 	USING (runner_policy.reaches_all('admin'));
 DROP POLICY ci_builds_read ON runner_policy.ci_builds;
 CREATE POLICY ci_builds_read ON runner_policy.ci_builds FOR SELECT
 	USING (runner_policy.reaches_all('jobs_read')
-		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_read_projects'))
-		   OR id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_read_ids'))
+		   OR runner_policy.in_reach('job_read_projects', project_id)
+		   OR runner_policy.in_reach('job_read_ids', id)
 		   OR (status OPERATOR(pg_catalog.=) 'pending'
-			   AND project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_pickup_projects')))
-		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')));
+			   AND runner_policy.in_reach('job_pickup_projects', project_id))
+		   OR runner_policy.in_reach('runner_self', runner_id));
 DROP POLICY ci_builds_insert ON runner_policy.ci_builds;
 CREATE POLICY ci_builds_insert ON runner_policy.ci_builds FOR INSERT
 	WITH CHECK (runner_policy.reaches_all('admin')
-				OR (project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))
-					AND user_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self'))
+				OR (runner_policy.in_reach('job_write_projects', project_id)
+					AND runner_policy.in_reach('user_self', user_id)
 					AND runner_id IS NULL
 					AND status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'pending'])));
 DROP POLICY ci_builds_update ON runner_policy.ci_builds;
 CREATE POLICY ci_builds_update ON runner_policy.ci_builds FOR UPDATE
 	USING (runner_policy.reaches_all('admin')
-		   OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))
+		   OR runner_policy.in_reach('job_write_projects', project_id)
 		   OR (status OPERATOR(pg_catalog.=) 'pending' AND runner_id IS NULL
-			   AND project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_pickup_projects')))
-		   OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')))
+			   AND runner_policy.in_reach('job_pickup_projects', project_id))
+		   OR runner_policy.in_reach('runner_self', runner_id))
 	WITH CHECK (runner_policy.reaches_all('admin')
-				OR project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('job_write_projects'))
-				OR runner_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_self')));
+				OR runner_policy.in_reach('job_write_projects', project_id)
+				OR runner_policy.in_reach('runner_self', runner_id));
 DROP POLICY ci_builds_delete ON runner_policy.ci_builds;
 CREATE POLICY ci_builds_delete ON runner_policy.ci_builds FOR DELETE
 	USING (runner_policy.reaches_all('admin'));
 DROP POLICY ci_job_token_scope_links_read ON runner_policy.ci_job_token_scope_links;
 CREATE POLICY ci_job_token_scope_links_read ON runner_policy.ci_job_token_scope_links FOR SELECT
 	USING (runner_policy.reaches_all('scope_links_read')
-		   OR source_project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
-		   OR target_project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')));
+		   OR runner_policy.in_reach('project_managed', source_project_id)
+		   OR runner_policy.in_reach('project_managed', target_project_id));
 DROP POLICY ci_job_token_scope_links_write ON runner_policy.ci_job_token_scope_links;
 CREATE POLICY ci_job_token_scope_links_write ON runner_policy.ci_job_token_scope_links FOR ALL
 	USING (runner_policy.reaches_all('admin')
-		   OR target_project_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')));
+		   OR runner_policy.in_reach('project_managed', target_project_id));
 DROP POLICY tokens_read ON runner_policy.tokens;
 CREATE POLICY tokens_read ON runner_policy.tokens FOR SELECT
 	USING (runner_policy.reaches_all('admin')
-		   OR user_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')));
+		   OR runner_policy.in_reach('user_self', user_id));
 
 /* ------------------------------------------------------------------------
  * Auditing (issue 8, SPEC section 9)

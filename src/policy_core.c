@@ -91,6 +91,7 @@
 PG_FUNCTION_INFO_V1(rp_reach);
 PG_FUNCTION_INFO_V1(rp_reach_all);
 PG_FUNCTION_INFO_V1(rp_reaches_all);
+PG_FUNCTION_INFO_V1(rp_in_reach);
 PG_FUNCTION_INFO_V1(rp_reach_visibilities);
 PG_FUNCTION_INFO_V1(rp_member_change_allowed);
 PG_FUNCTION_INFO_V1(rp_authorize);
@@ -3356,4 +3357,64 @@ policy_reaches_all(int kind)
 	Assert(kind >= 0 && kind < NUM_REACH_ALL);
 	WITH_REACH(r, all = reaches_all(r, (ReachAll) kind));
 	return all;
+}
+
+/* ----------------------------------------------------------------------
+ * SQL: in_reach(set text, id bigint) -> boolean, and its planner support
+ * ---------------------------------------------------------------------- */
+
+/*
+ * in_reach(set, id): whether an id is in one of the actor's sets.  The
+ * policies' per-row probe for a bigint column: a binary search of the
+ * sorted set, so that a row costs the same for a user in thousands of
+ * groups as for one in two.  reach_support.c replaces the call by
+ * "id = ANY (reach(set))" when the statement is planned and the set is
+ * small, which is the 1.0 form: an index condition with exact estimates.
+ * NULL for a NULL id, as = ANY would say.
+ */
+Datum
+rp_in_reach(PG_FUNCTION_ARGS)
+{
+	CallSite   *site = call_site(fcinfo);
+	ReachSet	which = (ReachSet) named_argument(fcinfo, site, reach_set_names,
+												  NUM_REACH_SETS, "reach set");
+	int64		id;
+	Reach	   *r;
+	bool		found;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	id = PG_GETARG_INT64(1);
+
+	/* the per-row path: the statement's set is out */
+	if (reach_matches(cached) && cached->have_set[which])
+		PG_RETURN_BOOL(idset_contains(&cached->sets[which], id));
+
+	WITH_REACH(r,
+			   {
+				   IdSet set = set_of(r, which);
+
+				   found = idset_contains(&set, id);
+			   });
+	PG_RETURN_BOOL(found);
+}
+
+int
+policy_reach_set_kind(const char *name)
+{
+	for (int i = 0; i < NUM_REACH_SETS; i++)
+		if (strcmp(name, reach_set_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int
+policy_reach_set_size(int kind)
+{
+	Reach	   *r;
+	int			n;
+
+	Assert(kind >= 0 && kind < NUM_REACH_SETS);
+	WITH_REACH(r, n = set_of(r, (ReachSet) kind).n);
+	return n;
 }

@@ -48,4 +48,11 @@ extern bool policy_may_read_namespace(int64 namespace_id);
 extern int	policy_reach_all_kind(const char *name);
 extern bool policy_reaches_all(int kind);
 
+/*
+ * in_reach(set, id) for reach_support.c: the index of a set's name (-1 for
+ * none), and how many ids the actor of the running statement has in it.
+ */
+extern int	policy_reach_set_kind(const char *name);
+extern int	policy_reach_set_size(int kind);
+
 #endif							/* POLICY_CORE_H */

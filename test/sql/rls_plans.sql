@@ -9,7 +9,8 @@ SET search_path = pg_catalog;
 -- 40 groups, 400 projects, 4000 runners (40 instance, 360 group, 3600 project).
 INSERT INTO runner_policy.users (id, username, admin, auditor) VALUES
 	(8001, 'regress_admin', true, false), (8002, 'regress_auditor', false, true),
-	(8003, 'regress_maintainer', false, false), (8004, 'regress_reporter', false, false);
+	(8003, 'regress_maintainer', false, false), (8004, 'regress_reporter', false, false),
+	(8005, 'regress_heavy', false, false);
 INSERT INTO runner_policy.namespaces (id, parent_id, name)
 	SELECT g, NULL, 'group ' || g FROM generate_series(8001, 8040) g;
 INSERT INTO runner_policy.projects (id, namespace_id, name)
@@ -22,6 +23,9 @@ INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, descript
 	  FROM generate_series(800001, 804000) r;
 INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES
 	(80002, 8003, 40), (80003, 8003, 40), (80004, 8004, 20);
+-- regress_heavy maintains every project: 3,600 project runners by id.
+INSERT INTO runner_policy.project_members (project_id, user_id, access_level)
+	SELECT p, 8005, 40 FROM generate_series(80001, 80400) p;
 INSERT INTO runner_policy.ci_builds (id, project_id, runner_id, status)
 	SELECT b, 80001 + (b % 400), 800001 + (b % 4000), 'success' FROM generate_series(800001, 810000) b;
 ANALYZE runner_policy.users, runner_policy.namespaces, runner_policy.projects,
@@ -52,6 +56,17 @@ SELECT count(*) FROM runner_policy.ci_runners WHERE public.regress_leak(descript
 
 -- Her jobs: reporter+ of the project, an index scan on (project_id, status).
 EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_builds WHERE status = 'success';
+
+-- A set too big to estimate id by id (over 512 ids) is probed per row
+-- with a binary search (in_reach, reach_support.c); the small ones stay
+-- index conditions.  The point read is still the primary key's.
+SELECT runner_policy.act_as(8005, false);
+SELECT count(*) FROM runner_policy.ci_runners;
+SELECT cardinality(runner_policy.reach('runner_read_ids')) AS ids,
+	   cardinality(runner_policy.reach('runner_read_projects')) AS projects;
+EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners WHERE id = 800003;
+EXPLAIN (COSTS OFF) SELECT id FROM runner_policy.ci_runners ORDER BY id DESC LIMIT 20;
+SELECT id FROM runner_policy.ci_runners ORDER BY id DESC LIMIT 3;
 
 -- An administrator and an auditor read everything: a plain scan.
 SELECT runner_policy.act_as(8001, false);
@@ -116,4 +131,4 @@ REVOKE USAGE ON SCHEMA runner_policy FROM regress_plans_app;
 DROP ROLE regress_plans_app;
 DELETE FROM runner_policy.namespaces WHERE id BETWEEN 8001 AND 8040;
 DELETE FROM runner_policy.ci_runners WHERE id BETWEEN 800001 AND 804000;
-DELETE FROM runner_policy.users WHERE id BETWEEN 8001 AND 8004;
+DELETE FROM runner_policy.users WHERE id BETWEEN 8001 AND 8005;

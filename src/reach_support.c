@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * reach_support.c
+ *	  Planner support for in_reach(set, id), the policies' per-row probe.
+ *
+ * A policy arm asks whether a column is in one of the actor's sets.  Two
+ * shapes answer it, and which is better depends on the set's size, which
+ * only the actor knows:
+ *
+ * - "id = ANY (reach(set))", the 1.0 form: an index condition whose array
+ *   is computed once per scan, with estimates from the real ids.  But
+ *   PostgreSQL estimates such an array one element at a time, and tests a
+ *   row against it one element at a time (it hashes = ANY only for a
+ *   constant): for a user in thousands of groups, milliseconds of planning
+ *   and a linear search per row.
+ * - in_reach(set, id) itself: a binary search per row, no index.
+ *
+ * So when a statement is planned, the support function asks the policy
+ * core how big the set is (SupportRequestSimplify): up to
+ * INLINE_MAX_IDS ids it writes the arm in the 1.0 form, and leaves the
+ * probe otherwise, with a selectivity from the set's size and the column's
+ * distinct values (SupportRequestSelectivity) and the cost of a search
+ * (SupportRequestCost).  Both shapes are right for every actor: the ids
+ * are read when the statement runs, never put in the plan, so the choice
+ * is only about speed and a cached plan needs no guard for it.
+ *
+ * src/reach_support.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
+#include "parser/parse_oper.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
+
+#include "policy_core.h"
+#include "runner_policy.h"
+
+/* Sets up to this size are probed as an index condition (see above). */
+#define INLINE_MAX_IDS	512
+
+/* The set an in_reach() call names, or -1 when it is not a constant. */
+static int
+call_set(List *args)
+{
+	Const	   *arg;
+	char	   *name;
+	int			kind;
+
+	if (list_length(args) != 2 || !IsA(linitial(args), Const))
+		return -1;
+	arg = (Const *) linitial(args);
+	if (arg->constisnull)
+		return -1;
+	name = TextDatumGetCString(arg->constvalue);
+	kind = policy_reach_set_kind(name);
+	pfree(name);
+	return kind;
+}
+
+/* "id = ANY (runner_policy.reach(set))" for an in_reach(set, id) call. */
+static Node *
+as_any_of_reach(FuncExpr *call)
+{
+	Oid			argtype = TEXTOID;
+	Oid			reach_fn;
+	Oid			eq;
+	FuncExpr   *reach;
+	ScalarArrayOpExpr *saop;
+
+	reach_fn = LookupFuncName(list_make2(makeString(RUNNER_POLICY_SCHEMA), makeString("reach")),
+							  1, &argtype, true);
+	eq = LookupOperName(NULL, list_make2(makeString("pg_catalog"), makeString("=")),
+						INT8OID, INT8OID, true, -1);
+	if (!OidIsValid(reach_fn) || !OidIsValid(eq) || exprType(lsecond(call->args)) != INT8OID)
+		return NULL;
+
+	reach = makeFuncExpr(reach_fn, INT8ARRAYOID, list_make1(copyObject(linitial(call->args))),
+						 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	saop = makeNode(ScalarArrayOpExpr);
+	saop->opno = eq;
+	saop->opfuncid = get_opcode(eq);
+	saop->hashfuncid = InvalidOid;
+	saop->negfuncid = InvalidOid;
+	saop->useOr = true;
+	saop->inputcollid = InvalidOid;
+	saop->args = list_make2(copyObject(lsecond(call->args)), reach);
+	saop->location = call->location;
+	return (Node *) saop;
+}
+
+PG_FUNCTION_INFO_V1(rp_in_reach_support);
+
+/* in_reach_support(internal) */
+Datum
+rp_in_reach_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+
+	if (IsA(rawreq, SupportRequestSimplify))
+	{
+		SupportRequestSimplify *req = (SupportRequestSimplify *) rawreq;
+		int			kind = call_set(req->fcall->args);
+
+		/* only while planning a statement: the size is this actor's */
+		if (req->root == NULL || kind < 0 ||
+			policy_reach_set_size(kind) > INLINE_MAX_IDS)
+			PG_RETURN_POINTER(NULL);
+		PG_RETURN_POINTER(as_any_of_reach(req->fcall));
+	}
+	if (IsA(rawreq, SupportRequestSelectivity))
+	{
+		SupportRequestSelectivity *req = (SupportRequestSelectivity *) rawreq;
+		int			kind = call_set(req->args);
+		VariableStatData vardata;
+		bool		isdefault;
+		double		distinct;
+
+		if (req->is_join || kind < 0)
+			PG_RETURN_POINTER(NULL);
+		examine_variable(req->root, lsecond(req->args), req->varRelid, &vardata);
+		distinct = get_variable_numdistinct(&vardata, &isdefault);
+		ReleaseVariableStats(vardata);
+		req->selectivity = Min(1.0, (double) policy_reach_set_size(kind) / Max(distinct, 1.0));
+		PG_RETURN_POINTER(req);
+	}
+	if (IsA(rawreq, SupportRequestCost))
+	{
+		SupportRequestCost *req = (SupportRequestCost *) rawreq;
+
+		/* a hash-free binary search: a few comparisons */
+		req->startup = 0;
+		req->per_tuple = 2 * cpu_operator_cost;
+		PG_RETURN_POINTER(req);
+	}
+	PG_RETURN_POINTER(NULL);
+}
