@@ -26,12 +26,16 @@
  *   40001, after marking every cached plan invalid so that the retry plans
  *   afresh.  The check is exact: a plan serves any actor for whom the same
  *   decisions hold, and no other.
- * - So that this is never seen in practice, every cached plan is marked
- *   invalid (ResetPlanCache, which reaches PREPARE, the extended protocol,
- *   PL/pgSQL and SPI plans) when the actor changes and when a change to
- *   the rights tables is announced (reach_cache.c), before any plan is
- *   taken from the cache again, as PostgreSQL itself does when the role
- *   changes under a plan that depends on row-level security.
+ * - So that this is never seen in practice, the cached plans that hold a
+ *   decision are marked invalid when the actor changes and when a change
+ *   to the rights tables is announced (reach_cache.c), before any plan is
+ *   taken from the cache again (PREPARE, the extended protocol, PL/pgSQL
+ *   and SPI plans alike).  Such a plan also depends on reaches_all() in
+ *   pg_proc, as if the folded call were still in it, and "forgetting" runs
+ *   the plan cache's own callback for that pg_proc row, locally: only the
+ *   plans with a decision are planned again, not every saved plan of the
+ *   backend (ResetPlanCache would replan the extension's own queries after
+ *   every act_as).
  * - Cursors and portals are pinned to their actor (statement.c).
  *
  * src/plan_binding.c
@@ -45,7 +49,9 @@
 #include "nodes/plannodes.h"
 #include "nodes/supportnodes.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/plancache.h"
+#include "utils/syscache.h"
 
 #include "plan_binding.h"
 #include "policy_core.h"
@@ -53,8 +59,12 @@
 /* Not a system cache id (those are small and non-negative). */
 #define DECISION_CACHE_ID	(-0x5250)
 
-/* Whether any plan may hold a decision since the plan cache was last reset. */
+/*
+ * Whether any plan may hold a decision since they were last forgotten, and
+ * the hash of reaches_all()'s pg_proc row, which such plans depend on.
+ */
 static bool plans_decided = false;
+static uint32 decision_proc_hash = 0;
 
 void
 plan_binding_forget(void)
@@ -62,28 +72,43 @@ plan_binding_forget(void)
 	if (plans_decided)
 	{
 		plans_decided = false;
-		ResetPlanCache();
+		CallSyscacheCallbacks(PROCOID, decision_proc_hash);
 	}
 }
 
-/* Records in the plan being made that it holds this decision. */
+/* Adds an item to the plan's dependencies unless it is there. */
 static void
-record_decision(PlannerGlobal *glob, int kind, bool value)
+add_inval_item(PlannerGlobal *glob, int cacheid, uint32 hash)
 {
-	uint32		code = ((uint32) kind << 1) | (value ? 1 : 0);
 	ListCell   *lc;
 	PlanInvalItem *item;
 
 	foreach(lc, glob->invalItems)
 	{
 		item = (PlanInvalItem *) lfirst(lc);
-		if (item->cacheId == DECISION_CACHE_ID && item->hashValue == code)
+		if (item->cacheId == cacheid && item->hashValue == hash)
 			return;
 	}
 	item = makeNode(PlanInvalItem);
-	item->cacheId = DECISION_CACHE_ID;
-	item->hashValue = code;
+	item->cacheId = cacheid;
+	item->hashValue = hash;
 	glob->invalItems = lappend(glob->invalItems, item);
+}
+
+/*
+ * Records in the plan being made that it holds this decision, and that it
+ * depends on reaches_all()'s pg_proc row (see above).
+ */
+static void
+record_decision(PlannerGlobal *glob, Oid funcid, int kind, bool value)
+{
+	uint32		proc_hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(funcid));
+
+	add_inval_item(glob, DECISION_CACHE_ID, ((uint32) kind << 1) | (value ? 1 : 0));
+	add_inval_item(glob, PROCOID, proc_hash);
+	if (plans_decided && decision_proc_hash != proc_hash)
+		ResetPlanCache();		/* the extension was made anew: forget all */
+	decision_proc_hash = proc_hash;
 	plans_decided = true;
 }
 
@@ -119,7 +144,7 @@ rp_reaches_all_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);	/* the call itself reports the bad name */
 
 	all = policy_reaches_all(kind);
-	record_decision(req->root->glob, kind, all);
+	record_decision(req->root->glob, req->fcall->funcid, kind, all);
 	PG_RETURN_POINTER(makeBoolConst(all, false));
 }
 

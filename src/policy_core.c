@@ -239,6 +239,9 @@ typedef struct Reach
 	SnapshotImage image;
 	uint64		narrowings;
 	uint64		last_used;		/* for keeping the most recently used */
+	LocalTransactionId built_lxid;	/* when it was built, for the */
+	CommandId	built_cid;		/* transaction's own changes */
+	bool		saw_own_changes;
 
 	/* memory of what is counted per statement (the queue), reset for each */
 	MemoryContext statement_cxt;
@@ -1192,6 +1195,9 @@ reach_build(const Actor *actor)
 	r->statement_cxt = AllocSetContextCreate(cxt, "runner_policy reach statement",
 											 ALLOCSET_SMALL_SIZES);
 	snapshot_image_take(&r->image, GetLatestSnapshot(), cxt);
+	r->built_lxid = CURRENT_LXID;
+	r->built_cid = GetCurrentCommandId(false);
+	r->saw_own_changes = reach_cache_own_changes_now();
 	if (r->actor.kind != ACTOR_NONE)
 	{
 		need_spi();
@@ -1290,6 +1296,7 @@ reusable_reach(const Actor *actor)
 	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
 		return NULL;
 	if (r->epoch != reach_cache_epoch() || r->narrowings != narrowings ||
+		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes) ||
 		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
 	{
 		forget_kept(i);

@@ -17,11 +17,16 @@
  * rights are read from (users, tokens, groups, projects, memberships,
  * runners, their links, job token scope links; only the columns that
  * matter: a runner's heartbeat is not a change) call reach_changed(),
- * which registers a relcache invalidation of the table.  It goes out when
- * the transaction commits; this backend sees its own at the next command.
- * Any relcache invalidation of those tables, and a reset of the whole cache
- * (relid 0, after the invalidation queue overflowed), moves the epoch, and
- * a reach of an older epoch is never used.
+ * which notes the table; just before the transaction commits (or is
+ * prepared), a relcache invalidation of each noted table is registered,
+ * and goes out with the commit.  A transaction that rolls back announces
+ * nothing, to anyone.  Any relcache invalidation of those tables, and a
+ * reset of the whole cache (relid 0, after the invalidation queue
+ * overflowed), moves the epoch, and a reach of an older epoch is never
+ * used.  Within the changing transaction, a reach is reused only if it was
+ * built after the transaction's last change (reach_cache_own_changes_allow),
+ * and a reach that saw the transaction's own changes is never reused
+ * after it.
  *
  * The commit window.  A committing transaction becomes visible to new
  * snapshots before it sends its invalidations (ProcArrayEndTransaction
@@ -103,6 +108,10 @@ static bool rights_oids_known = false;
 static LocalTransactionId own_change_lxid = InvalidLocalTransactionId;
 static CommandId own_change_cid = InvalidCommandId;
 
+/* The rights tables this transaction changed, to announce at commit. */
+static Oid	changed[NUM_RIGHTS_TABLES];
+static int	nchanged = 0;
+
 /*
  * A rights table changed (or every relation did): no kept reach holds, and
  * no cached plan may keep a decision made with one (plan_binding.c).
@@ -121,10 +130,53 @@ rights_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
+/*
+ * Announces this transaction's changes with its commit: the invalidations
+ * registered now are sent by AtEOXact_Inval, after the commit is visible
+ * and before the writers' lock is let go; a prepared transaction keeps
+ * them for COMMIT PREPARED.
+ */
+static void
+rights_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			for (int i = 0; i < nchanged; i++)
+				CacheInvalidateRelcacheByRelid(changed[i]);
+			nchanged = 0;
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+			nchanged = 0;
+			break;
+		default:
+			break;
+	}
+}
+
 void
 reach_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(rights_relcache_callback, (Datum) 0);
+	RegisterXactCallback(rights_xact_callback, NULL);
+}
+
+bool
+reach_cache_own_changes_now(void)
+{
+	return own_change_lxid == CURRENT_LXID;
+}
+
+bool
+reach_cache_own_changes_allow(LocalTransactionId built_lxid, CommandId built_cid,
+							  bool saw_own_changes)
+{
+	if (own_change_lxid == CURRENT_LXID)
+		return built_lxid == CURRENT_LXID && built_cid > own_change_cid;
+	return !saw_own_changes || built_lxid == CURRENT_LXID;
 }
 
 uint64
@@ -276,8 +328,8 @@ PG_FUNCTION_INFO_V1(rp_reach_changed);
 
 /*
  * reach_changed(): AFTER ... FOR EACH STATEMENT on the rights tables.
- * Announces the change to every backend at commit (and to this one at the
- * next command), and holds the writers' lock until then.
+ * Notes the table, to announce the change to every backend at commit, and
+ * holds the writers' lock until the announcement is out.
  */
 Datum
 rp_reach_changed(PG_FUNCTION_ARGS)
@@ -291,7 +343,17 @@ rp_reach_changed(PG_FUNCTION_ARGS)
 
 	if (OidIsValid(ext))
 		LockDatabaseObject(ExtensionRelationId, ext, WRITERS_LOCK_SUBID, RowExclusiveLock);
-	CacheInvalidateRelcache(trigdata->tg_relation);
+	{
+		Oid			relid = RelationGetRelid(trigdata->tg_relation);
+		int			i;
+
+		for (i = 0; i < nchanged && changed[i] != relid; i++)
+			;
+		if (i == nchanged && nchanged < (int) NUM_RIGHTS_TABLES)
+			changed[nchanged++] = relid;
+		else if (i == nchanged)
+			CacheInvalidateRelcache(trigdata->tg_relation); /* not ours: now */
+	}
 	own_change_lxid = CURRENT_LXID;
 	own_change_cid = GetCurrentCommandId(false);
 	return PointerGetDatum(NULL);

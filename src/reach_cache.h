@@ -34,6 +34,15 @@ extern uint64 reach_cache_epoch(void);
 extern bool reach_cache_others_quiet(void);
 
 /*
+ * This transaction's own changes to the rights tables: whether it has made
+ * any (a reach built now sees them), and whether a reach built in
+ * built_lxid at built_cid may answer now as far as they go.
+ */
+extern bool reach_cache_own_changes_now(void);
+extern bool reach_cache_own_changes_allow(LocalTransactionId built_lxid, CommandId built_cid,
+										  bool saw_own_changes);
+
+/*
  * What a snapshot saw, kept with a reach: a later statement's snapshot may
  * use the reach only if it sees at least every transaction this one saw
  * as committed, and this transaction's own changes to the rights tables.
