@@ -81,6 +81,7 @@
 #include "utils/timestamp.h"
 
 #include "actor.h"
+#include "idset.h"
 #include "owner_spi.h"
 #include "policy_core.h"
 #include "runner_policy.h"
@@ -173,20 +174,6 @@ static const char *const reach_all_names[NUM_REACH_ALL] = {
 	"admin", "runners_read", "links_read", "jobs_read", "projects_read", "namespaces_read",
 	"users_read", "members_read", "scope_links_read"
 };
-
-/* A sorted set of ids, and a sorted map of ids to access levels. */
-typedef struct IdSet
-{
-	int64	   *ids;
-	int			n;
-} IdSet;
-
-typedef struct LevelMap
-{
-	int64	   *ids;
-	int16	   *levels;
-	int			n;
-} LevelMap;
 
 /*
  * Job counts behind runner_queue_status, counted once per statement from the
@@ -414,126 +401,6 @@ reach_query(SavedQuery *query, Datum *args)
 #else
 #define CURRENT_LXID	(MyProc->lxid)
 #endif
-
-/* ----------------------------------------------------------------------
- * Sets and maps
- * ---------------------------------------------------------------------- */
-
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts and removes duplicates, in place. */
-static void
-idset_normalize(IdSet *set)
-{
-	int			out = 0;
-
-	if (set->n <= 1)
-		return;
-	qsort(set->ids, set->n, sizeof(int64), cmp_int64);
-	for (int i = 0; i < set->n; i++)
-		if (out == 0 || set->ids[out - 1] != set->ids[i])
-			set->ids[out++] = set->ids[i];
-	set->n = out;
-}
-
-static int
-idset_find(const int64 *ids, int n, int64 id)
-{
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] == id)
-			return mid;
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
-static bool
-idset_contains(const IdSet *set, int64 id)
-{
-	return idset_find(set->ids, set->n, id) >= 0;
-}
-
-static int
-level_of(const LevelMap *map, int64 id)
-{
-	int			i = idset_find(map->ids, map->n, id);
-
-	return i < 0 ? 0 : map->levels[i];
-}
-
-/* The ids of a map whose level is at least "min". */
-static IdSet
-levels_at_least(Reach *r, const LevelMap *map, int min)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(map->n, 1));
-	set.n = 0;
-	for (int i = 0; i < map->n; i++)
-		if (map->levels[i] >= min)
-			set.ids[set.n++] = map->ids[i];
-	return set;
-}
-
-static IdSet
-idset_of(Reach *r, const int64 *ids, int n)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(n, 1));
-	memcpy(set.ids, ids, sizeof(int64) * n);
-	set.n = n;
-	idset_normalize(&set);
-	return set;
-}
-
-static IdSet
-idset_empty(Reach *r)
-{
-	return idset_of(r, NULL, 0);
-}
-
-/* The first column (bigint) of every row of the last SPI result. */
-static IdSet
-idset_from_spi(Reach *r)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(SPI_processed, 1));
-	set.n = 0;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		if (spi_result_int64(i, 1, &set.ids[set.n]))
-			set.n++;
-	idset_normalize(&set);
-	return set;
-}
-
-static Datum
-idset_array(const IdSet *set)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(set->n, 1));
-
-	for (int i = 0; i < set->n; i++)
-		elems[i] = Int64GetDatum(set->ids[i]);
-	return PointerGetDatum(construct_array(elems, set->n, INT8OID, sizeof(int64),
-										   true, TYPALIGN_DOUBLE));
-}
 
 /* ----------------------------------------------------------------------
  * Queries, run as the tables' owner under the statement's snapshot
@@ -784,10 +651,10 @@ query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
 	Datum		arg;
 
 	if (set->n == 0)
-		return idset_empty(r);
+		return idset_empty(r->cxt);
 	arg = idset_array(set);
 	(void) reach_query(query, &arg);
-	return idset_from_spi(r);
+	return idset_from_spi(r->cxt);
 }
 
 /* A query over the projects the actor's user maintains. */
@@ -797,20 +664,6 @@ over_maintained(Reach *r, SavedQuery *query)
 	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
 
 	return query_over_set(r, query, &maintained);
-}
-
-/* The union of two sets, as a new set. */
-static IdSet
-idset_union(Reach *r, IdSet a, IdSet b)
-{
-	IdSet		all;
-
-	all.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(a.n + b.n, 1));
-	memcpy(all.ids, a.ids, sizeof(int64) * a.n);
-	memcpy(all.ids + a.n, b.ids, sizeof(int64) * b.n);
-	all.n = a.n + b.n;
-	idset_normalize(&all);
-	return all;
 }
 
 static bool reads_projects_as_user(const Reach *r);
@@ -825,7 +678,7 @@ query_open(Reach *r, SavedQuery *query)
 	arg = PointerGetDatum(construct_array(vis, user_like ? 2 : 1, TEXTOID, -1,
 										  false, TYPALIGN_INT));
 	(void) reach_query(query, &arg);
-	return idset_from_spi(r);
+	return idset_from_spi(r->cxt);
 }
 
 static void load_job_project(Reach *r);
@@ -935,7 +788,7 @@ pickup_projects(Reach *r)
 	int64		owner = 0;
 
 	if (reach_query(&runner_kind, &arg) == 0)
-		return idset_empty(r);
+		return idset_empty(r->cxt);
 	(void) spi_result_int64(0, 1, &type);
 	(void) spi_result_int64(0, 2, &owner);
 	if (type == RUNNER_TYPE_INSTANCE)
@@ -947,7 +800,7 @@ pickup_projects(Reach *r)
 	}
 	else
 		(void) reach_query(&projects_linked_to_runner, &arg);
-	return idset_from_spi(r);
+	return idset_from_spi(r->cxt);
 }
 
 static IdSet
@@ -956,7 +809,7 @@ build_set(Reach *r, ReachSet which)
 	int64		one;
 
 	if (!r->live)
-		return idset_empty(r);
+		return idset_empty(r->cxt);
 
 	switch (which)
 	{
@@ -975,14 +828,14 @@ build_set(Reach *r, ReachSet which)
 					types[n++] = RUNNER_TYPE_GROUP;
 					types[n++] = RUNNER_TYPE_PROJECT;
 				}
-				return idset_of(r, types, n);
+				return idset_of(r->cxt, types, n);
 			}
 		case RS_RUNNER_READ_IDS:
 			if (KIND(r) == ACTOR_RUNNER)
-				return idset_of(r, &r->actor.runner_id, 1);
+				return idset_of(r->cxt, &r->actor.runner_id, 1);
 			/* maintainer+ of any project the runner is linked to */
 			if (!reads_runners_as_user(r) || sees_everything(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return over_maintained(r, &runners_linked_to);
 		case RS_RUNNER_READ_PROJECTS:
 			/*
@@ -992,7 +845,7 @@ build_set(Reach *r, ReachSet which)
 			 * RETURNING reads it back).
 			 */
 			if (!reads_runners_as_user(r) || sees_everything(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_RUNNER_READ_GROUPS:
 			{
@@ -1001,8 +854,8 @@ build_set(Reach *r, ReachSet which)
 				 * already inherited down), or of a project in its subtree
 				 */
 				if (!reads_runners_as_user(r) || sees_everything(r))
-					return idset_empty(r);
-				return idset_union(r, levels_at_least(r, namespaces_of(r), LEVEL_MAINTAINER),
+					return idset_empty(r->cxt);
+				return idset_union(r->cxt, levels_at_least(r->cxt, namespaces_of(r), LEVEL_MAINTAINER),
 								   over_maintained(r, &ancestors_of_projects));
 			}
 		case RS_RUNNER_WRITE_TYPES:
@@ -1017,47 +870,47 @@ build_set(Reach *r, ReachSet which)
 					types[n++] = RUNNER_TYPE_GROUP;
 					types[n++] = RUNNER_TYPE_PROJECT;
 				}
-				return idset_of(r, types, n);
+				return idset_of(r->cxt, types, n);
 			}
 		case RS_RUNNER_WRITE_PROJECTS:
 			if (!manages_runners_as_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_RUNNER_WRITE_GROUPS:
 			if (!manages_runners_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, namespaces_of(r), LEVEL_OWNER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_OWNER);
 		case RS_RUNNER_SELF:
 			if (KIND(r) != ACTOR_RUNNER)
-				return idset_empty(r);
-			return idset_of(r, &r->actor.runner_id, 1);
+				return idset_empty(r->cxt);
+			return idset_of(r->cxt, &r->actor.runner_id, 1);
 		case RS_LINK_READ_PROJECTS:
 			if (!reads_runners_as_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_LINK_READ_RUNNERS:
 			if (!reads_runners_as_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return over_maintained(r, &runners_owned_by);
 		case RS_LINK_PROJECTS:
 			/* users only: links are made and removed by people */
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_LINK_RUNNERS:
 			/* unlocked, and linked to a project it maintains */
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return over_maintained(r, &unlocked_runners_linked_to);
 		case RS_UNLINK_RUNNERS:
 			/* maintainer+ of the runner's owner project: the same runners */
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_LINK_READ_RUNNERS);
 		case RS_JOB_READ_PROJECTS:
 			if (!reads_jobs_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_REPORTER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_REPORTER);
 		case RS_JOB_READ_IDS:
 			{
 				/* a job token reads its own job, if its user may */
@@ -1065,23 +918,23 @@ build_set(Reach *r, ReachSet which)
 				int64		project = 0;
 
 				if (KIND(r) != ACTOR_JOB_TOKEN)
-					return idset_empty(r);
+					return idset_empty(r->cxt);
 				if (reach_query(&job_project, &arg) == 0 ||
 					!spi_result_int64(0, 1, &project))
-					return idset_empty(r);
+					return idset_empty(r->cxt);
 				if (!sees_everything(r) &&
 					level_of(projects_of(r), project) < LEVEL_REPORTER)
-					return idset_empty(r);
-				return idset_of(r, &r->actor.job_id, 1);
+					return idset_empty(r->cxt);
+				return idset_of(r->cxt, &r->actor.job_id, 1);
 			}
 		case RS_JOB_PICKUP_PROJECTS:
 			if (KIND(r) != ACTOR_RUNNER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return pickup_projects(r);
 		case RS_JOB_WRITE_PROJECTS:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_DEVELOPER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_DEVELOPER);
 		case RS_PROJECT_READ_IDS:
 			if (KIND(r) == ACTOR_JOB_TOKEN)
 			{
@@ -1104,41 +957,41 @@ build_set(Reach *r, ReachSet which)
 				return usable;
 			}
 			if (!reads_projects_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_GUEST);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_GUEST);
 		case RS_PROJECT_READABLE_IDS:
-			return idset_union(r, query_open(r, &open_projects), set_of(r, RS_PROJECT_READ_IDS));
+			return idset_union(r->cxt, query_open(r, &open_projects), set_of(r, RS_PROJECT_READ_IDS));
 		case RS_PROJECT_MAINTAINED:
 			if (r->actor.user_id == 0)
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_MAINTAINER);
 		case RS_PROJECT_MANAGED:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_NAMESPACE_READ_IDS:
 			if (!reads_projects_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, namespaces_of(r), LEVEL_GUEST);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_GUEST);
 		case RS_NAMESPACE_READABLE_IDS:
-			return idset_union(r, query_open(r, &open_namespaces), set_of(r, RS_NAMESPACE_READ_IDS));
+			return idset_union(r->cxt, query_open(r, &open_namespaces), set_of(r, RS_NAMESPACE_READ_IDS));
 		case RS_NAMESPACE_OWNED:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
-			return levels_at_least(r, namespaces_of(r), LEVEL_OWNER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_OWNER);
 		case RS_PROJECTS_OPEN:
 			return query_open(r, &open_projects);
 		case RS_PROJECTS_ALL:
 			if (!sees_everything(r) || !acts_for_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			(void) reach_query(&all_projects, NULL);
-			return idset_from_spi(r);
+			return idset_from_spi(r->cxt);
 		case RS_USER_SELF:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			r->levels_asked = true; /* the user's own: not its kind's */
 			one = r->actor.user_id;
-			return idset_of(r, &one, 1);
+			return idset_of(r->cxt, &one, 1);
 		case NUM_REACH_SETS:
 			break;
 	}
@@ -1774,13 +1627,13 @@ load_job_project(Reach *r)
 
 	r->have_job_project = true;
 	r->job_project = 0;
-	r->job_scope_targets = idset_empty(r);
+	r->job_scope_targets = idset_empty(r->cxt);
 	if (reach_query(&job_project, &arg) == 0 ||
 		!spi_result_int64(0, 1, &r->job_project))
 		return;
 	arg = Int64GetDatum(r->job_project);
 	(void) reach_query(&scope_link_targets, &arg);
-	r->job_scope_targets = idset_from_spi(r);
+	r->job_scope_targets = idset_from_spi(r->cxt);
 }
 
 Datum
@@ -2365,21 +2218,6 @@ static SavedQuery runners_linked_to_all = {
 	2, {INT8ARRAYOID, INT8OID}, NULL
 };
 
-/* The first column (bigint) of the last SPI result, as a set in "cxt". */
-static IdSet
-idset_from_spi_in(MemoryContext cxt)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(cxt, sizeof(int64) * Max(SPI_processed, 1));
-	set.n = 0;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		if (spi_result_int64(i, 1, &set.ids[set.n]))
-			set.n++;
-	idset_normalize(&set);
-	return set;
-}
-
 /* The projects linked to the runner, kept while it is asked again. */
 static const IdSet *
 runner_links(LinkedCache *lc, int64 runner_id)
@@ -2389,7 +2227,7 @@ runner_links(LinkedCache *lc, int64 runner_id)
 		Datum		arg = Int64GetDatum(runner_id);
 
 		(void) reach_query(&explain_linked_projects, &arg);
-		lc->linked = idset_from_spi_in(lc->cxt);
+		lc->linked = idset_from_spi(lc->cxt);
 		lc->runner_id = runner_id;
 		lc->lookups++;
 	}
@@ -2439,7 +2277,7 @@ all_targets_linked(LinkedCache *lc, int64 runner_id, const IdSet *targets,
 				arg = Int64GetDatum((int64) targets->n);
 				(void) reach_query(&runners_linked_at_least, &arg);
 			}
-			lc->full = idset_from_spi_in(lc->cxt);
+			lc->full = idset_from_spi(lc->cxt);
 			lc->full_key = targets_key;
 			lc->full_min = targets->n;
 		}
@@ -2646,7 +2484,7 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 
 		arg = Int64GetDatum(runner_id);
 		(void) reach_query(&explain_linked_projects, &arg);
-		linked = idset_from_spi(r);
+		linked = idset_from_spi(r->cxt);
 		project = first_with_level(r, &linked, LEVEL_MAINTAINER);
 		if (action == ACTION_LINK && locked)
 		{
@@ -3087,20 +2925,7 @@ static IdSet
 access_query_ids(AccessState *st, SavedQuery *query, Datum *args)
 {
 	(void) reach_query(query, args);
-	return idset_from_spi_in(st->cxt);
-}
-
-static void
-idset_add(AccessState *st, IdSet *into, IdSet more)
-{
-	IdSet		all;
-
-	all.ids = MemoryContextAlloc(st->cxt, sizeof(int64) * Max(into->n + more.n, 1));
-	memcpy(all.ids, into->ids, sizeof(int64) * into->n);
-	memcpy(all.ids + into->n, more.ids, sizeof(int64) * more.n);
-	all.n = into->n + more.n;
-	idset_normalize(&all);
-	*into = all;
+	return idset_from_spi(st->cxt);
 }
 
 /*
@@ -3123,31 +2948,31 @@ candidate_runners(AccessState *st, int64 user_id)
 	{
 		int64		every[3] = {RUNNER_TYPE_INSTANCE, RUNNER_TYPE_GROUP, RUNNER_TYPE_PROJECT};
 
-		types = idset_of(r, every, 3);
+		types = idset_of(r->cxt, every, 3);
 	}
 	else
-		types = idset_union(r, set_of(r, RS_RUNNER_READ_TYPES), set_of(r, RS_RUNNER_WRITE_TYPES));
+		types = idset_union(r->cxt, set_of(r, RS_RUNNER_READ_TYPES), set_of(r, RS_RUNNER_WRITE_TYPES));
 	if (types.n > 0)
 	{
 		arg = idset_array(&types);
-		idset_add(st, &out, access_query_ids(st, &runners_of_types, &arg));
+		out = idset_union(st->cxt, out, access_query_ids(st, &runners_of_types, &arg));
 	}
 	if (types.n == 3)
 		return out;				/* every runner */
-	idset_add(st, &out, set_of(r, RS_RUNNER_READ_IDS));
-	idset_add(st, &out, set_of(r, RS_LINK_RUNNERS));
-	idset_add(st, &out, set_of(r, RS_UNLINK_RUNNERS));
-	owners = idset_union(r, set_of(r, RS_RUNNER_READ_PROJECTS), set_of(r, RS_RUNNER_WRITE_PROJECTS));
+	out = idset_union(st->cxt, out, set_of(r, RS_RUNNER_READ_IDS));
+	out = idset_union(st->cxt, out, set_of(r, RS_LINK_RUNNERS));
+	out = idset_union(st->cxt, out, set_of(r, RS_UNLINK_RUNNERS));
+	owners = idset_union(r->cxt, set_of(r, RS_RUNNER_READ_PROJECTS), set_of(r, RS_RUNNER_WRITE_PROJECTS));
 	if (owners.n > 0)
 	{
 		arg = idset_array(&owners);
-		idset_add(st, &out, access_query_ids(st, &runners_owned_by, &arg));
+		out = idset_union(st->cxt, out, access_query_ids(st, &runners_owned_by, &arg));
 	}
-	owners = idset_union(r, set_of(r, RS_RUNNER_READ_GROUPS), set_of(r, RS_RUNNER_WRITE_GROUPS));
+	owners = idset_union(r->cxt, set_of(r, RS_RUNNER_READ_GROUPS), set_of(r, RS_RUNNER_WRITE_GROUPS));
 	if (owners.n > 0)
 	{
 		arg = idset_array(&owners);
-		idset_add(st, &out, access_query_ids(st, &group_runners_owned_by, &arg));
+		out = idset_union(st->cxt, out, access_query_ids(st, &group_runners_owned_by, &arg));
 	}
 	return out;
 }
