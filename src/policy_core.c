@@ -84,6 +84,7 @@
 #include "idset.h"
 #include "owner_spi.h"
 #include "policy_core.h"
+#include "reach.h"
 #include "runner_policy.h"
 #include "statement.h"
 #include "reach_cache.h"
@@ -107,40 +108,8 @@ PG_FUNCTION_INFO_V1(rp_explain_access);
 #define LEVEL_OWNER			50
 
 /* ----------------------------------------------------------------------
- * The sets a policy can ask for
+ * The names of the sets a policy can ask for (ReachSet, ReachAll: reach.h)
  * ---------------------------------------------------------------------- */
-
-typedef enum ReachSet
-{
-	RS_RUNNER_READ_TYPES,		/* runner types the actor reads entirely */
-	RS_RUNNER_READ_IDS,			/* project runners (and itself, a runner) it reads */
-	RS_RUNNER_READ_PROJECTS,	/* projects whose own project runners it reads */
-	RS_RUNNER_READ_GROUPS,		/* namespaces whose group runners it reads */
-	RS_RUNNER_WRITE_TYPES,		/* runner types it manages entirely */
-	RS_RUNNER_WRITE_PROJECTS,	/* projects whose project runners it manages */
-	RS_RUNNER_WRITE_GROUPS,		/* namespaces whose group runners it manages */
-	RS_RUNNER_SELF,				/* a runner actor's own id */
-	RS_LINK_READ_PROJECTS,		/* projects whose runner links it reads */
-	RS_LINK_READ_RUNNERS,		/* runners whose links it reads */
-	RS_LINK_PROJECTS,			/* projects it may link runners to and unlink from */
-	RS_LINK_RUNNERS,			/* runners it may link to another project */
-	RS_UNLINK_RUNNERS,			/* runners it may unlink from any project */
-	RS_JOB_READ_PROJECTS,		/* projects whose jobs it reads */
-	RS_JOB_READ_IDS,			/* single jobs it reads (a job token's own) */
-	RS_JOB_PICKUP_PROJECTS,		/* projects whose pending jobs a runner may take */
-	RS_JOB_WRITE_PROJECTS,		/* projects whose jobs it creates and cancels */
-	RS_PROJECT_READ_IDS,		/* projects it reads as a member */
-	RS_PROJECT_READABLE_IDS,	/* every project it reads (members lists) */
-	RS_PROJECT_MAINTAINED,		/* projects its user maintains (any kind) */
-	RS_PROJECT_MANAGED,			/* projects a user actor maintains */
-	RS_NAMESPACE_READ_IDS,		/* namespaces it reads as a member */
-	RS_NAMESPACE_READABLE_IDS,	/* every namespace it reads (members lists) */
-	RS_NAMESPACE_OWNED,			/* namespaces it owns (directly or inherited) */
-	RS_USER_SELF,				/* its own user id */
-	RS_PROJECTS_OPEN,			/* public (and, for users, internal) projects */
-	RS_PROJECTS_ALL,			/* every project, for admins and auditors */
-	NUM_REACH_SETS
-} ReachSet;
 
 static const char *const reach_set_names[NUM_REACH_SETS] = {
 	"runner_read_types", "runner_read_ids", "runner_read_projects",
@@ -155,108 +124,10 @@ static const char *const reach_set_names[NUM_REACH_SETS] = {
 	"projects_open", "projects_all"
 };
 
-/* The kinds of rows an actor may reach all of. */
-typedef enum ReachAll
-{
-	RA_ADMIN,					/* every write an administrator may make */
-	RA_RUNNERS_READ,
-	RA_LINKS_READ,
-	RA_JOBS_READ,
-	RA_PROJECTS_READ,
-	RA_NAMESPACES_READ,
-	RA_USERS_READ,
-	RA_MEMBERS_READ,
-	RA_SCOPE_LINKS_READ,
-	NUM_REACH_ALL
-} ReachAll;
-
 static const char *const reach_all_names[NUM_REACH_ALL] = {
 	"admin", "runners_read", "links_read", "jobs_read", "projects_read", "namespaces_read",
 	"users_read", "members_read", "scope_links_read"
 };
-
-/*
- * Job counts behind runner_queue_status, counted once per statement from the
- * statement's own rows: for every runner with work, its stored type and
- * owner (which decide whether the actor may see the counts at all), its
- * running jobs and the pending jobs it could pick up through its links
- * (project runners) or its subtree (group runners).  Pending jobs an
- * instance runner could pick up are the same number for all of them.
- */
-typedef struct QueueCounts
-{
-	IdSet		runners;		/* runner ids with work, sorted */
-	int16	   *types;
-	bool	   *has_owner;
-	int64	   *owners;
-	int64	   *running;
-	int64	   *pending;
-	int64		shared_pending;
-} QueueCounts;
-
-/* The snapshot a reach was built against (active_snapshot_key). */
-typedef struct SnapshotKey
-{
-	TransactionId xmin;
-	TransactionId xmax;
-	uint32		xcnt;
-} SnapshotKey;
-
-typedef struct Reach
-{
-	MemoryContext cxt;
-
-	/* what it was built for (reach_matches) */
-	uint64		generation;
-	LocalTransactionId lxid;
-	uint64		statement;
-	SnapshotKey snapshot;
-
-	uint64		build;			/* a serial number, unique per reach built */
-
-	/*
-	 * Whether a later statement may use it (reach_cache.c): the epoch it was
-	 * built in, what the newest state looked like then, and whether every
-	 * query so far read exactly the newest state (none was narrowed by an
-	 * older statement snapshot, see reach_query).
-	 */
-	uint64		epoch;
-	SnapshotImage image;
-	uint64		narrowings;
-	uint64		last_used;		/* for keeping the most recently used */
-
-	/* memory of what is counted per statement (the queue), reset for each */
-	MemoryContext statement_cxt;
-
-	Actor		actor;
-	bool		live;
-	bool		admin;			/* the actor's user is an administrator */
-	bool		auditor;		/* ... an auditor */
-
-	bool		all[NUM_REACH_ALL];	/* reaches every row of that kind */
-
-	bool		have_levels;
-	LevelMap	project_levels;
-	LevelMap	namespace_levels;
-
-	bool		have_set[NUM_REACH_SETS];
-	IdSet		sets[NUM_REACH_SETS];
-
-	/*
-	 * Whether a decision read the user's own memberships (or id): set by
-	 * projects_of(), namespaces_of() and the sets built on them.  A decision
-	 * that did not holds for every user of the same kind (runner_access).
-	 */
-	bool		levels_asked;
-	bool		set_asked_levels[NUM_REACH_SETS];
-
-	bool		have_queue;
-	QueueCounts queue;
-
-	bool		have_job_project;
-	int64		job_project;	/* a job token's project, 0 if gone */
-	IdSet		job_scope_targets;	/* projects that let the job's project in */
-} Reach;
 
 /*
  * The reach of the running statement.  Nothing outside this file holds a
@@ -280,22 +151,10 @@ static uint64 uses = 0;
 /* How many reach queries were narrowed by an older snapshot (reach_query). */
 static uint64 narrowings = 0;
 
-/*
- * One call into the policy core.  Elevation to the tables' owner and SPI
- * start only when a query must run (need_spi), so that a policy evaluated
- * for every row of a scan costs a few comparisons once the statement's
- * reach is built.  After an error the transaction abort has cleaned up SPI
- * and the user id, and the next call starts afresh.
- */
-typedef struct ReachCall
-{
-	OwnerSpi	spi;
-	bool		started;
-} ReachCall;
+/* The call into the policy core running now (WITH_REACH, WITH_CALL). */
+ReachCall  *active_call = NULL;
 
-static ReachCall *active_call = NULL;
-
-static void
+void
 need_spi(void)
 {
 	Assert(active_call != NULL);
@@ -360,7 +219,7 @@ cmp_cstring_ptr(const void *a, const void *b)
  * the result rows that both return, identical, are kept: a fact that
  * changed in between (an access level, an owner) counts as absent.
  */
-static uint64
+uint64
 reach_query(SavedQuery *query, Datum *args)
 {
 	Snapshot	statement;
@@ -395,12 +254,6 @@ reach_query(SavedQuery *query, Datum *args)
 	SPI_processed = kept;
 	return kept;
 }
-
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID	(MyProc->lxid)
-#endif
 
 /* ----------------------------------------------------------------------
  * Queries, run as the tables' owner under the statement's snapshot
@@ -437,7 +290,7 @@ static SavedQuery unlocked_runners_linked_to = {
 	" JOIN runner_policy.ci_runners r ON r.id = rp.runner_id"
 	" WHERE rp.project_id = ANY ($1) AND NOT r.locked", 1, {INT8ARRAYOID}, NULL
 };
-static SavedQuery runners_owned_by = {
+SavedQuery runners_owned_by = {
 	"SELECT id FROM runner_policy.ci_runners"
 	" WHERE runner_type = 3 AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
 };
@@ -454,7 +307,7 @@ static SavedQuery open_namespaces = {
 	"SELECT id FROM runner_policy.namespaces WHERE visibility = ANY ($1)",
 	1, {TEXTARRAYOID}, NULL
 };
-static SavedQuery runner_kind = {
+SavedQuery runner_kind = {
 	"SELECT runner_type, sharding_key_id FROM runner_policy.ci_runners WHERE id = $1",
 	1, {INT8OID}, NULL
 };
@@ -624,7 +477,7 @@ load_levels(Reach *r)
 	r->namespace_levels.n = nn;
 }
 
-static const LevelMap *
+const LevelMap *
 projects_of(Reach *r)
 {
 	r->levels_asked = true;
@@ -633,7 +486,7 @@ projects_of(Reach *r)
 	return &r->project_levels;
 }
 
-static const LevelMap *
+const LevelMap *
 namespaces_of(Reach *r)
 {
 	r->levels_asked = true;
@@ -641,8 +494,6 @@ namespaces_of(Reach *r)
 		load_levels(r);
 	return &r->namespace_levels;
 }
-
-static IdSet set_of(Reach *r, ReachSet which);
 
 /* Runs an "= ANY ($1)" query over a set and collects its first column. */
 static IdSet
@@ -686,9 +537,6 @@ static void load_job_project(Reach *r);
 /* ----------------------------------------------------------------------
  * The rules (SPEC section 5)
  * ---------------------------------------------------------------------- */
-
-#define KIND(r)			((r)->actor.kind)
-#define HAS(r, scope)	(((r)->actor.scopes & (scope)) != 0)
 
 /* Reads as its user: a user, or a token acting for one within its scopes. */
 static bool
@@ -735,7 +583,7 @@ acts_for_user(const Reach *r)
 		KIND(r) == ACTOR_EXTENDED_JOB_TOKEN;
 }
 
-static bool
+bool
 sees_everything(const Reach *r)
 {
 	return r->admin || r->auditor;
@@ -773,7 +621,7 @@ decide_reaches_all(Reach *r, ReachAll which)
 }
 
 /* Decided once, when the reach is built: asked for every row. */
-static bool
+bool
 reaches_all(Reach *r, ReachAll which)
 {
 	return r->all[which];
@@ -999,7 +847,7 @@ build_set(Reach *r, ReachSet which)
 	pg_unreachable();
 }
 
-static IdSet
+IdSet
 set_of(Reach *r, ReachSet which)
 {
 	if (!r->have_set[which])
@@ -1028,7 +876,7 @@ set_of(Reach *r, ReachSet which)
  * only once complete, so that an error half-way leaks nothing.  Call within
  * WITH_REACH or WITH_CALL: its queries start SPI there.
  */
-static Reach *
+Reach *
 reach_build(const Actor *actor)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "runner_policy reach",
@@ -1169,7 +1017,7 @@ reusable_reach(const Actor *actor)
  * when it may answer, else a new one.  Call it inside WITH_REACH: the sets
  * are built lazily, by queries that start SPI there.
  */
-static Reach *
+Reach *
 current_reach(void)
 {
 	const Actor *actor = actor_current();
@@ -1224,32 +1072,11 @@ current_reach(void)
 	return r;
 }
 
-/* Runs the statements after "r" with the reach of the current statement. */
-#define WITH_REACH(r, ...) \
-	do { \
-		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
-		(r) = current_reach(); \
-		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
-	} while (0)
-
 /* ----------------------------------------------------------------------
  * Probes used by the C functions (same sets as the policies)
  * ---------------------------------------------------------------------- */
 
-/* A runner's stored type and owner, read as the rights are (reach_query). */
-typedef struct StoredRunner
-{
-	int			type;
-	bool		has_owner;
-	int64		owner;
-} StoredRunner;
-
-static bool
+bool
 stored_runner(int64 runner_id, StoredRunner *runner)
 {
 	Datum		arg = Int64GetDatum(runner_id);
@@ -1265,7 +1092,7 @@ stored_runner(int64 runner_id, StoredRunner *runner)
 }
 
 /* The runner read rule, as the ci_runners SELECT policy states it. */
-static bool
+bool
 runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 {
 	IdSet		set;
@@ -1295,7 +1122,7 @@ runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 }
 
 /* The runner manage rule, as the ci_runners UPDATE/DELETE policies state it. */
-static bool
+bool
 runner_manageable(Reach *r, int type, bool has_owner, int64 owner)
 {
 	IdSet		set = set_of(r, RS_RUNNER_WRITE_TYPES);
@@ -1997,18 +1824,6 @@ policy_may_read_namespace(int64 namespace_id)
  * role the yes rests on, or what is missing.  For a DBA: EXECUTE is revoked
  * from PUBLIC, since it names other users' memberships.
  * ---------------------------------------------------------------------- */
-
-/* Runs the statements after it with SPI started on demand, as WITH_REACH. */
-#define WITH_CALL(...) \
-	do { \
-		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
-		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
-	} while (0)
 
 typedef enum RunnerAction
 {
