@@ -23,6 +23,7 @@ OBJS = \
 	src/token.o \
 	src/idset.o \
 	src/policy_core.o \
+	src/queue.o \
 	src/reach_cache.o \
 	src/write_guard.o \
 	src/job_guard.o \
