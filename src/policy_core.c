@@ -97,13 +97,6 @@ PG_FUNCTION_INFO_V1(rp_member_change_allowed);
 PG_FUNCTION_INFO_V1(rp_authorize);
 PG_FUNCTION_INFO_V1(rp_explain_access);
 
-/* SPEC section 3: access levels */
-#define LEVEL_GUEST			10
-#define LEVEL_REPORTER		20
-#define LEVEL_DEVELOPER		30
-#define LEVEL_MAINTAINER	40
-#define LEVEL_OWNER			50
-
 /* ----------------------------------------------------------------------
  * The names of the sets a policy can ask for (ReachSet, ReachAll: reach.h)
  * ---------------------------------------------------------------------- */
@@ -289,7 +282,7 @@ static SavedQuery unlocked_runners_linked_to = {
 };
 SavedQuery runners_owned_by = {
 	"SELECT id FROM runner_policy.ci_runners"
-	" WHERE runner_type = 3 AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
+	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
 };
 static SavedQuery ancestors_of_projects = {
 	"SELECT DISTINCT unnest(n.traversal_ids) FROM runner_policy.projects p"
@@ -2058,7 +2051,7 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 			append_membership(&buf, username, user_id, true, owner);
 		else
 		{
-			appendStringInfo(&buf, "%s is not maintainer (40) or more of ", username);
+			appendStringInfo(&buf, "%s is not maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more of ", username);
 			append_place(&buf, true, owner);
 		}
 		appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
@@ -2085,12 +2078,12 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 			appendStringInfo(&buf, project == owner ? ", which owns runner %lld" :
 							 ", which is linked to runner %lld", (long long) runner_id);
 			if (action == ACTION_LINK)
-				appendStringInfo(&buf, "; %s may link it to any project of which %s is maintainer (40) or more",
+				appendStringInfo(&buf, "; %s may link it to any project of which %s is maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more",
 								 username, username);
 		}
 		else
 		{
-			appendStringInfo(&buf, "%s is not maintainer (40) or more of ", username);
+			appendStringInfo(&buf, "%s is not maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more of ", username);
 			append_place(&buf, true, owner);
 			appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
 			if (linked.n == 2)
@@ -2459,7 +2452,7 @@ static SavedQuery runners_of_types = {
 };
 static SavedQuery group_runners_owned_by = {
 	"SELECT id FROM runner_policy.ci_runners"
-	" WHERE runner_type = 2 AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
+	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
 };
 static SavedQuery active_users = {
 	"SELECT id FROM runner_policy.users WHERE state = 'active'", 0, {InvalidOid}, NULL
@@ -2476,12 +2469,12 @@ static SavedQuery project_runner_users = {
 	"  SELECT $2::bigint AS id"
 	"  UNION SELECT project_id FROM runner_policy.ci_runner_projects WHERE runner_id = $1)"
 	" SELECT pm.user_id FROM p JOIN runner_policy.project_members pm ON pm.project_id = p.id"
-	"  WHERE pm.access_level >= 40"
+	"  WHERE pm.access_level >= " CppAsString2(LEVEL_MAINTAINER)
 	" UNION SELECT gm.user_id FROM p"
 	"   JOIN runner_policy.projects pr ON pr.id = p.id"
 	"   JOIN runner_policy.namespaces n ON n.id = pr.namespace_id"
 	"   JOIN runner_policy.group_members gm ON gm.namespace_id = ANY (n.traversal_ids)"
-	"  WHERE gm.access_level >= 40"
+	"  WHERE gm.access_level >= " CppAsString2(LEVEL_MAINTAINER)
 	" UNION SELECT id FROM runner_policy.users WHERE admin OR auditor",
 	2, {INT8OID, INT8OID}, NULL
 };
@@ -2496,14 +2489,14 @@ static SavedQuery group_runner_users = {
 	"  SELECT id FROM runner_policy.namespaces WHERE traversal_ids @> ARRAY[$1::bigint])"
 	" SELECT gm.user_id FROM runner_policy.namespaces g"
 	"   JOIN runner_policy.group_members gm ON gm.namespace_id = ANY (g.traversal_ids)"
-	"  WHERE g.id = $1 AND gm.access_level >= 40"
+	"  WHERE g.id = $1 AND gm.access_level >= " CppAsString2(LEVEL_MAINTAINER)
 	" UNION SELECT gm.user_id FROM below"
 	"   JOIN runner_policy.group_members gm ON gm.namespace_id = below.id"
-	"  WHERE gm.access_level >= 40"
+	"  WHERE gm.access_level >= " CppAsString2(LEVEL_MAINTAINER)
 	" UNION SELECT pm.user_id FROM below"
 	"   JOIN runner_policy.projects p ON p.namespace_id = below.id"
 	"   JOIN runner_policy.project_members pm ON pm.project_id = p.id"
-	"  WHERE pm.access_level >= 40"
+	"  WHERE pm.access_level >= " CppAsString2(LEVEL_MAINTAINER)
 	" UNION SELECT id FROM runner_policy.users WHERE admin OR auditor",
 	1, {INT8OID}, NULL
 };

@@ -53,7 +53,7 @@ static SavedQuery queue_work = {
 	"  UNION ALL SELECT id, 0, n FROM pending_linked"
 	"  UNION ALL SELECT r.id, 0, pb.n FROM pending_below pb"
 	"    JOIN runner_policy.ci_runners r"
-	"      ON r.runner_type = 2 AND r.sharding_key_id = pb.id)"
+	"      ON r.runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " AND r.sharding_key_id = pb.id)"
 	" SELECT r.id, r.runner_type, r.sharding_key_id,"
 	"        sum(w.running)::bigint, sum(w.pending)::bigint"
 	"   FROM work w JOIN runner_policy.ci_runners r ON r.id = w.id"
