@@ -24,6 +24,7 @@ OBJS = \
 	src/idset.o \
 	src/policy_core.o \
 	src/queue.o \
+	src/access.o \
 	src/reach_cache.o \
 	src/write_guard.o \
 	src/job_guard.o \
