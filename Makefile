@@ -21,6 +21,7 @@ OBJS = \
 	src/restore.o \
 	src/actor.o \
 	src/token.o \
+	src/credentials.o \
 	src/idset.o \
 	src/policy_core.o \
 	src/queue.o \

@@ -88,7 +88,7 @@
 #include "runner_policy.h"
 #include "statement.h"
 #include "reach_cache.h"
-#include "token.h"
+#include "credentials.h"
 
 PG_FUNCTION_INFO_V1(rp_reach);
 PG_FUNCTION_INFO_V1(rp_reach_all);
