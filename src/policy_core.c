@@ -8,6 +8,18 @@
  * authorize() and the token functions all ask this file; none decides by
  * itself.
  *
+ * The files of the policy core.  This one owns the reach (builds, caches
+ * and frees it), writes the rules (build_set, and the probes after it) and
+ * has the SQL entry points reach(), reach_all() and authorize().  Around
+ * it, one job each:
+ *
+ *	reach.h			the reach and how a call starts SPI; private to the core
+ *	idset.c			the sorted id sets and level maps that the rules probe
+ *	reach_cache.c	when a reach may answer for a later statement
+ *	credentials.c	digests, and whether the actor is still alive
+ *	queue.c			the runner queue counts (runner_queue_status)
+ *	access.c		explain_access() and runner_access: other users' rights
+ *
  * How a decision is made.  Once per statement this file works out the
  * actor's reach: whether the actor is still alive (its user active, its
  * token valid, its job running), the user's effective access level on every
