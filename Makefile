@@ -21,7 +21,11 @@ OBJS = \
 	src/restore.o \
 	src/actor.o \
 	src/token.o \
+	src/credentials.o \
+	src/idset.o \
 	src/policy_core.o \
+	src/queue.o \
+	src/access.o \
 	src/reach_cache.o \
 	src/plan_binding.o \
 	src/reach_support.o \

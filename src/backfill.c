@@ -49,7 +49,7 @@ static SavedQuery candidates = {
 	"         WHERE rp.runner_id = r.id"
 	"         ORDER BY rp.id LIMIT 1)"
 	"  FROM runner_policy.ci_runners r"
-	" WHERE r.runner_type = 3 AND r.sharding_key_id IS NULL"
+	" WHERE r.runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND r.sharding_key_id IS NULL"
 	" ORDER BY r.id"
 	"   FOR UPDATE OF r", 0, {InvalidOid}, NULL
 };

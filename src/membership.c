@@ -21,7 +21,11 @@
 PG_FUNCTION_INFO_V1(rp_members_guard);
 
 #define VALID_LEVELS_DETAIL \
-	"Access levels are 10 (guest), 20 (reporter), 30 (developer), 40 (maintainer) and 50 (owner)."
+	"Access levels are " CppAsString2(LEVEL_GUEST) " (guest), " \
+	CppAsString2(LEVEL_REPORTER) " (reporter), " \
+	CppAsString2(LEVEL_DEVELOPER) " (developer), " \
+	CppAsString2(LEVEL_MAINTAINER) " (maintainer) and " \
+	CppAsString2(LEVEL_OWNER) " (owner)."
 
 Datum
 rp_members_guard(PG_FUNCTION_ARGS)
@@ -41,7 +45,8 @@ rp_members_guard(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("access_level must not be null"),
 				 errdetail(VALID_LEVELS_DETAIL)));
-	if (level != 10 && level != 20 && level != 30 && level != 40 && level != 50)
+	if (level != LEVEL_GUEST && level != LEVEL_REPORTER && level != LEVEL_DEVELOPER &&
+		level != LEVEL_MAINTAINER && level != LEVEL_OWNER)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid access level %lld", (long long) level),

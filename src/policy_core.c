@@ -8,6 +8,18 @@
  * authorize() and the token functions all ask this file; none decides by
  * itself.
  *
+ * The files of the policy core.  This one owns the reach (builds, caches
+ * and frees it), writes the rules (build_set, and the probes after it) and
+ * has the SQL entry points reach(), reach_all() and authorize().  Around
+ * it, one job each:
+ *
+ *	reach.h			the reach and how a call starts SPI; private to the core
+ *	idset.c			the sorted id sets and level maps that the rules probe
+ *	reach_cache.c	when a reach may answer for a later statement
+ *	credentials.c	digests, and whether the actor is still alive
+ *	queue.c			the runner queue counts (runner_queue_status)
+ *	access.c		explain_access() and runner_access: other users' rights
+ *
  * How a decision is made.  Once per statement this file works out the
  * actor's reach: whether the actor is still alive (its user active, its
  * token valid, its job running), the user's effective access level on every
@@ -81,12 +93,14 @@
 #include "utils/timestamp.h"
 
 #include "actor.h"
+#include "idset.h"
 #include "owner_spi.h"
 #include "policy_core.h"
+#include "reach.h"
 #include "runner_policy.h"
 #include "statement.h"
 #include "reach_cache.h"
-#include "token.h"
+#include "credentials.h"
 
 PG_FUNCTION_INFO_V1(rp_reach);
 PG_FUNCTION_INFO_V1(rp_reach_all);
@@ -95,53 +109,10 @@ PG_FUNCTION_INFO_V1(rp_in_reach);
 PG_FUNCTION_INFO_V1(rp_reach_visibilities);
 PG_FUNCTION_INFO_V1(rp_member_change_allowed);
 PG_FUNCTION_INFO_V1(rp_authorize);
-PG_FUNCTION_INFO_V1(rp_runner_queue);
-PG_FUNCTION_INFO_V1(rp_runner_queue_counts);
-PG_FUNCTION_INFO_V1(rp_runner_queue_shared_pending);
-PG_FUNCTION_INFO_V1(rp_explain_access);
-
-/* SPEC section 3: access levels */
-#define LEVEL_GUEST			10
-#define LEVEL_REPORTER		20
-#define LEVEL_DEVELOPER		30
-#define LEVEL_MAINTAINER	40
-#define LEVEL_OWNER			50
 
 /* ----------------------------------------------------------------------
- * The sets a policy can ask for
+ * The names of the sets a policy can ask for (ReachSet, ReachAll: reach.h)
  * ---------------------------------------------------------------------- */
-
-typedef enum ReachSet
-{
-	RS_RUNNER_READ_TYPES,		/* runner types the actor reads entirely */
-	RS_RUNNER_READ_IDS,			/* project runners (and itself, a runner) it reads */
-	RS_RUNNER_READ_PROJECTS,	/* projects whose own project runners it reads */
-	RS_RUNNER_READ_GROUPS,		/* namespaces whose group runners it reads */
-	RS_RUNNER_WRITE_TYPES,		/* runner types it manages entirely */
-	RS_RUNNER_WRITE_PROJECTS,	/* projects whose project runners it manages */
-	RS_RUNNER_WRITE_GROUPS,		/* namespaces whose group runners it manages */
-	RS_RUNNER_SELF,				/* a runner actor's own id */
-	RS_LINK_READ_PROJECTS,		/* projects whose runner links it reads */
-	RS_LINK_READ_RUNNERS,		/* runners whose links it reads */
-	RS_LINK_PROJECTS,			/* projects it may link runners to and unlink from */
-	RS_LINK_RUNNERS,			/* runners it may link to another project */
-	RS_UNLINK_RUNNERS,			/* runners it may unlink from any project */
-	RS_JOB_READ_PROJECTS,		/* projects whose jobs it reads */
-	RS_JOB_READ_IDS,			/* single jobs it reads (a job token's own) */
-	RS_JOB_PICKUP_PROJECTS,		/* projects whose pending jobs a runner may take */
-	RS_JOB_WRITE_PROJECTS,		/* projects whose jobs it creates and cancels */
-	RS_PROJECT_READ_IDS,		/* projects it reads as a member */
-	RS_PROJECT_READABLE_IDS,	/* every project it reads (members lists) */
-	RS_PROJECT_MAINTAINED,		/* projects its user maintains (any kind) */
-	RS_PROJECT_MANAGED,			/* projects a user actor maintains */
-	RS_NAMESPACE_READ_IDS,		/* namespaces it reads as a member */
-	RS_NAMESPACE_READABLE_IDS,	/* every namespace it reads (members lists) */
-	RS_NAMESPACE_OWNED,			/* namespaces it owns (directly or inherited) */
-	RS_USER_SELF,				/* its own user id */
-	RS_PROJECTS_OPEN,			/* public (and, for users, internal) projects */
-	RS_PROJECTS_ALL,			/* every project, for admins and auditors */
-	NUM_REACH_SETS
-} ReachSet;
 
 static const char *const reach_set_names[NUM_REACH_SETS] = {
 	"runner_read_types", "runner_read_ids", "runner_read_projects",
@@ -156,125 +127,10 @@ static const char *const reach_set_names[NUM_REACH_SETS] = {
 	"projects_open", "projects_all"
 };
 
-/* The kinds of rows an actor may reach all of. */
-typedef enum ReachAll
-{
-	RA_ADMIN,					/* every write an administrator may make */
-	RA_RUNNERS_READ,
-	RA_LINKS_READ,
-	RA_JOBS_READ,
-	RA_PROJECTS_READ,
-	RA_NAMESPACES_READ,
-	RA_USERS_READ,
-	RA_MEMBERS_READ,
-	RA_SCOPE_LINKS_READ,
-	NUM_REACH_ALL
-} ReachAll;
-
 static const char *const reach_all_names[NUM_REACH_ALL] = {
 	"admin", "runners_read", "links_read", "jobs_read", "projects_read", "namespaces_read",
 	"users_read", "members_read", "scope_links_read"
 };
-
-/* A sorted set of ids, and a sorted map of ids to access levels. */
-typedef struct IdSet
-{
-	int64	   *ids;
-	int			n;
-} IdSet;
-
-typedef struct LevelMap
-{
-	int64	   *ids;
-	int16	   *levels;
-	int			n;
-} LevelMap;
-
-/*
- * Job counts behind runner_queue_status, counted once per statement from the
- * statement's own rows: for every runner with work, its stored type and
- * owner (which decide whether the actor may see the counts at all), its
- * running jobs and the pending jobs it could pick up through its links
- * (project runners) or its subtree (group runners).  Pending jobs an
- * instance runner could pick up are the same number for all of them.
- */
-typedef struct QueueCounts
-{
-	IdSet		runners;		/* runner ids with work, sorted */
-	int16	   *types;
-	bool	   *has_owner;
-	int64	   *owners;
-	int64	   *running;
-	int64	   *pending;
-	int64		shared_pending;
-} QueueCounts;
-
-/* The snapshot a reach was built against (active_snapshot_key). */
-typedef struct SnapshotKey
-{
-	TransactionId xmin;
-	TransactionId xmax;
-	uint32		xcnt;
-} SnapshotKey;
-
-typedef struct Reach
-{
-	MemoryContext cxt;
-
-	/* what it was built for (reach_matches) */
-	uint64		generation;
-	LocalTransactionId lxid;
-	uint64		statement;
-	SnapshotKey snapshot;
-
-	uint64		build;			/* a serial number, unique per reach built */
-
-	/*
-	 * Whether a later statement may use it (reach_cache.c): the epoch it was
-	 * built in, what the newest state looked like then, and whether every
-	 * query so far read exactly the newest state (none was narrowed by an
-	 * older statement snapshot, see reach_query).
-	 */
-	uint64		epoch;
-	SnapshotImage image;
-	uint64		narrowings;
-	uint64		last_used;		/* for keeping the most recently used */
-	LocalTransactionId built_lxid;	/* when it was built, for the */
-	CommandId	built_cid;		/* transaction's own changes */
-	bool		saw_own_changes;
-
-	/* memory of what is counted per statement (the queue), reset for each */
-	MemoryContext statement_cxt;
-
-	Actor		actor;
-	bool		live;
-	bool		admin;			/* the actor's user is an administrator */
-	bool		auditor;		/* ... an auditor */
-
-	bool		all[NUM_REACH_ALL];	/* reaches every row of that kind */
-
-	bool		have_levels;
-	LevelMap	project_levels;
-	LevelMap	namespace_levels;
-
-	bool		have_set[NUM_REACH_SETS];
-	IdSet		sets[NUM_REACH_SETS];
-
-	/*
-	 * Whether a decision read the user's own memberships (or id): set by
-	 * projects_of(), namespaces_of() and the sets built on them.  A decision
-	 * that did not holds for every user of the same kind (runner_access).
-	 */
-	bool		levels_asked;
-	bool		set_asked_levels[NUM_REACH_SETS];
-
-	bool		have_queue;
-	QueueCounts queue;
-
-	bool		have_job_project;
-	int64		job_project;	/* a job token's project, 0 if gone */
-	IdSet		job_scope_targets;	/* projects that let the job's project in */
-} Reach;
 
 /*
  * The reach of the running statement.  Nothing outside this file holds a
@@ -298,22 +154,10 @@ static uint64 uses = 0;
 /* How many reach queries were narrowed by an older snapshot (reach_query). */
 static uint64 narrowings = 0;
 
-/*
- * One call into the policy core.  Elevation to the tables' owner and SPI
- * start only when a query must run (need_spi), so that a policy evaluated
- * for every row of a scan costs a few comparisons once the statement's
- * reach is built.  After an error the transaction abort has cleaned up SPI
- * and the user id, and the next call starts afresh.
- */
-typedef struct ReachCall
-{
-	OwnerSpi	spi;
-	bool		started;
-} ReachCall;
+/* The call into the policy core running now (WITH_REACH, WITH_CALL). */
+ReachCall  *active_call = NULL;
 
-static ReachCall *active_call = NULL;
-
-static void
+void
 need_spi(void)
 {
 	Assert(active_call != NULL);
@@ -378,7 +222,7 @@ cmp_cstring_ptr(const void *a, const void *b)
  * the result rows that both return, identical, are kept: a fact that
  * changed in between (an access level, an owner) counts as absent.
  */
-static uint64
+uint64
 reach_query(SavedQuery *query, Datum *args)
 {
 	Snapshot	statement;
@@ -412,132 +256,6 @@ reach_query(SavedQuery *query, Datum *args)
 	SPI_tuptable->numvals = kept;
 	SPI_processed = kept;
 	return kept;
-}
-
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID	(MyProc->lxid)
-#endif
-
-/* ----------------------------------------------------------------------
- * Sets and maps
- * ---------------------------------------------------------------------- */
-
-static int
-cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts and removes duplicates, in place. */
-static void
-idset_normalize(IdSet *set)
-{
-	int			out = 0;
-
-	if (set->n <= 1)
-		return;
-	qsort(set->ids, set->n, sizeof(int64), cmp_int64);
-	for (int i = 0; i < set->n; i++)
-		if (out == 0 || set->ids[out - 1] != set->ids[i])
-			set->ids[out++] = set->ids[i];
-	set->n = out;
-}
-
-static int
-idset_find(const int64 *ids, int n, int64 id)
-{
-	int			lo = 0,
-				hi = n - 1;
-
-	while (lo <= hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (ids[mid] == id)
-			return mid;
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
-
-static bool
-idset_contains(const IdSet *set, int64 id)
-{
-	return idset_find(set->ids, set->n, id) >= 0;
-}
-
-static int
-level_of(const LevelMap *map, int64 id)
-{
-	int			i = idset_find(map->ids, map->n, id);
-
-	return i < 0 ? 0 : map->levels[i];
-}
-
-/* The ids of a map whose level is at least "min". */
-static IdSet
-levels_at_least(Reach *r, const LevelMap *map, int min)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(map->n, 1));
-	set.n = 0;
-	for (int i = 0; i < map->n; i++)
-		if (map->levels[i] >= min)
-			set.ids[set.n++] = map->ids[i];
-	return set;
-}
-
-static IdSet
-idset_of(Reach *r, const int64 *ids, int n)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(n, 1));
-	memcpy(set.ids, ids, sizeof(int64) * n);
-	set.n = n;
-	idset_normalize(&set);
-	return set;
-}
-
-static IdSet
-idset_empty(Reach *r)
-{
-	return idset_of(r, NULL, 0);
-}
-
-/* The first column (bigint) of every row of the last SPI result. */
-static IdSet
-idset_from_spi(Reach *r)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(SPI_processed, 1));
-	set.n = 0;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		if (spi_result_int64(i, 1, &set.ids[set.n]))
-			set.n++;
-	idset_normalize(&set);
-	return set;
-}
-
-static Datum
-idset_array(const IdSet *set)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(set->n, 1));
-
-	for (int i = 0; i < set->n; i++)
-		elems[i] = Int64GetDatum(set->ids[i]);
-	return PointerGetDatum(construct_array(elems, set->n, INT8OID, sizeof(int64),
-										   true, TYPALIGN_DOUBLE));
 }
 
 /* ----------------------------------------------------------------------
@@ -575,9 +293,9 @@ static SavedQuery unlocked_runners_linked_to = {
 	" JOIN runner_policy.ci_runners r ON r.id = rp.runner_id"
 	" WHERE rp.project_id = ANY ($1) AND NOT r.locked", 1, {INT8ARRAYOID}, NULL
 };
-static SavedQuery runners_owned_by = {
+SavedQuery runners_owned_by = {
 	"SELECT id FROM runner_policy.ci_runners"
-	" WHERE runner_type = 3 AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
+	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
 };
 static SavedQuery ancestors_of_projects = {
 	"SELECT DISTINCT unnest(n.traversal_ids) FROM runner_policy.projects p"
@@ -592,7 +310,7 @@ static SavedQuery open_namespaces = {
 	"SELECT id FROM runner_policy.namespaces WHERE visibility = ANY ($1)",
 	1, {TEXTARRAYOID}, NULL
 };
-static SavedQuery runner_kind = {
+SavedQuery runner_kind = {
 	"SELECT runner_type, sharding_key_id FROM runner_policy.ci_runners WHERE id = $1",
 	1, {INT8OID}, NULL
 };
@@ -627,41 +345,6 @@ static SavedQuery scope_link_targets = {
 };
 static SavedQuery all_projects = {
 	"SELECT id FROM runner_policy.projects", 0, {InvalidOid}, NULL
-};
-
-static SavedQuery queue_work = {
-	"WITH running AS ("
-	"  SELECT runner_id AS id, count(*) AS n FROM runner_policy.ci_builds"
-	"   WHERE status = 'running' AND runner_id IS NOT NULL GROUP BY runner_id),"
-	" pending_linked AS ("
-	"  SELECT rp.runner_id AS id, count(*) AS n FROM runner_policy.ci_builds b"
-	"    JOIN runner_policy.ci_runner_projects rp ON rp.project_id = b.project_id"
-	"   WHERE b.status = 'pending' GROUP BY rp.runner_id),"
-	" pending_paths AS ("
-	"  SELECT n.traversal_ids AS path, count(*) AS n FROM runner_policy.ci_builds b"
-	"    JOIN runner_policy.projects p ON p.id = b.project_id"
-	"    JOIN runner_policy.namespaces n ON n.id = p.namespace_id"
-	"   WHERE b.status = 'pending' GROUP BY n.traversal_ids),"
-	" pending_below AS ("
-	"  SELECT a.id, sum(pp.n) AS n FROM pending_paths pp,"
-	"         LATERAL unnest(pp.path) AS a (id) GROUP BY a.id),"
-	" work AS ("
-	"  SELECT id, n AS running, 0::numeric AS pending FROM running"
-	"  UNION ALL SELECT id, 0, n FROM pending_linked"
-	"  UNION ALL SELECT r.id, 0, pb.n FROM pending_below pb"
-	"    JOIN runner_policy.ci_runners r"
-	"      ON r.runner_type = 2 AND r.sharding_key_id = pb.id)"
-	" SELECT r.id, r.runner_type, r.sharding_key_id,"
-	"        sum(w.running)::bigint, sum(w.pending)::bigint"
-	"   FROM work w JOIN runner_policy.ci_runners r ON r.id = w.id"
-	"  GROUP BY r.id, r.runner_type, r.sharding_key_id ORDER BY r.id",
-	0, {InvalidOid}, NULL
-};
-static SavedQuery queue_shared_pending = {
-	"SELECT count(*) FROM runner_policy.ci_builds b"
-	"  JOIN runner_policy.projects p ON p.id = b.project_id"
-	" WHERE b.status = 'pending' AND p.shared_runners_enabled",
-	0, {InvalidOid}, NULL
 };
 
 /* ----------------------------------------------------------------------
@@ -762,7 +445,7 @@ load_levels(Reach *r)
 	r->namespace_levels.n = nn;
 }
 
-static const LevelMap *
+const LevelMap *
 projects_of(Reach *r)
 {
 	r->levels_asked = true;
@@ -771,7 +454,7 @@ projects_of(Reach *r)
 	return &r->project_levels;
 }
 
-static const LevelMap *
+const LevelMap *
 namespaces_of(Reach *r)
 {
 	r->levels_asked = true;
@@ -780,8 +463,6 @@ namespaces_of(Reach *r)
 	return &r->namespace_levels;
 }
 
-static IdSet set_of(Reach *r, ReachSet which);
-
 /* Runs an "= ANY ($1)" query over a set and collects its first column. */
 static IdSet
 query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
@@ -789,10 +470,10 @@ query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
 	Datum		arg;
 
 	if (set->n == 0)
-		return idset_empty(r);
+		return idset_empty(r->cxt);
 	arg = idset_array(set);
 	(void) reach_query(query, &arg);
-	return idset_from_spi(r);
+	return idset_from_spi(r->cxt);
 }
 
 /* A query over the projects the actor's user maintains. */
@@ -802,20 +483,6 @@ over_maintained(Reach *r, SavedQuery *query)
 	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
 
 	return query_over_set(r, query, &maintained);
-}
-
-/* The union of two sets, as a new set. */
-static IdSet
-idset_union(Reach *r, IdSet a, IdSet b)
-{
-	IdSet		all;
-
-	all.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * Max(a.n + b.n, 1));
-	memcpy(all.ids, a.ids, sizeof(int64) * a.n);
-	memcpy(all.ids + a.n, b.ids, sizeof(int64) * b.n);
-	all.n = a.n + b.n;
-	idset_normalize(&all);
-	return all;
 }
 
 static bool reads_projects_as_user(const Reach *r);
@@ -830,7 +497,7 @@ query_open(Reach *r, SavedQuery *query)
 	arg = PointerGetDatum(construct_array(vis, user_like ? 2 : 1, TEXTOID, -1,
 										  false, TYPALIGN_INT));
 	(void) reach_query(query, &arg);
-	return idset_from_spi(r);
+	return idset_from_spi(r->cxt);
 }
 
 static void load_job_project(Reach *r);
@@ -838,9 +505,6 @@ static void load_job_project(Reach *r);
 /* ----------------------------------------------------------------------
  * The rules (SPEC section 5)
  * ---------------------------------------------------------------------- */
-
-#define KIND(r)			((r)->actor.kind)
-#define HAS(r, scope)	(((r)->actor.scopes & (scope)) != 0)
 
 /* Reads as its user: a user, or a token acting for one within its scopes. */
 static bool
@@ -887,7 +551,7 @@ acts_for_user(const Reach *r)
 		KIND(r) == ACTOR_EXTENDED_JOB_TOKEN;
 }
 
-static bool
+bool
 sees_everything(const Reach *r)
 {
 	return r->admin || r->auditor;
@@ -925,7 +589,7 @@ decide_reaches_all(Reach *r, ReachAll which)
 }
 
 /* Decided once, when the reach is built: asked for every row. */
-static bool
+bool
 reaches_all(Reach *r, ReachAll which)
 {
 	return r->all[which];
@@ -940,7 +604,7 @@ pickup_projects(Reach *r)
 	int64		owner = 0;
 
 	if (reach_query(&runner_kind, &arg) == 0)
-		return idset_empty(r);
+		return idset_empty(r->cxt);
 	(void) spi_result_int64(0, 1, &type);
 	(void) spi_result_int64(0, 2, &owner);
 	if (type == RUNNER_TYPE_INSTANCE)
@@ -952,7 +616,7 @@ pickup_projects(Reach *r)
 	}
 	else
 		(void) reach_query(&projects_linked_to_runner, &arg);
-	return idset_from_spi(r);
+	return idset_from_spi(r->cxt);
 }
 
 static IdSet
@@ -961,7 +625,7 @@ build_set(Reach *r, ReachSet which)
 	int64		one;
 
 	if (!r->live)
-		return idset_empty(r);
+		return idset_empty(r->cxt);
 
 	switch (which)
 	{
@@ -980,14 +644,14 @@ build_set(Reach *r, ReachSet which)
 					types[n++] = RUNNER_TYPE_GROUP;
 					types[n++] = RUNNER_TYPE_PROJECT;
 				}
-				return idset_of(r, types, n);
+				return idset_of(r->cxt, types, n);
 			}
 		case RS_RUNNER_READ_IDS:
 			if (KIND(r) == ACTOR_RUNNER)
-				return idset_of(r, &r->actor.runner_id, 1);
+				return idset_of(r->cxt, &r->actor.runner_id, 1);
 			/* maintainer+ of any project the runner is linked to */
 			if (!reads_runners_as_user(r) || sees_everything(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return over_maintained(r, &runners_linked_to);
 		case RS_RUNNER_READ_PROJECTS:
 			/*
@@ -997,7 +661,7 @@ build_set(Reach *r, ReachSet which)
 			 * RETURNING reads it back).
 			 */
 			if (!reads_runners_as_user(r) || sees_everything(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_RUNNER_READ_GROUPS:
 			{
@@ -1006,8 +670,8 @@ build_set(Reach *r, ReachSet which)
 				 * already inherited down), or of a project in its subtree
 				 */
 				if (!reads_runners_as_user(r) || sees_everything(r))
-					return idset_empty(r);
-				return idset_union(r, levels_at_least(r, namespaces_of(r), LEVEL_MAINTAINER),
+					return idset_empty(r->cxt);
+				return idset_union(r->cxt, levels_at_least(r->cxt, namespaces_of(r), LEVEL_MAINTAINER),
 								   over_maintained(r, &ancestors_of_projects));
 			}
 		case RS_RUNNER_WRITE_TYPES:
@@ -1022,47 +686,47 @@ build_set(Reach *r, ReachSet which)
 					types[n++] = RUNNER_TYPE_GROUP;
 					types[n++] = RUNNER_TYPE_PROJECT;
 				}
-				return idset_of(r, types, n);
+				return idset_of(r->cxt, types, n);
 			}
 		case RS_RUNNER_WRITE_PROJECTS:
 			if (!manages_runners_as_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_RUNNER_WRITE_GROUPS:
 			if (!manages_runners_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, namespaces_of(r), LEVEL_OWNER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_OWNER);
 		case RS_RUNNER_SELF:
 			if (KIND(r) != ACTOR_RUNNER)
-				return idset_empty(r);
-			return idset_of(r, &r->actor.runner_id, 1);
+				return idset_empty(r->cxt);
+			return idset_of(r->cxt, &r->actor.runner_id, 1);
 		case RS_LINK_READ_PROJECTS:
 			if (!reads_runners_as_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_LINK_READ_RUNNERS:
 			if (!reads_runners_as_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return over_maintained(r, &runners_owned_by);
 		case RS_LINK_PROJECTS:
 			/* users only: links are made and removed by people */
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_LINK_RUNNERS:
 			/* unlocked, and linked to a project it maintains */
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return over_maintained(r, &unlocked_runners_linked_to);
 		case RS_UNLINK_RUNNERS:
 			/* maintainer+ of the runner's owner project: the same runners */
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_LINK_READ_RUNNERS);
 		case RS_JOB_READ_PROJECTS:
 			if (!reads_jobs_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_REPORTER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_REPORTER);
 		case RS_JOB_READ_IDS:
 			{
 				/* a job token reads its own job, if its user may */
@@ -1070,23 +734,23 @@ build_set(Reach *r, ReachSet which)
 				int64		project = 0;
 
 				if (KIND(r) != ACTOR_JOB_TOKEN)
-					return idset_empty(r);
+					return idset_empty(r->cxt);
 				if (reach_query(&job_project, &arg) == 0 ||
 					!spi_result_int64(0, 1, &project))
-					return idset_empty(r);
+					return idset_empty(r->cxt);
 				if (!sees_everything(r) &&
 					level_of(projects_of(r), project) < LEVEL_REPORTER)
-					return idset_empty(r);
-				return idset_of(r, &r->actor.job_id, 1);
+					return idset_empty(r->cxt);
+				return idset_of(r->cxt, &r->actor.job_id, 1);
 			}
 		case RS_JOB_PICKUP_PROJECTS:
 			if (KIND(r) != ACTOR_RUNNER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return pickup_projects(r);
 		case RS_JOB_WRITE_PROJECTS:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_DEVELOPER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_DEVELOPER);
 		case RS_PROJECT_READ_IDS:
 			if (KIND(r) == ACTOR_JOB_TOKEN)
 			{
@@ -1109,41 +773,41 @@ build_set(Reach *r, ReachSet which)
 				return usable;
 			}
 			if (!reads_projects_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_GUEST);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_GUEST);
 		case RS_PROJECT_READABLE_IDS:
-			return idset_union(r, query_open(r, &open_projects), set_of(r, RS_PROJECT_READ_IDS));
+			return idset_union(r->cxt, query_open(r, &open_projects), set_of(r, RS_PROJECT_READ_IDS));
 		case RS_PROJECT_MAINTAINED:
 			if (r->actor.user_id == 0)
-				return idset_empty(r);
-			return levels_at_least(r, projects_of(r), LEVEL_MAINTAINER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, projects_of(r), LEVEL_MAINTAINER);
 		case RS_PROJECT_MANAGED:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			return set_of(r, RS_PROJECT_MAINTAINED);
 		case RS_NAMESPACE_READ_IDS:
 			if (!reads_projects_as_user(r))
-				return idset_empty(r);
-			return levels_at_least(r, namespaces_of(r), LEVEL_GUEST);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_GUEST);
 		case RS_NAMESPACE_READABLE_IDS:
-			return idset_union(r, query_open(r, &open_namespaces), set_of(r, RS_NAMESPACE_READ_IDS));
+			return idset_union(r->cxt, query_open(r, &open_namespaces), set_of(r, RS_NAMESPACE_READ_IDS));
 		case RS_NAMESPACE_OWNED:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
-			return levels_at_least(r, namespaces_of(r), LEVEL_OWNER);
+				return idset_empty(r->cxt);
+			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_OWNER);
 		case RS_PROJECTS_OPEN:
 			return query_open(r, &open_projects);
 		case RS_PROJECTS_ALL:
 			if (!sees_everything(r) || !acts_for_user(r))
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			(void) reach_query(&all_projects, NULL);
-			return idset_from_spi(r);
+			return idset_from_spi(r->cxt);
 		case RS_USER_SELF:
 			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r);
+				return idset_empty(r->cxt);
 			r->levels_asked = true; /* the user's own: not its kind's */
 			one = r->actor.user_id;
-			return idset_of(r, &one, 1);
+			return idset_of(r->cxt, &one, 1);
 		case NUM_REACH_SETS:
 			break;
 	}
@@ -1151,7 +815,7 @@ build_set(Reach *r, ReachSet which)
 	pg_unreachable();
 }
 
-static IdSet
+IdSet
 set_of(Reach *r, ReachSet which)
 {
 	if (!r->have_set[which])
@@ -1180,7 +844,7 @@ set_of(Reach *r, ReachSet which)
  * only once complete, so that an error half-way leaks nothing.  Call within
  * WITH_REACH or WITH_CALL: its queries start SPI there.
  */
-static Reach *
+Reach *
 reach_build(const Actor *actor)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "runner_policy reach",
@@ -1325,7 +989,7 @@ reusable_reach(const Actor *actor)
  * when it may answer, else a new one.  Call it inside WITH_REACH: the sets
  * are built lazily, by queries that start SPI there.
  */
-static Reach *
+Reach *
 current_reach(void)
 {
 	const Actor *actor = actor_current();
@@ -1380,32 +1044,11 @@ current_reach(void)
 	return r;
 }
 
-/* Runs the statements after "r" with the reach of the current statement. */
-#define WITH_REACH(r, ...) \
-	do { \
-		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
-		(r) = current_reach(); \
-		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
-	} while (0)
-
 /* ----------------------------------------------------------------------
  * Probes used by the C functions (same sets as the policies)
  * ---------------------------------------------------------------------- */
 
-/* A runner's stored type and owner, read as the rights are (reach_query). */
-typedef struct StoredRunner
-{
-	int			type;
-	bool		has_owner;
-	int64		owner;
-} StoredRunner;
-
-static bool
+bool
 stored_runner(int64 runner_id, StoredRunner *runner)
 {
 	Datum		arg = Int64GetDatum(runner_id);
@@ -1421,7 +1064,7 @@ stored_runner(int64 runner_id, StoredRunner *runner)
 }
 
 /* The runner read rule, as the ci_runners SELECT policy states it. */
-static bool
+bool
 runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 {
 	IdSet		set;
@@ -1451,7 +1094,7 @@ runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 }
 
 /* The runner manage rule, as the ci_runners UPDATE/DELETE policies state it. */
-static bool
+bool
 runner_manageable(Reach *r, int type, bool has_owner, int64 owner)
 {
 	IdSet		set = set_of(r, RS_RUNNER_WRITE_TYPES);
@@ -1783,13 +1426,13 @@ load_job_project(Reach *r)
 
 	r->have_job_project = true;
 	r->job_project = 0;
-	r->job_scope_targets = idset_empty(r);
+	r->job_scope_targets = idset_empty(r->cxt);
 	if (reach_query(&job_project, &arg) == 0 ||
 		!spi_result_int64(0, 1, &r->job_project))
 		return;
 	arg = Int64GetDatum(r->job_project);
 	(void) reach_query(&scope_link_targets, &arg);
-	r->job_scope_targets = idset_from_spi(r);
+	r->job_scope_targets = idset_from_spi(r->cxt);
 }
 
 Datum
@@ -1844,196 +1487,6 @@ rp_authorize(PG_FUNCTION_ARGS)
 				   }
 			   });
 	PG_RETURN_BOOL(allowed);
-}
-
-/* ----------------------------------------------------------------------
- * The runner queue: runner_queue_counts(), runner_queue_shared_pending()
- *
- * Every count is decided from the stored runner row, never from a fact a
- * caller passes in (SPEC section 5), and counted once per statement, not
- * once per runner.
- * ---------------------------------------------------------------------- */
-
-/* Rows, not rights: the counts read the statement's own snapshot. */
-static uint64
-queue_query(SavedQuery *query)
-{
-	need_spi();
-	return saved_query_run_readonly(query, NULL, NULL);
-}
-
-static uint64
-queue_query_by_id(SavedQuery *query, Datum *args)
-{
-	need_spi();
-	return saved_query_run_readonly(query, args, NULL);
-}
-
-static void
-load_queue(Reach *r)
-{
-	QueueCounts *q = &r->queue;
-	uint64		n = queue_query(&queue_work);
-	int			size = (int) Max(n, 1);
-
-	r->have_queue = true;
-	q->runners.ids = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
-	q->types = MemoryContextAlloc(r->statement_cxt, sizeof(int16) * size);
-	q->has_owner = MemoryContextAlloc(r->statement_cxt, sizeof(bool) * size);
-	q->owners = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
-	q->running = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
-	q->pending = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
-	q->runners.n = 0;
-	/* ordered by runner id: the set comes out sorted */
-	for (uint64 i = 0; i < n; i++)
-	{
-		int			k = q->runners.n;
-		int64		type = 0;
-
-		if (!spi_result_int64(i, 1, &q->runners.ids[k]))
-			continue;
-		(void) spi_result_int64(i, 2, &type);
-		q->types[k] = (int16) type;
-		q->owners[k] = 0;
-		q->has_owner[k] = spi_result_int64(i, 3, &q->owners[k]);
-		q->running[k] = 0;
-		q->pending[k] = 0;
-		(void) spi_result_int64(i, 4, &q->running[k]);
-		(void) spi_result_int64(i, 5, &q->pending[k]);
-		q->runners.n++;
-	}
-	q->shared_pending = 0;
-	if (queue_query(&queue_shared_pending) == 1)
-		(void) spi_result_int64(0, 1, &q->shared_pending);
-}
-
-static QueueCounts *
-queue_of(Reach *r)
-{
-	if (!r->have_queue)
-		load_queue(r);
-	return &r->queue;
-}
-
-/* Whether the actor reads instance runners, and so their shared queue. */
-static bool
-reads_instance_runners(Reach *r)
-{
-	IdSet		types = set_of(r, RS_RUNNER_READ_TYPES);
-
-	return reaches_all(r, RA_RUNNERS_READ) ||
-		idset_contains(&types, RUNNER_TYPE_INSTANCE);
-}
-
-/*
- * runner_queue_counts() -> SETOF (runner_id, running_jobs, pending_jobs)
- *
- * One row per runner with work that the actor may read, judged on the
- * runner's stored type and owner.  runner_queue_status joins it to the
- * runners the actor reads; runners without a row have no work.
- */
-Datum
-rp_runner_queue_counts(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Reach	   *r;
-
-	InitMaterializedSRF(fcinfo, 0);
-	WITH_REACH(r,
-			   {
-				   if (r->live)
-				   {
-					   QueueCounts *q = queue_of(r);
-
-					   for (int i = 0; i < q->runners.n; i++)
-					   {
-						   Datum values[3];
-						   bool nulls[3] = {false, false, false};
-						   int64 id = q->runners.ids[i];
-
-						   if (!runner_readable(r, id, q->types[i], q->has_owner[i], q->owners[i]))
-							   continue;
-						   values[0] = Int64GetDatum(id);
-						   values[1] = Int64GetDatum(q->running[i]);
-						   values[2] = Int64GetDatum(q->pending[i]);
-						   tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-					   }
-				   }
-			   });
-	return (Datum) 0;
-}
-
-/*
- * runner_queue_shared_pending() -> bigint: the pending jobs any instance
- * runner could pick up (of projects with shared runners enabled); NULL for
- * an actor that reads no instance runner.
- */
-Datum
-rp_runner_queue_shared_pending(PG_FUNCTION_ARGS)
-{
-	Reach	   *r;
-	bool		readable = false;
-	int64		pending = 0;
-
-	WITH_REACH(r,
-			   {
-				   readable = r->live && reads_instance_runners(r);
-				   if (readable)
-					   pending = queue_of(r)->shared_pending;
-			   });
-	if (!readable)
-		PG_RETURN_NULL();
-	PG_RETURN_INT64(pending);
-}
-
-/*
- * runner_queue(runner_id, runner_type, sharding_key_id) of release 1.0,
- * kept for a database not yet updated to 1.1.  It believed the type and
- * owner its caller passed; it now ignores both and reads the stored row,
- * one query per call (1.1's view no longer calls it).
- */
-Datum
-rp_runner_queue(PG_FUNCTION_ARGS)
-{
-	TupleDesc	desc;
-	Datum		values[2];
-	bool		nulls[2] = {true, true};
-	Reach	   *r;
-
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	desc = BlessTupleDesc(desc);
-
-	if (!PG_ARGISNULL(0))
-	{
-		int64		id = PG_GETARG_INT64(0);
-
-		WITH_REACH(r,
-				   {
-					   Datum arg = Int64GetDatum(id);
-					   int64 type = 0;
-					   int64 owner = 0;
-					   bool has_owner;
-
-					   if (r->live && queue_query_by_id(&runner_kind, &arg) > 0)
-					   {
-						   (void) spi_result_int64(0, 1, &type);
-						   has_owner = spi_result_int64(0, 2, &owner);
-						   if (runner_readable(r, id, (int) type, has_owner, owner))
-						   {
-							   QueueCounts *q = queue_of(r);
-							   int i = idset_find(q->runners.ids, q->runners.n, id);
-
-							   values[0] = Int64GetDatum(i < 0 ? 0 : q->running[i]);
-							   values[1] = Int64GetDatum(type == RUNNER_TYPE_INSTANCE ?
-														 q->shared_pending :
-														 (i < 0 ? 0 : q->pending[i]));
-							   nulls[0] = nulls[1] = false;
-						   }
-					   }
-				   });
-	}
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
 /* ----------------------------------------------------------------------
@@ -2141,1183 +1594,6 @@ policy_may_read_namespace(int64 namespace_id)
 			   });
 	return result;
 }
-
-/* ----------------------------------------------------------------------
- * SQL: explain_access(user_id bigint, runner_id bigint, action text) -> text
- *
- * Why a user may or may not read, update, delete or link a runner.  The
- * answer, yes or no, is the policy core's own: a reach is built for that
- * user exactly as for an actor, and asked with the same probes the
- * policies' sets stand for (runner_readable, runner_manageable, the link
- * set).  Only the words are added here: which membership, group, link or
- * role the yes rests on, or what is missing.  For a DBA: EXECUTE is revoked
- * from PUBLIC, since it names other users' memberships.
- * ---------------------------------------------------------------------- */
-
-/* Runs the statements after it with SPI started on demand, as WITH_REACH. */
-#define WITH_CALL(...) \
-	do { \
-		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
-		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
-	} while (0)
-
-typedef enum RunnerAction
-{
-	ACTION_READ,
-	ACTION_UPDATE,
-	ACTION_DELETE,
-	ACTION_LINK
-} RunnerAction;
-
-static const char *const action_names[] = {"read", "update", "delete", "link"};
-
-static SavedQuery explain_user = {
-	"SELECT username, state FROM runner_policy.users WHERE id = $1",
-	1, {INT8OID}, NULL
-};
-static SavedQuery explain_runner = {
-	"SELECT runner_type, sharding_key_id, locked FROM runner_policy.ci_runners WHERE id = $1",
-	1, {INT8OID}, NULL
-};
-static SavedQuery explain_project_path = {
-	"SELECT (SELECT pg_catalog.string_agg(n.name, '/' ORDER BY pg_catalog.array_position(pn.traversal_ids, n.id))"
-	"          FROM runner_policy.namespaces n WHERE n.id = ANY (pn.traversal_ids))"
-	"       OPERATOR(pg_catalog.||) '/' OPERATOR(pg_catalog.||) p.name"
-	"  FROM runner_policy.projects p JOIN runner_policy.namespaces pn ON pn.id = p.namespace_id"
-	" WHERE p.id = $1", 1, {INT8OID}, NULL
-};
-static SavedQuery explain_namespace_path = {
-	"SELECT (SELECT pg_catalog.string_agg(n.name, '/' ORDER BY pg_catalog.array_position(g.traversal_ids, n.id))"
-	"          FROM runner_policy.namespaces n WHERE n.id = ANY (g.traversal_ids))"
-	"  FROM runner_policy.namespaces g WHERE g.id = $1", 1, {INT8OID}, NULL
-};
-static SavedQuery explain_linked_projects = {
-	"SELECT project_id FROM runner_policy.ci_runner_projects WHERE runner_id = $1 ORDER BY project_id",
-	1, {INT8OID}, NULL
-};
-/* the membership that gives a user its level on a project: direct first */
-static SavedQuery explain_project_membership = {
-	"SELECT kind, id, level FROM ("
-	"  SELECT 'project'::text AS kind, pm.project_id AS id, pm.access_level AS level"
-	"    FROM runner_policy.project_members pm WHERE pm.user_id = $1 AND pm.project_id = $2"
-	"  UNION ALL"
-	"  SELECT 'group', gm.namespace_id, gm.access_level"
-	"    FROM runner_policy.projects p"
-	"    JOIN runner_policy.namespaces pn ON pn.id = p.namespace_id"
-	"    JOIN runner_policy.group_members gm"
-	"      ON gm.user_id = $1 AND gm.namespace_id = ANY (pn.traversal_ids)"
-	"   WHERE p.id = $2) m"
-	" ORDER BY level DESC, kind DESC, id LIMIT 1", 2, {INT8OID, INT8OID}, NULL
-};
-static SavedQuery explain_namespace_membership = {
-	"SELECT gm.namespace_id, gm.access_level FROM runner_policy.namespaces g"
-	"  JOIN runner_policy.group_members gm"
-	"    ON gm.user_id = $1 AND gm.namespace_id = ANY (g.traversal_ids)"
-	" WHERE g.id = $2 ORDER BY gm.access_level DESC, gm.namespace_id LIMIT 1",
-	2, {INT8OID, INT8OID}, NULL
-};
-static SavedQuery explain_project_below = {
-	"SELECT p.id FROM runner_policy.projects p"
-	"  JOIN runner_policy.namespaces n ON n.id = p.namespace_id"
-	" WHERE p.id = ANY ($1) AND n.traversal_ids @> ARRAY[$2::bigint] ORDER BY p.id LIMIT 1",
-	2, {INT8ARRAYOID, INT8OID}, NULL
-};
-
-static const char *
-level_name(int level)
-{
-	switch (level)
-	{
-		case LEVEL_GUEST:
-			return "guest";
-		case LEVEL_REPORTER:
-			return "reporter";
-		case LEVEL_DEVELOPER:
-			return "developer";
-		case LEVEL_MAINTAINER:
-			return "maintainer";
-		case LEVEL_OWNER:
-			return "owner";
-	}
-	return "member";
-}
-
-/* "project 110 (acme/api)" or "group 10 (acme)" */
-static void
-append_place(StringInfo buf, bool project, int64 id)
-{
-	Datum		arg = Int64GetDatum(id);
-	char	   *path = NULL;
-
-	if (reach_query(project ? &explain_project_path : &explain_namespace_path, &arg) == 1)
-		path = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	appendStringInfo(buf, "%s %lld", project ? "project" : "group", (long long) id);
-	if (path != NULL)
-		appendStringInfo(buf, " (%s)", path);
-}
-
-/*
- * "<user> is maintainer (40) of project 110 (acme/api)" or "<user> is owner
- * (50) of group 10 (acme), which contains project 110 (acme/api)": the
- * membership behind the user's level on a project or group.
- */
-static void
-append_membership(StringInfo buf, const char *username, int64 user_id,
-				  bool project, int64 id)
-{
-	Datum		args[2] = {Int64GetDatum(user_id), Int64GetDatum(id)};
-	bool		direct = false;
-	int64		from = 0;
-	int64		level = 0;
-
-	if (project)
-	{
-		if (reach_query(&explain_project_membership, args) == 1)
-		{
-			char	   *kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-			direct = strcmp(kind, "project") == 0;
-			(void) spi_result_int64(0, 2, &from);
-			(void) spi_result_int64(0, 3, &level);
-		}
-	}
-	else if (reach_query(&explain_namespace_membership, args) == 1)
-	{
-		(void) spi_result_int64(0, 1, &from);
-		(void) spi_result_int64(0, 2, &level);
-	}
-	appendStringInfo(buf, "%s is %s (%d) of ", username, level_name((int) level), (int) level);
-	if (project && direct)
-		append_place(buf, true, id);
-	else
-	{
-		append_place(buf, false, from);
-		if (project || from != id)
-		{
-			appendStringInfoString(buf, ", which contains ");
-			append_place(buf, project, id);
-		}
-	}
-}
-
-/* The first project of "candidates" (sorted) on which the user is level+. */
-static int64
-first_with_level(Reach *r, const IdSet *candidates, int level)
-{
-	for (int i = 0; i < candidates->n; i++)
-		if (level_of(projects_of(r), candidates->ids[i]) >= level)
-			return candidates->ids[i];
-	return 0;
-}
-
-static bool
-idset_contains_link_runner(Reach *r, int64 runner_id)
-{
-	IdSet		linkable = set_of(r, RS_LINK_RUNNERS);
-
-	return idset_contains(&linkable, runner_id);
-}
-
-/* The stored facts of a runner that the runner rules read. */
-typedef struct RunnerFacts
-{
-	int64		id;
-	int			type;
-	bool		has_owner;
-	int64		owner;
-	bool		locked;
-} RunnerFacts;
-
-/*
- * The projects linked to a runner, as the link rule needs them: fetched for
- * one runner at a time and kept while the same runner is asked again (the
- * runner_access view asks for one runner's users in a row).  Past
- * LINKED_LOOKUPS runners (a user's many runners), one count answers for
- * all runners at once: for a few targets, an indexed count over the
- * targets' links (runners_linked_to_all) gives the runners linked to all of
- * them; for many (an administrator's: every project), a count over all
- * links (runners_linked_at_least) leaves only the runners linked to as
- * many projects as there are targets to look at, since any other leaves a
- * target free.
- */
-#define LINKED_LOOKUPS		100
-#define LINKED_FEW_TARGETS	10000
-
-typedef struct LinkedCache
-{
-	MemoryContext cxt;			/* where the sets live */
-	int64		runner_id;		/* whose links "linked" holds; 0 for none */
-	IdSet		linked;
-	int			lookups;
-	uint64		full_key;		/* the targets "full" was counted for */
-	int			full_min;
-	IdSet		full;			/* the runners linked to all of them */
-	bool		have_projects;
-	int64		projects;		/* how many projects there are */
-} LinkedCache;
-
-static SavedQuery count_projects = {
-	"SELECT count(*) FROM runner_policy.projects", 0, {InvalidOid}, NULL
-};
-static SavedQuery runners_linked_at_least = {
-	"SELECT runner_id FROM runner_policy.ci_runner_projects"
-	" GROUP BY runner_id HAVING count(*) >= $1", 1, {INT8OID}, NULL
-};
-static SavedQuery runners_linked_to_all = {
-	"SELECT runner_id FROM runner_policy.ci_runner_projects"
-	" WHERE project_id = ANY ($1) GROUP BY runner_id HAVING count(*) >= $2",
-	2, {INT8ARRAYOID, INT8OID}, NULL
-};
-
-/* The first column (bigint) of the last SPI result, as a set in "cxt". */
-static IdSet
-idset_from_spi_in(MemoryContext cxt)
-{
-	IdSet		set;
-
-	set.ids = MemoryContextAlloc(cxt, sizeof(int64) * Max(SPI_processed, 1));
-	set.n = 0;
-	for (uint64 i = 0; i < SPI_processed; i++)
-		if (spi_result_int64(i, 1, &set.ids[set.n]))
-			set.n++;
-	idset_normalize(&set);
-	return set;
-}
-
-/* The projects linked to the runner, kept while it is asked again. */
-static const IdSet *
-runner_links(LinkedCache *lc, int64 runner_id)
-{
-	if (lc->runner_id != runner_id)
-	{
-		Datum		arg = Int64GetDatum(runner_id);
-
-		(void) reach_query(&explain_linked_projects, &arg);
-		lc->linked = idset_from_spi_in(lc->cxt);
-		lc->runner_id = runner_id;
-		lc->lookups++;
-	}
-	return &lc->linked;
-}
-
-/* How many projects there are (-1 if the two snapshots disagree). */
-static int64
-project_count(LinkedCache *lc)
-{
-	if (!lc->have_projects)
-	{
-		lc->projects = -1;
-		if (reach_query(&count_projects, NULL) == 1)
-			(void) spi_result_int64(0, 1, &lc->projects);
-		lc->have_projects = true;
-	}
-	return lc->projects;
-}
-
-/*
- * Is the runner linked to every one of "targets"?  targets_key names the
- * set (its reach's build and which set it is), never reused for another.
- */
-static bool
-all_targets_linked(LinkedCache *lc, int64 runner_id, const IdSet *targets,
-				   uint64 targets_key)
-{
-	Datum		arg;
-
-	if (targets->n == 0)
-		return true;
-	if (lc->runner_id != runner_id && lc->lookups >= LINKED_LOOKUPS)
-	{
-		bool		few = targets->n <= LINKED_FEW_TARGETS;
-
-		if (lc->full_key != targets_key || lc->full_min != targets->n)
-		{
-			if (few)
-			{
-				Datum		args[2] = {idset_array(targets), Int64GetDatum((int64) targets->n)};
-
-				(void) reach_query(&runners_linked_to_all, args);
-			}
-			else
-			{
-				arg = Int64GetDatum((int64) targets->n);
-				(void) reach_query(&runners_linked_at_least, &arg);
-			}
-			lc->full = idset_from_spi_in(lc->cxt);
-			lc->full_key = targets_key;
-			lc->full_min = targets->n;
-		}
-		if (!idset_contains(&lc->full, runner_id))
-			return false;
-		if (few)
-			return true;
-	}
-	(void) runner_links(lc, runner_id);
-	if (lc->linked.n < targets->n)
-		return false;
-	for (int i = 0; i < targets->n; i++)
-		if (!idset_contains(&lc->linked, targets->ids[i]))
-			return false;
-	return true;
-}
-
-/*
- * May the reach's actor do "action" to the runner?  The probes the policies'
- * sets stand for, and for link the rule of the ci_runner_projects INSERT
- * policy and guard: a project runner it may link (any, for an
- * administrator) and a project it may link it to that has no link yet.
- * explain_access() and runner_access both decide here.
- */
-static bool
-runner_action_allowed(Reach *r, const RunnerFacts *f, RunnerAction action,
-					  LinkedCache *lc, bool *no_target_left)
-{
-	*no_target_left = false;
-	switch (action)
-	{
-		case ACTION_READ:
-			return runner_readable(r, f->id, f->type, f->has_owner, f->owner);
-		case ACTION_UPDATE:
-		case ACTION_DELETE:
-			return runner_manageable(r, f->type, f->has_owner, f->owner);
-		case ACTION_LINK:
-			{
-				bool		admin = reaches_all(r, RA_ADMIN);
-				ReachSet	which = admin ? RS_PROJECTS_ALL : RS_LINK_PROJECTS;
-				IdSet		targets;
-
-				if (f->type != RUNNER_TYPE_PROJECT)
-					return false;
-				if (!admin)
-				{
-					IdSet		linkable = set_of(r, RS_LINK_RUNNERS);
-
-					if (!idset_contains(&linkable, f->id))
-						return false;
-				}
-				/*
-				 * An administrator's targets are every project: a runner
-				 * linked to fewer projects than there are leaves one free,
-				 * known from a count without the 100,000 ids of the set.
-				 */
-				if (admin && !r->have_set[RS_PROJECTS_ALL] && lc->lookups < LINKED_LOOKUPS)
-				{
-					int64		projects = project_count(lc);
-
-					if (projects >= 0 && runner_links(lc, f->id)->n < projects)
-						return true;
-				}
-				targets = set_of(r, which);
-				*no_target_left = all_targets_linked(lc, f->id, &targets,
-													 r->build * NUM_REACH_SETS + which + 1);
-				return !*no_target_left;
-			}
-	}
-	return false;
-}
-
-static char *
-explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
-{
-	StringInfoData buf;
-	Datum		arg;
-	char	   *username;
-	char	   *state;
-	int64		type = 0;
-	int64		owner = 0;
-	bool		has_owner;
-	bool		locked;
-	bool		isnull;
-	Actor		actor;
-	Reach	   *r;
-	RunnerFacts facts;
-	LinkedCache links;
-	bool		allowed = false;
-	bool		no_target_left = false;
-	const char *verb = action_names[action];
-
-	initStringInfo(&buf);
-
-	arg = Int64GetDatum(user_id);
-	if (reach_query(&explain_user, &arg) == 0)
-	{
-		appendStringInfo(&buf, "no: there is no user %lld", (long long) user_id);
-		return buf.data;
-	}
-	username = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-
-	arg = Int64GetDatum(runner_id);
-	if (reach_query(&explain_runner, &arg) == 0)
-	{
-		appendStringInfo(&buf, "no: there is no runner %lld", (long long) runner_id);
-		return buf.data;
-	}
-	(void) spi_result_int64(0, 1, &type);
-	has_owner = spi_result_int64(0, 2, &owner);
-	locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-
-	if (strcmp(state, "active") != 0)
-	{
-		appendStringInfo(&buf, "no: %s is %s, and a blocked user may do nothing", username, state);
-		return buf.data;
-	}
-
-	/* the decision: the policy core's, for this user as an actor */
-	memset(&actor, 0, sizeof(actor));
-	actor.kind = ACTOR_USER;
-	actor.user_id = user_id;
-	r = reach_build(&actor);
-	facts.id = runner_id;
-	facts.type = (int) type;
-	facts.has_owner = has_owner;
-	facts.owner = owner;
-	facts.locked = locked;
-	memset(&links, 0, sizeof(links));
-	links.cxt = CurrentMemoryContext;
-	allowed = runner_action_allowed(r, &facts, action, &links, &no_target_left);
-
-	/* the words: what the yes rests on, or what is missing */
-	appendStringInfoString(&buf, allowed ? "yes: " : "no: ");
-	if (action == ACTION_LINK && type != RUNNER_TYPE_PROJECT)
-		appendStringInfo(&buf, "runner %lld is an %s runner, and only project runners are linked to projects",
-						 (long long) runner_id, type == RUNNER_TYPE_INSTANCE ? "instance" : "group");
-	else if (action == ACTION_LINK && no_target_left &&
-			 (r->admin || (!locked && idset_contains_link_runner(r, runner_id))))
-		appendStringInfo(&buf, "runner %lld is already linked to every project %s could link it to",
-						 (long long) runner_id, username);
-	else if (r->admin)
-		appendStringInfo(&buf, "%s is an administrator, who may %s every runner", username, verb);
-	else if (r->auditor && action == ACTION_READ)
-		appendStringInfo(&buf, "%s is an auditor, who reads every runner", username);
-	else if (type == RUNNER_TYPE_INSTANCE)
-	{
-		if (action == ACTION_READ)
-			appendStringInfo(&buf, "runner %lld is an instance runner, which every active user reads",
-							 (long long) runner_id);
-		else
-			appendStringInfo(&buf, "runner %lld is an instance runner, and only administrators %s instance runners",
-							 (long long) runner_id, verb);
-	}
-	else if (type == RUNNER_TYPE_GROUP && !has_owner)
-		appendStringInfo(&buf, "group runner %lld has no owner namespace", (long long) runner_id);
-	else if (type == RUNNER_TYPE_GROUP)
-	{
-		int			need = action == ACTION_READ ? LEVEL_MAINTAINER : LEVEL_OWNER;
-
-		if (allowed && level_of(namespaces_of(r), owner) >= need)
-			append_membership(&buf, username, user_id, false, owner);
-		else if (allowed)
-		{
-			/* maintainer+ of a project in the group's subtree */
-			IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
-			Datum		args[2] = {idset_array(&maintained), Int64GetDatum(owner)};
-			int64		project = 0;
-
-			if (reach_query(&explain_project_below, args) == 1)
-				(void) spi_result_int64(0, 1, &project);
-			append_membership(&buf, username, user_id, true, project);
-			appendStringInfoString(&buf, ", which is in ");
-			append_place(&buf, false, owner);
-		}
-		else
-		{
-			appendStringInfo(&buf, "%s is not %s (%d) or more of ", username, level_name(need), need);
-			append_place(&buf, false, owner);
-			appendStringInfo(&buf, action == ACTION_READ ?
-							 ", an ancestor of it or a project in it" : " or an ancestor of it");
-		}
-		appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
-	}
-	else if (!has_owner)
-		appendStringInfo(&buf, "project runner %lld has no owner project", (long long) runner_id);
-	else if (action == ACTION_UPDATE || action == ACTION_DELETE)
-	{
-		if (allowed)
-			append_membership(&buf, username, user_id, true, owner);
-		else
-		{
-			appendStringInfo(&buf, "%s is not maintainer (40) or more of ", username);
-			append_place(&buf, true, owner);
-		}
-		appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
-	}
-	else
-	{
-		/* read and link: maintainer+ of a project the runner is linked to */
-		IdSet		linked;
-		int64		project;
-
-		arg = Int64GetDatum(runner_id);
-		(void) reach_query(&explain_linked_projects, &arg);
-		linked = idset_from_spi(r);
-		project = first_with_level(r, &linked, LEVEL_MAINTAINER);
-		if (action == ACTION_LINK && locked)
-		{
-			buf.len = 0;
-			appendStringInfo(&buf, "no: runner %lld is locked to the projects it is linked to",
-							 (long long) runner_id);
-		}
-		else if (project != 0)
-		{
-			append_membership(&buf, username, user_id, true, project);
-			appendStringInfo(&buf, project == owner ? ", which owns runner %lld" :
-							 ", which is linked to runner %lld", (long long) runner_id);
-			if (action == ACTION_LINK)
-				appendStringInfo(&buf, "; %s may link it to any project of which %s is maintainer (40) or more",
-								 username, username);
-		}
-		else
-		{
-			appendStringInfo(&buf, "%s is not maintainer (40) or more of ", username);
-			append_place(&buf, true, owner);
-			appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
-			if (linked.n == 2)
-				appendStringInfoString(&buf, ", or of the other project linked to it");
-			else if (linked.n > 2)
-				appendStringInfo(&buf, ", or of any of the %d other projects linked to it",
-								 linked.n - 1);
-		}
-	}
-
-	MemoryContextDelete(r->cxt);
-	return buf.data;
-}
-
-Datum
-rp_explain_access(PG_FUNCTION_ARGS)
-{
-	int64		user_id;
-	int64		runner_id;
-	char	   *action_text;
-	int			action = -1;
-	char	   *answer = NULL;
-	MemoryContext caller = CurrentMemoryContext;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("user_id, runner_id and action must not be null")));
-	user_id = PG_GETARG_INT64(0);
-	runner_id = PG_GETARG_INT64(1);
-	action_text = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	for (int i = 0; i < (int) lengthof(action_names); i++)
-		if (strcmp(action_text, action_names[i]) == 0)
-			action = i;
-	if (action < 0)
-	{
-		int			cut = pg_mbcliplen(action_text, strlen(action_text), 40);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unrecognized action \"%.*s\"", cut, action_text),
-				 errhint("Actions are read, update, delete and link.")));
-	}
-
-	WITH_CALL(
-			  {
-				  char *text = explain_runner_access(user_id, runner_id, (RunnerAction) action);
-
-				  answer = MemoryContextStrdup(caller, text);
-			  });
-	PG_RETURN_TEXT_P(cstring_to_text(answer));
-}
-
-/* ----------------------------------------------------------------------
- * SQL: the runner_access view (SPEC section 9)
- *
- * Who may read, update, delete or link which runner.  The view is
- *
- *	 users u JOIN ci_runners r ON access_candidate(u..., r...)
- *	 CROSS JOIN LATERAL unnest(access_actions(u..., r...))
- *
- * and every yes in it is the policy core's: runner_action_allowed() on a
- * reach built for the user, as explain_access() asks.  Three things keep
- * it from ever deciding all users x all runners:
- *
- * - access_candidate() has a planner support function that turns it into
- *	 an index condition on either side: "r.id = ANY (runners_of_user(u.id))"
- *	 when users is the outer side, "u.id = ANY (users_of_runner(r.id))" when
- *	 runners is, so WHERE user_id = Y and WHERE runner_id = X each become an
- *	 index scan and a nested loop over the candidates.  runners_of_user()
- *	 is the union of the core's own runner sets for that user (every yes of
- *	 the rules goes through one of them); users_of_runner() is an indexed
- *	 query that only narrows (maintainers and owners of the runner's
- *	 projects and groups, administrators, auditors, and every active user
- *	 for an instance runner).  Candidates are then decided one by one.
- * - Users are decided by kind first.  A reach for a user of the same kind
- *	 (administrator, auditor, active) with no memberships is asked; if the
- *	 decision never looked at the memberships (the reach tracks it, see
- *	 levels_asked), it holds for every user of that kind, and no reach is
- *	 built for the user at all.  So an instance runner's 100,000 readers
- *	 cost one decision, not 100,000 reach builds.  The kind comes from the
- *	 users row the view reads.
- * - Everything is kept for the statement: the kind reaches, the last
- *	 user's reach, the last runner's links, the last pair's answer.
- *
- * Who may read it: SELECT is granted by the DBA, and every function checks
- * the session besides (access_check): an actor must be an administrator or
- * an auditor acting as themselves; with no actor, the role must hold
- * EXECUTE on explain_access(), the DBA's right to see others' rights.  So
- * an application role granted the view for its administrators reads
- * nothing when it forgets to name its user.
- * ---------------------------------------------------------------------- */
-
-PG_FUNCTION_INFO_V1(rp_access_actions);
-PG_FUNCTION_INFO_V1(rp_access_candidate);
-PG_FUNCTION_INFO_V1(rp_access_candidate_support);
-PG_FUNCTION_INFO_V1(rp_runners_of_user);
-PG_FUNCTION_INFO_V1(rp_users_of_runner);
-
-#define NUM_ACTIONS		((int) lengthof(action_names))
-
-typedef struct AccessState
-{
-	MemoryContext cxt;
-	LocalTransactionId lxid;
-	uint64		statement;
-	uint64		generation;
-
-	bool		checked;		/* the session may read runner_access */
-
-	Reach	   *kind[2][2];		/* by admin, auditor: no memberships */
-	bool		kind_failed[2][2];	/* its representative was not of the kind */
-	Reach	   *user;			/* the last user's own reach */
-	LinkedCache links;
-
-	bool		have_pair;		/* the last pair decided, and its answer */
-	int64		pair_user;
-	int64		pair_runner;
-	uint8		pair_mask;
-
-	int64		runners_user;	/* the last runners_of_user() answer */
-	Datum		runners_array;
-	int64		users_runner;	/* the last users_of_runner() answer */
-	Datum		users_array;
-} AccessState;
-
-static AccessState *access_state = NULL;
-
-/* The state of the running statement, made anew for every statement. */
-static AccessState *
-access_current(void)
-{
-	AccessState *st = access_state;
-
-	if (st != NULL && st->lxid == CURRENT_LXID &&
-		st->statement == statement_number() &&
-		st->generation == actor_generation())
-		return st;
-	if (st != NULL)
-		MemoryContextDelete(st->cxt);
-	access_state = NULL;
-	{
-		MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "runner_policy access",
-												  ALLOCSET_DEFAULT_SIZES);
-
-		st = MemoryContextAllocZero(cxt, sizeof(AccessState));
-		st->cxt = cxt;
-	}
-	st->lxid = CURRENT_LXID;
-	st->statement = statement_number();
-	st->generation = actor_generation();
-	st->links.cxt = st->cxt;
-	access_state = st;
-	return st;
-}
-
-static Oid
-explain_access_oid(void)
-{
-	Oid			argtypes[3] = {INT8OID, INT8OID, TEXTOID};
-	char	   *schema = get_namespace_name(runner_policy_extension_schema());
-
-	return LookupFuncName(list_make2(makeString(schema), makeString("explain_access")),
-						  3, argtypes, true);
-}
-
-/* Refuses a session that may not see other users' rights. */
-static void
-access_check(AccessState *st)
-{
-	const Actor *actor;
-	bool		ok = false;
-
-	if (st->checked)
-		return;
-	actor = actor_current();
-	if (actor->kind == ACTOR_NONE)
-	{
-		Oid			fn = explain_access_oid();
-
-#if PG_VERSION_NUM >= 160000
-		ok = OidIsValid(fn) && object_aclcheck(ProcedureRelationId, fn, GetUserId(),
-											   ACL_EXECUTE) == ACLCHECK_OK;
-#else
-		ok = OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
-#endif
-	}
-	else
-	{
-		Reach	   *r;
-
-		WITH_REACH(r, ok = r->live && KIND(r) == ACTOR_USER && sees_everything(r));
-	}
-	if (!ok)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to read runner_access"),
-				 errdetail("Who may do what to runners is shown to administrators and auditors acting as themselves, and, with no actor, to roles that may run explain_access()."),
-				 errhint("Ask a DBA, or use explain_access().")));
-	st->checked = true;
-}
-
-/* A reach of the statement: freed with it. */
-static Reach *
-access_reach(AccessState *st, int64 user_id)
-{
-	Actor		actor;
-	Reach	   *r;
-
-	memset(&actor, 0, sizeof(actor));
-	actor.kind = ACTOR_USER;
-	actor.user_id = user_id;
-	r = reach_build(&actor);
-	MemoryContextSetParent(r->cxt, st->cxt);
-	return r;
-}
-
-/*
- * The reach that answers for every active user of a kind with no
- * memberships: built for the first such user met, its own memberships
- * left out.  NULL when that user turned out not to be of the kind (the row
- * the view read and the newest state disagree): then each user is decided
- * by its own reach.
- */
-static Reach *
-kind_reach(AccessState *st, int64 user_id, bool admin, bool auditor)
-{
-	Reach	   *r = st->kind[admin][auditor];
-
-	if (r != NULL || st->kind_failed[admin][auditor])
-		return r;
-	r = access_reach(st, user_id);
-	if (!r->live || r->admin != admin || r->auditor != auditor)
-	{
-		MemoryContextDelete(r->cxt);
-		return NULL;			/* try again with the next user of the kind */
-	}
-	r->have_levels = true;		/* no memberships: empty maps */
-	st->kind[admin][auditor] = r;
-	return r;
-}
-
-static Reach *
-user_reach(AccessState *st, int64 user_id)
-{
-	if (st->user != NULL && st->user->actor.user_id == user_id)
-		return st->user;
-	if (st->user != NULL)
-		MemoryContextDelete(st->user->cxt);
-	st->user = NULL;
-	st->user = access_reach(st, user_id);
-	return st->user;
-}
-
-static uint8
-decide_all(Reach *r, AccessState *st, const RunnerFacts *f)
-{
-	uint8		mask = 0;
-	bool		no_target_left;
-
-	for (int a = 0; a < NUM_ACTIONS; a++)
-		if (runner_action_allowed(r, f, (RunnerAction) a, &st->links, &no_target_left))
-			mask |= 1 << a;
-	return mask;
-}
-
-/* What the user may do to the runner, one bit per action. */
-static uint8
-access_mask(AccessState *st, int64 user_id, bool admin, bool auditor, bool active,
-			const RunnerFacts *f)
-{
-	uint8		mask = 0;
-	bool		decided = false;
-
-	if (st->have_pair && st->pair_user == user_id && st->pair_runner == f->id)
-		return st->pair_mask;
-
-	if (active)
-	{
-		Reach	   *k = kind_reach(st, user_id, admin, auditor);
-
-		if (k != NULL)
-		{
-			k->levels_asked = false;
-			mask = decide_all(k, st, f);
-			decided = !k->levels_asked;
-		}
-	}
-	if (!decided)
-		mask = decide_all(user_reach(st, user_id), st, f);
-
-	st->have_pair = true;
-	st->pair_user = user_id;
-	st->pair_runner = f->id;
-	st->pair_mask = mask;
-	return mask;
-}
-
-/*
- * The arguments of access_actions() and access_candidate(): the user's id,
- * admin, auditor and state, and the runner's id, type, owner and locked,
- * as the view reads them.  The facts are taken as given: a caller who
- * passes others gets the answer for those (it may read the truth anyway).
- */
-static uint8
-access_mask_of_args(FunctionCallInfo fcinfo)
-{
-	AccessState *st;
-	RunnerFacts f;
-	uint8		mask = 0;
-	int64		user_id;
-	bool		admin,
-				auditor,
-				active;
-
-	for (int i = 0; i < 8; i++)
-		if (PG_ARGISNULL(i) && i != 6)
-			return 0;
-	user_id = PG_GETARG_INT64(0);
-	admin = PG_GETARG_BOOL(1);
-	auditor = PG_GETARG_BOOL(2);
-	{
-		text	   *state = PG_GETARG_TEXT_PP(3);
-
-		active = VARSIZE_ANY_EXHDR(state) == 6 &&
-			memcmp(VARDATA_ANY(state), "active", 6) == 0;
-	}
-	f.id = PG_GETARG_INT64(4);
-	f.type = PG_GETARG_INT16(5);
-	f.has_owner = !PG_ARGISNULL(6);
-	f.owner = f.has_owner ? PG_GETARG_INT64(6) : 0;
-	f.locked = PG_GETARG_BOOL(7);
-
-	st = access_current();
-	access_check(st);
-	WITH_CALL(mask = access_mask(st, user_id, admin, auditor, active, &f));
-	return mask;
-}
-
-/* access_actions(...) -> text[]: the actions allowed, in the order of action_names */
-Datum
-rp_access_actions(PG_FUNCTION_ARGS)
-{
-	uint8		mask = access_mask_of_args(fcinfo);
-	Datum		elems[NUM_ACTIONS];
-	int			n = 0;
-
-	for (int a = 0; a < NUM_ACTIONS; a++)
-		if (mask & (1 << a))
-			elems[n++] = CStringGetTextDatum(action_names[a]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-/* access_candidate(...) -> boolean: the user may do anything to the runner */
-Datum
-rp_access_candidate(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BOOL(access_mask_of_args(fcinfo) != 0);
-}
-
-/* ---- the candidates ---- */
-
-static SavedQuery runners_of_types = {
-	"SELECT id FROM runner_policy.ci_runners WHERE runner_type = ANY ($1)",
-	1, {INT8ARRAYOID}, NULL
-};
-static SavedQuery group_runners_owned_by = {
-	"SELECT id FROM runner_policy.ci_runners"
-	" WHERE runner_type = 2 AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
-};
-static SavedQuery active_users = {
-	"SELECT id FROM runner_policy.users WHERE state = 'active'", 0, {InvalidOid}, NULL
-};
-
-/*
- * The users who may have a right on a project runner: maintainers and
- * owners of its owner project and linked projects, directly or through an
- * ancestor group; and administrators and auditors.  (SPEC section 5: every
- * right on a project runner needs maintainer of one of those.)
- */
-static SavedQuery project_runner_users = {
-	"WITH p AS ("
-	"  SELECT $2::bigint AS id"
-	"  UNION SELECT project_id FROM runner_policy.ci_runner_projects WHERE runner_id = $1)"
-	" SELECT pm.user_id FROM p JOIN runner_policy.project_members pm ON pm.project_id = p.id"
-	"  WHERE pm.access_level >= 40"
-	" UNION SELECT gm.user_id FROM p"
-	"   JOIN runner_policy.projects pr ON pr.id = p.id"
-	"   JOIN runner_policy.namespaces n ON n.id = pr.namespace_id"
-	"   JOIN runner_policy.group_members gm ON gm.namespace_id = ANY (n.traversal_ids)"
-	"  WHERE gm.access_level >= 40"
-	" UNION SELECT id FROM runner_policy.users WHERE admin OR auditor",
-	2, {INT8OID, INT8OID}, NULL
-};
-
-/*
- * The users who may have a right on a group runner: maintainers and owners
- * of its group or an ancestor, of a group below it, or of a project below
- * it; and administrators and auditors.
- */
-static SavedQuery group_runner_users = {
-	"WITH below AS ("
-	"  SELECT id FROM runner_policy.namespaces WHERE traversal_ids @> ARRAY[$1::bigint])"
-	" SELECT gm.user_id FROM runner_policy.namespaces g"
-	"   JOIN runner_policy.group_members gm ON gm.namespace_id = ANY (g.traversal_ids)"
-	"  WHERE g.id = $1 AND gm.access_level >= 40"
-	" UNION SELECT gm.user_id FROM below"
-	"   JOIN runner_policy.group_members gm ON gm.namespace_id = below.id"
-	"  WHERE gm.access_level >= 40"
-	" UNION SELECT pm.user_id FROM below"
-	"   JOIN runner_policy.projects p ON p.namespace_id = below.id"
-	"   JOIN runner_policy.project_members pm ON pm.project_id = p.id"
-	"  WHERE pm.access_level >= 40"
-	" UNION SELECT id FROM runner_policy.users WHERE admin OR auditor",
-	1, {INT8OID}, NULL
-};
-
-static IdSet
-access_query_ids(AccessState *st, SavedQuery *query, Datum *args)
-{
-	(void) reach_query(query, args);
-	return idset_from_spi_in(st->cxt);
-}
-
-static void
-idset_add(AccessState *st, IdSet *into, IdSet more)
-{
-	IdSet		all;
-
-	all.ids = MemoryContextAlloc(st->cxt, sizeof(int64) * Max(into->n + more.n, 1));
-	memcpy(all.ids, into->ids, sizeof(int64) * into->n);
-	memcpy(all.ids + into->n, more.ids, sizeof(int64) * more.n);
-	all.n = into->n + more.n;
-	idset_normalize(&all);
-	*into = all;
-}
-
-/*
- * The runners on which the user may have a right: the union of the core's
- * own sets that the runner probes ask (runner_readable, runner_manageable,
- * the link rule), turned into runner ids.  Every yes of those probes goes
- * through one of them, so no runner with a right is left out.
- */
-static IdSet
-candidate_runners(AccessState *st, int64 user_id)
-{
-	Reach	   *r = user_reach(st, user_id);
-	IdSet		out = {NULL, 0};
-	IdSet		types;
-	IdSet		owners;
-	Datum		arg;
-
-	out.ids = MemoryContextAlloc(st->cxt, sizeof(int64));
-	if (reaches_all(r, RA_RUNNERS_READ))
-	{
-		int64		every[3] = {RUNNER_TYPE_INSTANCE, RUNNER_TYPE_GROUP, RUNNER_TYPE_PROJECT};
-
-		types = idset_of(r, every, 3);
-	}
-	else
-		types = idset_union(r, set_of(r, RS_RUNNER_READ_TYPES), set_of(r, RS_RUNNER_WRITE_TYPES));
-	if (types.n > 0)
-	{
-		arg = idset_array(&types);
-		idset_add(st, &out, access_query_ids(st, &runners_of_types, &arg));
-	}
-	if (types.n == 3)
-		return out;				/* every runner */
-	idset_add(st, &out, set_of(r, RS_RUNNER_READ_IDS));
-	idset_add(st, &out, set_of(r, RS_LINK_RUNNERS));
-	idset_add(st, &out, set_of(r, RS_UNLINK_RUNNERS));
-	owners = idset_union(r, set_of(r, RS_RUNNER_READ_PROJECTS), set_of(r, RS_RUNNER_WRITE_PROJECTS));
-	if (owners.n > 0)
-	{
-		arg = idset_array(&owners);
-		idset_add(st, &out, access_query_ids(st, &runners_owned_by, &arg));
-	}
-	owners = idset_union(r, set_of(r, RS_RUNNER_READ_GROUPS), set_of(r, RS_RUNNER_WRITE_GROUPS));
-	if (owners.n > 0)
-	{
-		arg = idset_array(&owners);
-		idset_add(st, &out, access_query_ids(st, &group_runners_owned_by, &arg));
-	}
-	return out;
-}
-
-/* The users who may have a right on the runner (a superset: see above). */
-static IdSet
-candidate_users(AccessState *st, int64 runner_id)
-{
-	StoredRunner runner;
-	Datum		args[2];
-
-	if (!stored_runner(runner_id, &runner))
-	{
-		IdSet		none = {MemoryContextAlloc(st->cxt, sizeof(int64)), 0};
-
-		return none;
-	}
-	if (runner.type == RUNNER_TYPE_INSTANCE)
-		return access_query_ids(st, &active_users, NULL);
-	args[0] = Int64GetDatum(runner.type == RUNNER_TYPE_GROUP ? runner.owner : runner_id);
-	args[1] = Int64GetDatum(runner.owner);
-	if (runner.type == RUNNER_TYPE_GROUP)
-	{
-		if (!runner.has_owner)
-			args[0] = Int64GetDatum(0);
-		return access_query_ids(st, &group_runner_users, args);
-	}
-	if (!runner.has_owner)
-		args[1] = Int64GetDatum(0);
-	return access_query_ids(st, &project_runner_users, args);
-}
-
-/* runners_of_user(user_id bigint) -> bigint[]: the runner candidates of a user */
-Datum
-rp_runners_of_user(PG_FUNCTION_ARGS)
-{
-	AccessState *st;
-	int64		user_id;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	user_id = PG_GETARG_INT64(0);
-	st = access_current();
-	access_check(st);
-	if (st->runners_array == (Datum) 0 || st->runners_user != user_id)
-		WITH_CALL(
-				  {
-					  IdSet set = candidate_runners(st, user_id);
-					  MemoryContext old = MemoryContextSwitchTo(st->cxt);
-
-					  st->runners_array = idset_array(&set);
-					  st->runners_user = user_id;
-					  MemoryContextSwitchTo(old);
-				  });
-	PG_RETURN_DATUM(datumCopy(st->runners_array, false, -1));
-}
-
-/* users_of_runner(runner_id bigint) -> bigint[]: the user candidates of a runner */
-Datum
-rp_users_of_runner(PG_FUNCTION_ARGS)
-{
-	AccessState *st;
-	int64		runner_id;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	runner_id = PG_GETARG_INT64(0);
-	st = access_current();
-	access_check(st);
-	if (st->users_array == (Datum) 0 || st->users_runner != runner_id)
-		WITH_CALL(
-				  {
-					  IdSet set = candidate_users(st, runner_id);
-					  MemoryContext old = MemoryContextSwitchTo(st->cxt);
-
-					  st->users_array = idset_array(&set);
-					  st->users_runner = runner_id;
-					  MemoryContextSwitchTo(old);
-				  });
-	PG_RETURN_DATUM(datumCopy(st->users_array, false, -1));
-}
-
-/*
- * The planner support of access_candidate(user_id, admin, auditor, state,
- * runner_id, type, owner, locked), as PostGIS makes ST_Intersects indexable:
- *
- * - SupportRequestIndexCondition: on a btree index whose column is the
- *	 user_id argument, "user_id = ANY (users_of_runner(runner_id))"; on one
- *	 whose column is runner_id, "runner_id = ANY (runners_of_user(user_id))".
- *	 Lossy: the call itself is checked on every candidate.  The other side
- *	 must be another relation (a parameter of a nested loop) or a constant.
- * - SupportRequestSelectivity: a user reaches few runners, so that the
- *	 planner never prefers a cross join.
- */
-#define ACCESS_ARG_USER		0
-#define ACCESS_ARG_RUNNER	4
-
-static Oid
-access_function_oid(const char *name)
-{
-	Oid			argtypes[1] = {INT8OID};
-	char	   *schema = get_namespace_name(runner_policy_extension_schema());
-
-	return LookupFuncName(list_make2(makeString(schema), makeString(pstrdup(name))),
-						  1, argtypes, false);
-}
-
-Datum
-rp_access_candidate_support(PG_FUNCTION_ARGS)
-{
-	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
-
-	if (IsA(rawreq, SupportRequestSelectivity))
-	{
-		SupportRequestSelectivity *req = (SupportRequestSelectivity *) rawreq;
-
-		req->selectivity = req->is_join ? 1e-6 : 1e-3;
-		PG_RETURN_POINTER(req);
-	}
-	if (IsA(rawreq, SupportRequestIndexCondition))
-	{
-		SupportRequestIndexCondition *req = (SupportRequestIndexCondition *) rawreq;
-		FuncExpr   *clause = (FuncExpr *) req->node;
-		Node	   *key;
-		Node	   *other;
-		Oid			eq;
-		FuncExpr   *candidates;
-		ScalarArrayOpExpr *saop;
-
-		if (!is_funcclause(clause) || list_length(clause->args) != 8 ||
-			(req->indexarg != ACCESS_ARG_USER && req->indexarg != ACCESS_ARG_RUNNER) ||
-			req->index->relam != BTREE_AM_OID)
-			PG_RETURN_POINTER(NULL);
-		key = (Node *) list_nth(clause->args, req->indexarg);
-		other = (Node *) list_nth(clause->args, req->indexarg == ACCESS_ARG_USER ?
-								  ACCESS_ARG_RUNNER : ACCESS_ARG_USER);
-		if (exprType(key) != INT8OID || exprType(other) != INT8OID ||
-			!is_pseudo_constant_for_index(req->root, other, req->index))
-			PG_RETURN_POINTER(NULL);
-		eq = get_opfamily_member(req->opfamily, INT8OID, INT8OID, BTEqualStrategyNumber);
-		if (!OidIsValid(eq))
-			PG_RETURN_POINTER(NULL);
-
-		candidates = makeFuncExpr(access_function_oid(req->indexarg == ACCESS_ARG_USER ?
-													  "users_of_runner" : "runners_of_user"),
-								  INT8ARRAYOID, list_make1(copyObject(other)),
-								  InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-		saop = makeNode(ScalarArrayOpExpr);
-		saop->opno = eq;
-		saop->opfuncid = get_opcode(eq);
-		saop->useOr = true;
-		saop->inputcollid = InvalidOid;
-		saop->args = list_make2(copyObject(key), candidates);
-		saop->location = -1;
-
-		req->lossy = true;
-		PG_RETURN_POINTER(list_make1(saop));
-	}
-	PG_RETURN_POINTER(NULL);
-}
-
 /* ----------------------------------------------------------------------
  * SQL: reaches_all(kind text) -> boolean, and what plan_binding.c asks
  * ---------------------------------------------------------------------- */

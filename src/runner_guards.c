@@ -45,6 +45,11 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 
+#define VALID_RUNNER_TYPES_HINT \
+	"Use " CppAsString2(RUNNER_TYPE_INSTANCE) " (instance_type), " \
+	CppAsString2(RUNNER_TYPE_GROUP) " (group_type) or " \
+	CppAsString2(RUNNER_TYPE_PROJECT) " (project_type)."
+
 PG_FUNCTION_INFO_V1(rp_ci_runners_guard);
 PG_FUNCTION_INFO_V1(rp_ci_runners_link_owner);
 PG_FUNCTION_INFO_V1(rp_ci_runner_projects_guard);
@@ -99,18 +104,18 @@ static SavedQuery insert_namespace_link = {
 };
 static SavedQuery delete_project_runners = {
 	"DELETE FROM runner_policy.ci_runners"
-	" WHERE runner_type = 3 AND sharding_key_id = $1", 1, {INT8OID}, NULL
+	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND sharding_key_id = $1", 1, {INT8OID}, NULL
 };
 static SavedQuery delete_group_runners = {
 	"DELETE FROM runner_policy.ci_runners"
-	" WHERE runner_type = 2 AND sharding_key_id = $1", 1, {INT8OID}, NULL
+	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " AND sharding_key_id = $1", 1, {INT8OID}, NULL
 };
 static SavedQuery any_project_runner = {
-	"SELECT 1 FROM runner_policy.ci_runners WHERE runner_type = 3 LIMIT 1",
+	"SELECT 1 FROM runner_policy.ci_runners WHERE runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " LIMIT 1",
 	0, {InvalidOid}, NULL
 };
 static SavedQuery any_group_runner = {
-	"SELECT 1 FROM runner_policy.ci_runners WHERE runner_type = 2 LIMIT 1",
+	"SELECT 1 FROM runner_policy.ci_runners WHERE runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " LIMIT 1",
 	0, {InvalidOid}, NULL
 };
 
@@ -214,12 +219,12 @@ check_new_runner(Relation rel, HeapTuple tuple, TupleDesc desc)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("runner_type must not be null"),
-				 errhint("Use 1 (instance_type), 2 (group_type) or 3 (project_type).")));
+				 errhint(VALID_RUNNER_TYPES_HINT)));
 	if (type < RUNNER_TYPE_INSTANCE || type > RUNNER_TYPE_PROJECT)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid runner_type %lld", (long long) type),
-				 errhint("Use 1 (instance_type), 2 (group_type) or 3 (project_type).")));
+				 errhint(VALID_RUNNER_TYPES_HINT)));
 
 	has_owner = row_get_int64(tuple, desc, "sharding_key_id", &owner);
 

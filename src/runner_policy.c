@@ -12,8 +12,14 @@
  *	actor.c				who the session acts for, in backend memory
  *	statement.c			where client statements end; portals pinned to their actor
  *	token.c				tokens: issue, authenticate, revoke (digests only)
+ *	credentials.c		digests, and whether an actor is still alive
  *	log_redact.c		tokens kept out of the server log
  *	policy_core.c		every access rule, asked by RLS policies and functions
+ *	  reach.h			  the reach, shared by the policy core's files only
+ *	  idset.c			  the sorted id sets and level maps the rules probe
+ *	  reach_cache.c		  when a reach may answer for a later statement
+ *	  queue.c			  the runner queue counts (runner_queue_status)
+ *	  access.c			  explain_access() and runner_access
  *	runner_guards.c		the ownership invariants on runners and their links
  *	write_rls.c			refusals about hidden rows answer as row-level security
  *	write_guard.c		the columns an actor may change, and moves

@@ -16,10 +16,22 @@
 #include "access/tupdesc.h"
 #include "fmgr.h"
 
-/* SPEC section 3: ci_runners.runner_type */
+/*
+ * SPEC section 3: the numbers the tables store, named once.  SQL texts in C
+ * splice them in with CppAsString2(), so that no bare 2 or 40 means one.
+ */
+
+/* ci_runners.runner_type */
 #define RUNNER_TYPE_INSTANCE	1
 #define RUNNER_TYPE_GROUP		2
 #define RUNNER_TYPE_PROJECT		3
+
+/* project_members.access_level and group_members.access_level */
+#define LEVEL_GUEST			10
+#define LEVEL_REPORTER		20
+#define LEVEL_DEVELOPER		30
+#define LEVEL_MAINTAINER	40
+#define LEVEL_OWNER			50
 
 /* The fixed schema of the extension (runner_policy.control). */
 #define RUNNER_POLICY_SCHEMA	"runner_policy"

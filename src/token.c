@@ -18,6 +18,9 @@
  * log only, and hides the statement text from the log, which would contain
  * the token.
  *
+ * How a plaintext becomes its digest, and whether a logged-in actor is still
+ * alive, are credentials.c's, which the policy core asks as well.
+ *
  * src/token.c
  *
  *-------------------------------------------------------------------------
@@ -26,7 +29,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
 #include "miscadmin.h"
 #include "port.h"
 #include "utils/array.h"
@@ -35,6 +37,7 @@
 #include "utils/timestamp.h"
 
 #include "actor.h"
+#include "credentials.h"
 #include "owner_spi.h"
 #include "policy_core.h"
 #include "runner_policy.h"
@@ -49,7 +52,6 @@ PG_FUNCTION_INFO_V1(rp_reset_runner_token);
 #define TOKEN_RANDOM_BYTES	32
 #define TOKEN_PREFIX_LEN	4
 #define TOKEN_TEXT_LEN		(TOKEN_PREFIX_LEN + 2 * TOKEN_RANDOM_BYTES)
-#define DIGEST_LEN			32
 #define MAX_INSTANCE_TOKEN_DAYS	365
 #define MAX_DESCRIPTION_CHARS	255
 
@@ -75,40 +77,9 @@ token_digest_writer_runner(void)
 	return digest_writer_runner;
 }
 
-/*
- * What makes a token in the tokens table alive; one definition for both the
- * login and the per-statement check.
- */
-#define TOKEN_LIVE \
-	" AND t.revoked_at IS NULL" \
-	" AND (t.expires_at IS NULL OR t.expires_at > pg_catalog.statement_timestamp())" \
-	" AND u.state = 'active'" \
-	" AND (t.kind = 'instance_token' OR b.status = 'running')"
-#define TOKEN_FROM \
-	" FROM runner_policy.tokens t" \
-	" JOIN runner_policy.users u ON u.id = t.user_id" \
-	" LEFT JOIN runner_policy.ci_builds b ON b.id = t.job_id"
-
-static SavedQuery token_by_digest = {
-	"SELECT t.id, t.user_id, t.job_id, t.scopes" TOKEN_FROM
-	" WHERE t.digest = $1 AND t.kind = $2" TOKEN_LIVE,
-	2, {BYTEAOID, TEXTOID}, NULL
-};
-static SavedQuery token_by_id = {
-	"SELECT u.admin, u.auditor" TOKEN_FROM " WHERE t.id = $1" TOKEN_LIVE,
-	1, {INT8OID}, NULL
-};
-static SavedQuery user_by_id = {
-	"SELECT admin, auditor FROM runner_policy.users WHERE id = $1 AND state = 'active'",
-	1, {INT8OID}, NULL
-};
 static SavedQuery runner_by_digest = {
 	"SELECT id FROM runner_policy.ci_runners WHERE token_digest = $1",
 	1, {BYTEAOID}, NULL
-};
-static SavedQuery runner_still_has_digest = {
-	"SELECT 1 FROM runner_policy.ci_runners WHERE id = $1 AND token_digest = $2",
-	2, {INT8OID, BYTEAOID}, NULL
 };
 static SavedQuery insert_token = {
 	"INSERT INTO runner_policy.tokens"
@@ -138,34 +109,8 @@ static SavedQuery set_runner_digest = {
 };
 
 /* ----------------------------------------------------------------------
- * Digests and plaintexts
+ * Plaintexts and scopes (digests: credentials.c)
  * ---------------------------------------------------------------------- */
-
-static void
-sha256(const char *data, size_t len, uint8 *out)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, out, DIGEST_LEN) < 0)
-	{
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "could not compute a SHA-256 digest");
-	}
-	pg_cryptohash_free(ctx);
-}
-
-static Datum
-bytea_datum(const uint8 *bytes, size_t len)
-{
-	bytea	   *b = palloc(VARHDRSZ + len);
-
-	SET_VARSIZE(b, VARHDRSZ + len);
-	memcpy(VARDATA(b), bytes, len);
-	return PointerGetDatum(b);
-}
 
 /*
  * A new token of the given prefix: its plaintext (returned to the caller
@@ -189,7 +134,7 @@ new_token(const char *prefix, uint8 *digest)
 		plain[TOKEN_PREFIX_LEN + 2 * i + 1] = hex[random[i] & 0x0f];
 	}
 	plain[TOKEN_TEXT_LEN] = '\0';
-	sha256(plain, TOKEN_TEXT_LEN, digest);
+	digest_sha256(plain, TOKEN_TEXT_LEN, digest);
 	explicit_bzero(random, sizeof(random));
 	return plain;
 }
@@ -355,7 +300,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 		kind = kind_of_prefix(VARDATA_ANY(token), len);
 		if (kind == NULL || len != TOKEN_TEXT_LEN)
 			authentication_failed(kind);
-		sha256(VARDATA_ANY(token), len, digest);
+		digest_sha256(VARDATA_ANY(token), len, digest);
 	}
 
 	memset(&actor, 0, sizeof(actor));
@@ -365,7 +310,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	if (kind->actor_kind == ACTOR_RUNNER)
 	{
-		Datum		arg = bytea_datum(digest, DIGEST_LEN);
+		Datum		arg = digest_bytea(digest, DIGEST_LEN);
 
 		if (saved_query_run_latest(&runner_by_digest, &arg, NULL) > 0)
 		{
@@ -375,7 +320,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Datum		args[2] = {bytea_datum(digest, DIGEST_LEN),
+		Datum		args[2] = {digest_bytea(digest, DIGEST_LEN),
 		CStringGetTextDatum(kind->table_kind)};
 
 		if (saved_query_run_latest(&token_by_digest, args, NULL) > 0)
@@ -399,38 +344,6 @@ rp_authenticate(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(actor_kind_name(actor.kind)));
 }
 
-bool
-actor_still_valid(const Actor *actor, bool *admin, bool *auditor)
-{
-	Datum		args[2];
-	uint64		n;
-	bool		isnull;
-
-	*admin = *auditor = false;
-	switch (actor->kind)
-	{
-		case ACTOR_NONE:
-			return false;
-		case ACTOR_RUNNER:
-			args[0] = Int64GetDatum(actor->runner_id);
-			args[1] = bytea_datum(actor->runner_digest, DIGEST_LEN);
-			return saved_query_run_latest(&runner_still_has_digest, args, NULL) > 0;
-		case ACTOR_USER:
-			args[0] = Int64GetDatum(actor->user_id);
-			n = saved_query_run_latest(&user_by_id, args, NULL);
-			break;
-		default:
-			args[0] = Int64GetDatum(actor->token_id);
-			n = saved_query_run_latest(&token_by_id, args, NULL);
-			break;
-	}
-	if (n == 0)
-		return false;
-	*admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	*auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	return true;
-}
-
 /* ----------------------------------------------------------------------
  * Issuing and revoking
  * ---------------------------------------------------------------------- */
@@ -445,7 +358,7 @@ store_token(const char *kind, const uint8 *digest, int64 user_id, int64 job_id,
 	int64		id = 0;
 
 	args[0] = CStringGetTextDatum(kind);
-	args[1] = bytea_datum(digest, DIGEST_LEN);
+	args[1] = digest_bytea(digest, DIGEST_LEN);
 	args[2] = Int64GetDatum(user_id);
 	args[3] = Int64GetDatum(job_id);
 	if (job_id == 0)
@@ -657,7 +570,7 @@ rp_reset_runner_token(PG_FUNCTION_ARGS)
 
 	plain = new_token("rpr_", digest);
 	args[0] = Int64GetDatum(runner_id);
-	args[1] = bytea_datum(digest, DIGEST_LEN);
+	args[1] = digest_bytea(digest, DIGEST_LEN);
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	digest_writer_runner = runner_id;
 	PG_TRY();

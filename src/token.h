@@ -3,6 +3,10 @@
  * token.h
  *	  Tokens: issued once as plaintext, stored as SHA-256 digests.
  *
+ * What the write guards need from token.c.  Digests and whether an actor
+ * is still alive are credentials.h's: the policy core includes that one,
+ * never this, since token.c asks the policy core (policy_core.h).
+ *
  * src/token.h
  *
  *-------------------------------------------------------------------------
@@ -11,16 +15,6 @@
 #define TOKEN_H
 
 #include "postgres.h"
-
-#include "actor.h"
-
-/*
- * Whether the actor is still alive, read under the running statement's
- * snapshot: its user active, its token unrevoked, unexpired and (job tokens)
- * its job running, a runner's token unchanged.  Also returns the user's
- * admin and auditor flags.  Call between owner_spi_begin() and _end().
- */
-extern bool actor_still_valid(const Actor *actor, bool *admin, bool *auditor);
 
 /* The runner whose token_digest reset_runner_token() is writing, or 0. */
 extern int64 token_digest_writer_runner(void);

@@ -1,0 +1,130 @@
+/*-------------------------------------------------------------------------
+ *
+ * credentials.c
+ *	  Digests, and whether an actor's credentials are still alive.
+ *
+ * What both the token functions (token.c) and the policy core need to know
+ * about a credential, and nothing else: how a token becomes the SHA-256
+ * digest that is all the tables store, and whether an actor is still
+ * alive (its user active, its token unrevoked, unexpired and, for a job
+ * token, its job running; a runner's token unchanged).  The login
+ * (authenticate) and the check the policy core repeats for every statement
+ * read the same definition of a live token, TOKEN_LIVE below.
+ *
+ * It sits apart from token.c so that neither token.c nor the policy core
+ * includes the other's header: token.c asks the policy core who may issue
+ * and revoke, and the policy core asks only this file.
+ *
+ * src/credentials.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "executor/spi.h"
+
+#include "actor.h"
+#include "credentials.h"
+#include "owner_spi.h"
+
+/*
+ * What makes a token in the tokens table alive; one definition for both the
+ * login and the per-statement check.
+ */
+#define TOKEN_LIVE \
+	" AND t.revoked_at IS NULL" \
+	" AND (t.expires_at IS NULL OR t.expires_at > pg_catalog.statement_timestamp())" \
+	" AND u.state = 'active'" \
+	" AND (t.kind = 'instance_token' OR b.status = 'running')"
+#define TOKEN_FROM \
+	" FROM runner_policy.tokens t" \
+	" JOIN runner_policy.users u ON u.id = t.user_id" \
+	" LEFT JOIN runner_policy.ci_builds b ON b.id = t.job_id"
+
+/* A live token by its digest and kind: the login, authenticate() (token.c). */
+SavedQuery token_by_digest = {
+	"SELECT t.id, t.user_id, t.job_id, t.scopes" TOKEN_FROM
+	" WHERE t.digest = $1 AND t.kind = $2" TOKEN_LIVE,
+	2, {BYTEAOID, TEXTOID}, NULL
+};
+/* The same token again, for every statement after it (actor_still_valid). */
+static SavedQuery token_by_id = {
+	"SELECT u.admin, u.auditor" TOKEN_FROM " WHERE t.id = $1" TOKEN_LIVE,
+	1, {INT8OID}, NULL
+};
+static SavedQuery user_by_id = {
+	"SELECT admin, auditor FROM runner_policy.users WHERE id = $1 AND state = 'active'",
+	1, {INT8OID}, NULL
+};
+static SavedQuery runner_still_has_digest = {
+	"SELECT 1 FROM runner_policy.ci_runners WHERE id = $1 AND token_digest = $2",
+	2, {INT8OID, BYTEAOID}, NULL
+};
+
+/* ----------------------------------------------------------------------
+ * Digests
+ * ---------------------------------------------------------------------- */
+
+void
+digest_sha256(const char *data, size_t len, uint8 *out)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL ||
+		pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, DIGEST_LEN) < 0)
+	{
+		pg_cryptohash_free(ctx);
+		elog(ERROR, "could not compute a SHA-256 digest");
+	}
+	pg_cryptohash_free(ctx);
+}
+
+Datum
+digest_bytea(const uint8 *bytes, size_t len)
+{
+	bytea	   *b = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(b, VARHDRSZ + len);
+	memcpy(VARDATA(b), bytes, len);
+	return PointerGetDatum(b);
+}
+
+/* ----------------------------------------------------------------------
+ * Liveness
+ * ---------------------------------------------------------------------- */
+
+bool
+actor_still_valid(const Actor *actor, bool *admin, bool *auditor)
+{
+	Datum		args[2];
+	uint64		n;
+	bool		isnull;
+
+	*admin = *auditor = false;
+	switch (actor->kind)
+	{
+		case ACTOR_NONE:
+			return false;
+		case ACTOR_RUNNER:
+			args[0] = Int64GetDatum(actor->runner_id);
+			args[1] = digest_bytea(actor->runner_digest, DIGEST_LEN);
+			return saved_query_run_latest(&runner_still_has_digest, args, NULL) > 0;
+		case ACTOR_USER:
+			args[0] = Int64GetDatum(actor->user_id);
+			n = saved_query_run_latest(&user_by_id, args, NULL);
+			break;
+		default:
+			args[0] = Int64GetDatum(actor->token_id);
+			n = saved_query_run_latest(&token_by_id, args, NULL);
+			break;
+	}
+	if (n == 0)
+		return false;
+	*admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return true;
+}

@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * credentials.h
+ *	  Digests, and whether an actor's credentials are still alive.
+ *
+ * Shared by token.c (which issues tokens and logs actors in) and the policy
+ * core (which checks the actor again for every statement), so that
+ * neither includes the other's header.
+ *
+ * src/credentials.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CREDENTIALS_H
+#define CREDENTIALS_H
+
+#include "postgres.h"
+
+#include "actor.h"
+#include "owner_spi.h"
+
+/* A SHA-256 digest: all that the tables store of a token. */
+#define DIGEST_LEN			32
+
+/* The SHA-256 digest of "len" bytes of "data", into "out" (DIGEST_LEN). */
+extern void digest_sha256(const char *data, size_t len, uint8 *out);
+
+/* Bytes as a bytea datum, in the current memory context. */
+extern Datum digest_bytea(const uint8 *bytes, size_t len);
+
+/*
+ * A live token (unrevoked, unexpired, its user active, a job token's job
+ * running) by its digest ($1) and tokens.kind ($2): id, user_id, job_id
+ * and scopes.  The one definition of a live token that the login shares
+ * with actor_still_valid().
+ */
+extern SavedQuery token_by_digest;
+
+/*
+ * Whether the actor is still alive, read under the running statement's
+ * snapshot: its user active, its token unrevoked, unexpired and (job tokens)
+ * its job running, a runner's token unchanged.  Also returns the user's
+ * admin and auditor flags.  Call between owner_spi_begin() and _end().
+ */
+extern bool actor_still_valid(const Actor *actor, bool *admin, bool *auditor);
+
+#endif							/* CREDENTIALS_H */

@@ -1,0 +1,258 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *	  The runner queue: runner_queue_counts(), runner_queue_shared_pending()
+ *	  and release 1.0's runner_queue().
+ *
+ * The job counts behind the runner_queue_status view: how many jobs each
+ * runner is running and how many pending ones it could pick up.  The
+ * counts are rows, not rights, so they read the statement's own snapshot,
+ * once per statement (into the reach's statement memory, see QueueCounts
+ * in reach.h), never once per runner.  Whether the actor may see a
+ * runner's counts is the policy core's decision (runner_readable), asked
+ * on the stored runner row, never on facts a caller passes in.
+ *
+ * src/queue.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+
+#include "owner_spi.h"
+#include "reach.h"
+#include "runner_policy.h"
+
+PG_FUNCTION_INFO_V1(rp_runner_queue);
+PG_FUNCTION_INFO_V1(rp_runner_queue_counts);
+PG_FUNCTION_INFO_V1(rp_runner_queue_shared_pending);
+
+/* The work of every runner, and the pending jobs of shared runners. */
+static SavedQuery queue_work = {
+	"WITH running AS ("
+	"  SELECT runner_id AS id, count(*) AS n FROM runner_policy.ci_builds"
+	"   WHERE status = 'running' AND runner_id IS NOT NULL GROUP BY runner_id),"
+	" pending_linked AS ("
+	"  SELECT rp.runner_id AS id, count(*) AS n FROM runner_policy.ci_builds b"
+	"    JOIN runner_policy.ci_runner_projects rp ON rp.project_id = b.project_id"
+	"   WHERE b.status = 'pending' GROUP BY rp.runner_id),"
+	" pending_paths AS ("
+	"  SELECT n.traversal_ids AS path, count(*) AS n FROM runner_policy.ci_builds b"
+	"    JOIN runner_policy.projects p ON p.id = b.project_id"
+	"    JOIN runner_policy.namespaces n ON n.id = p.namespace_id"
+	"   WHERE b.status = 'pending' GROUP BY n.traversal_ids),"
+	" pending_below AS ("
+	"  SELECT a.id, sum(pp.n) AS n FROM pending_paths pp,"
+	"         LATERAL unnest(pp.path) AS a (id) GROUP BY a.id),"
+	" work AS ("
+	"  SELECT id, n AS running, 0::numeric AS pending FROM running"
+	"  UNION ALL SELECT id, 0, n FROM pending_linked"
+	"  UNION ALL SELECT r.id, 0, pb.n FROM pending_below pb"
+	"    JOIN runner_policy.ci_runners r"
+	"      ON r.runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " AND r.sharding_key_id = pb.id)"
+	" SELECT r.id, r.runner_type, r.sharding_key_id,"
+	"        sum(w.running)::bigint, sum(w.pending)::bigint"
+	"   FROM work w JOIN runner_policy.ci_runners r ON r.id = w.id"
+	"  GROUP BY r.id, r.runner_type, r.sharding_key_id ORDER BY r.id",
+	0, {InvalidOid}, NULL
+};
+static SavedQuery queue_shared_pending = {
+	"SELECT count(*) FROM runner_policy.ci_builds b"
+	"  JOIN runner_policy.projects p ON p.id = b.project_id"
+	" WHERE b.status = 'pending' AND p.shared_runners_enabled",
+	0, {InvalidOid}, NULL
+};
+
+/* ----------------------------------------------------------------------
+ * The runner queue: runner_queue_counts(), runner_queue_shared_pending()
+ *
+ * Every count is decided from the stored runner row, never from a fact a
+ * caller passes in (SPEC section 5), and counted once per statement, not
+ * once per runner.
+ * ---------------------------------------------------------------------- */
+
+/* Rows, not rights: the counts read the statement's own snapshot. */
+static uint64
+queue_query(SavedQuery *query)
+{
+	need_spi();
+	return saved_query_run_readonly(query, NULL, NULL);
+}
+
+static uint64
+queue_query_by_id(SavedQuery *query, Datum *args)
+{
+	need_spi();
+	return saved_query_run_readonly(query, args, NULL);
+}
+
+static void
+load_queue(Reach *r)
+{
+	QueueCounts *q = &r->queue;
+	uint64		n = queue_query(&queue_work);
+	int			size = (int) Max(n, 1);
+
+	r->have_queue = true;
+	q->runners.ids = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->types = MemoryContextAlloc(r->statement_cxt, sizeof(int16) * size);
+	q->has_owner = MemoryContextAlloc(r->statement_cxt, sizeof(bool) * size);
+	q->owners = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->running = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->pending = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->runners.n = 0;
+	/* ordered by runner id: the set comes out sorted */
+	for (uint64 i = 0; i < n; i++)
+	{
+		int			k = q->runners.n;
+		int64		type = 0;
+
+		if (!spi_result_int64(i, 1, &q->runners.ids[k]))
+			continue;
+		(void) spi_result_int64(i, 2, &type);
+		q->types[k] = (int16) type;
+		q->owners[k] = 0;
+		q->has_owner[k] = spi_result_int64(i, 3, &q->owners[k]);
+		q->running[k] = 0;
+		q->pending[k] = 0;
+		(void) spi_result_int64(i, 4, &q->running[k]);
+		(void) spi_result_int64(i, 5, &q->pending[k]);
+		q->runners.n++;
+	}
+	q->shared_pending = 0;
+	if (queue_query(&queue_shared_pending) == 1)
+		(void) spi_result_int64(0, 1, &q->shared_pending);
+}
+
+static QueueCounts *
+queue_of(Reach *r)
+{
+	if (!r->have_queue)
+		load_queue(r);
+	return &r->queue;
+}
+
+/* Whether the actor reads instance runners, and so their shared queue. */
+static bool
+reads_instance_runners(Reach *r)
+{
+	IdSet		types = set_of(r, RS_RUNNER_READ_TYPES);
+
+	return reaches_all(r, RA_RUNNERS_READ) ||
+		idset_contains(&types, RUNNER_TYPE_INSTANCE);
+}
+
+/*
+ * runner_queue_counts() -> SETOF (runner_id, running_jobs, pending_jobs)
+ *
+ * One row per runner with work that the actor may read, judged on the
+ * runner's stored type and owner.  runner_queue_status joins it to the
+ * runners the actor reads; runners without a row have no work.
+ */
+Datum
+rp_runner_queue_counts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Reach	   *r;
+
+	InitMaterializedSRF(fcinfo, 0);
+	WITH_REACH(r,
+			   {
+				   if (r->live)
+				   {
+					   QueueCounts *q = queue_of(r);
+
+					   for (int i = 0; i < q->runners.n; i++)
+					   {
+						   Datum values[3];
+						   bool nulls[3] = {false, false, false};
+						   int64 id = q->runners.ids[i];
+
+						   if (!runner_readable(r, id, q->types[i], q->has_owner[i], q->owners[i]))
+							   continue;
+						   values[0] = Int64GetDatum(id);
+						   values[1] = Int64GetDatum(q->running[i]);
+						   values[2] = Int64GetDatum(q->pending[i]);
+						   tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+					   }
+				   }
+			   });
+	return (Datum) 0;
+}
+
+/*
+ * runner_queue_shared_pending() -> bigint: the pending jobs any instance
+ * runner could pick up (of projects with shared runners enabled); NULL for
+ * an actor that reads no instance runner.
+ */
+Datum
+rp_runner_queue_shared_pending(PG_FUNCTION_ARGS)
+{
+	Reach	   *r;
+	bool		readable = false;
+	int64		pending = 0;
+
+	WITH_REACH(r,
+			   {
+				   readable = r->live && reads_instance_runners(r);
+				   if (readable)
+					   pending = queue_of(r)->shared_pending;
+			   });
+	if (!readable)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(pending);
+}
+
+/*
+ * runner_queue(runner_id, runner_type, sharding_key_id) of release 1.0,
+ * kept for a database not yet updated to 1.1.  It believed the type and
+ * owner its caller passed; it now ignores both and reads the stored row,
+ * one query per call (1.1's view no longer calls it).
+ */
+Datum
+rp_runner_queue(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[2];
+	bool		nulls[2] = {true, true};
+	Reach	   *r;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	desc = BlessTupleDesc(desc);
+
+	if (!PG_ARGISNULL(0))
+	{
+		int64		id = PG_GETARG_INT64(0);
+
+		WITH_REACH(r,
+				   {
+					   Datum arg = Int64GetDatum(id);
+					   int64 type = 0;
+					   int64 owner = 0;
+					   bool has_owner;
+
+					   if (r->live && queue_query_by_id(&runner_kind, &arg) > 0)
+					   {
+						   (void) spi_result_int64(0, 1, &type);
+						   has_owner = spi_result_int64(0, 2, &owner);
+						   if (runner_readable(r, id, (int) type, has_owner, owner))
+						   {
+							   QueueCounts *q = queue_of(r);
+							   int i = idset_find(q->runners.ids, q->runners.n, id);
+
+							   values[0] = Int64GetDatum(i < 0 ? 0 : q->running[i]);
+							   values[1] = Int64GetDatum(type == RUNNER_TYPE_INSTANCE ?
+														 q->shared_pending :
+														 (i < 0 ? 0 : q->pending[i]));
+							   nulls[0] = nulls[1] = false;
+						   }
+					   }
+				   });
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}

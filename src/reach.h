@@ -1,0 +1,271 @@
+/*-------------------------------------------------------------------------
+ *
+ * reach.h
+ *	  The reach: what one actor may reach, for the running statement.
+ *	  INTERNAL to the policy core (policy_core.c, queue.c, access.c).
+ *
+ * Nothing outside the policy core includes this header: the rest of the
+ * extension asks policy_core.h, which answers yes or no and never hands out
+ * a reach.  It is here only so that the files of the policy core share one
+ * definition of the reach and of how a call starts SPI; policy_core.c owns
+ * every reach (builds, caches and frees it) and decides every rule (the
+ * sets of build_set and the probes runner_readable and runner_manageable).
+ * queue.c and access.c only ask.
+ *
+ * src/reach.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef REACH_H
+#define REACH_H
+
+#include "postgres.h"
+
+#include "storage/proc.h"
+
+#include "actor.h"
+#include "idset.h"
+#include "owner_spi.h"
+#include "reach_cache.h"
+
+/* ----------------------------------------------------------------------
+ * The sets a policy can ask for (reach(), by the names in policy_core.c)
+ * ---------------------------------------------------------------------- */
+
+typedef enum ReachSet
+{
+	RS_RUNNER_READ_TYPES,		/* runner types the actor reads entirely */
+	RS_RUNNER_READ_IDS,			/* project runners (and itself, a runner) it reads */
+	RS_RUNNER_READ_PROJECTS,	/* projects whose own project runners it reads */
+	RS_RUNNER_READ_GROUPS,		/* namespaces whose group runners it reads */
+	RS_RUNNER_WRITE_TYPES,		/* runner types it manages entirely */
+	RS_RUNNER_WRITE_PROJECTS,	/* projects whose project runners it manages */
+	RS_RUNNER_WRITE_GROUPS,		/* namespaces whose group runners it manages */
+	RS_RUNNER_SELF,				/* a runner actor's own id */
+	RS_LINK_READ_PROJECTS,		/* projects whose runner links it reads */
+	RS_LINK_READ_RUNNERS,		/* runners whose links it reads */
+	RS_LINK_PROJECTS,			/* projects it may link runners to and unlink from */
+	RS_LINK_RUNNERS,			/* runners it may link to another project */
+	RS_UNLINK_RUNNERS,			/* runners it may unlink from any project */
+	RS_JOB_READ_PROJECTS,		/* projects whose jobs it reads */
+	RS_JOB_READ_IDS,			/* single jobs it reads (a job token's own) */
+	RS_JOB_PICKUP_PROJECTS,		/* projects whose pending jobs a runner may take */
+	RS_JOB_WRITE_PROJECTS,		/* projects whose jobs it creates and cancels */
+	RS_PROJECT_READ_IDS,		/* projects it reads as a member */
+	RS_PROJECT_READABLE_IDS,	/* every project it reads (members lists) */
+	RS_PROJECT_MAINTAINED,		/* projects its user maintains (any kind) */
+	RS_PROJECT_MANAGED,			/* projects a user actor maintains */
+	RS_NAMESPACE_READ_IDS,		/* namespaces it reads as a member */
+	RS_NAMESPACE_READABLE_IDS,	/* every namespace it reads (members lists) */
+	RS_NAMESPACE_OWNED,			/* namespaces it owns (directly or inherited) */
+	RS_USER_SELF,				/* its own user id */
+	RS_PROJECTS_OPEN,			/* public (and, for users, internal) projects */
+	RS_PROJECTS_ALL,			/* every project, for admins and auditors */
+	NUM_REACH_SETS
+} ReachSet;
+
+/* The kinds of rows an actor may reach all of. */
+typedef enum ReachAll
+{
+	RA_ADMIN,					/* every write an administrator may make */
+	RA_RUNNERS_READ,
+	RA_LINKS_READ,
+	RA_JOBS_READ,
+	RA_PROJECTS_READ,
+	RA_NAMESPACES_READ,
+	RA_USERS_READ,
+	RA_MEMBERS_READ,
+	RA_SCOPE_LINKS_READ,
+	NUM_REACH_ALL
+} ReachAll;
+
+/*
+ * Job counts behind runner_queue_status, counted once per statement from the
+ * statement's own rows: for every runner with work, its stored type and
+ * owner (which decide whether the actor may see the counts at all), its
+ * running jobs and the pending jobs it could pick up through its links
+ * (project runners) or its subtree (group runners).  Pending jobs an
+ * instance runner could pick up are the same number for all of them.
+ */
+typedef struct QueueCounts
+{
+	IdSet		runners;		/* runner ids with work, sorted */
+	int16	   *types;
+	bool	   *has_owner;
+	int64	   *owners;
+	int64	   *running;
+	int64	   *pending;
+	int64		shared_pending;
+} QueueCounts;
+
+/* The snapshot a reach was built against (active_snapshot_key). */
+typedef struct SnapshotKey
+{
+	TransactionId xmin;
+	TransactionId xmax;
+	uint32		xcnt;
+} SnapshotKey;
+
+typedef struct Reach
+{
+	MemoryContext cxt;
+
+	/* what it was built for (reach_matches) */
+	uint64		generation;
+	LocalTransactionId lxid;
+	uint64		statement;
+	SnapshotKey snapshot;
+
+	uint64		build;			/* a serial number, unique per reach built */
+
+	/*
+	 * Whether a later statement may use it (reach_cache.c): the epoch it was
+	 * built in, what the newest state looked like then, and whether every
+	 * query so far read exactly the newest state (none was narrowed by an
+	 * older statement snapshot, see reach_query).
+	 */
+	uint64		epoch;
+	SnapshotImage image;
+	uint64		narrowings;
+	uint64		last_used;		/* for keeping the most recently used */
+	LocalTransactionId built_lxid;	/* when it was built, for the */
+	CommandId	built_cid;		/* transaction's own changes */
+	bool		saw_own_changes;
+
+	/* memory of what is counted per statement (the queue), reset for each */
+	MemoryContext statement_cxt;
+
+	Actor		actor;
+	bool		live;
+	bool		admin;			/* the actor's user is an administrator */
+	bool		auditor;		/* ... an auditor */
+
+	bool		all[NUM_REACH_ALL];	/* reaches every row of that kind */
+
+	bool		have_levels;
+	LevelMap	project_levels;
+	LevelMap	namespace_levels;
+
+	bool		have_set[NUM_REACH_SETS];
+	IdSet		sets[NUM_REACH_SETS];
+
+	/*
+	 * Whether a decision read the user's own memberships (or id): set by
+	 * projects_of(), namespaces_of() and the sets built on them.  A decision
+	 * that did not holds for every user of the same kind (runner_access).
+	 */
+	bool		levels_asked;
+	bool		set_asked_levels[NUM_REACH_SETS];
+
+	bool		have_queue;
+	QueueCounts queue;
+
+	bool		have_job_project;
+	int64		job_project;	/* a job token's project, 0 if gone */
+	IdSet		job_scope_targets;	/* projects that let the job's project in */
+} Reach;
+
+/* ----------------------------------------------------------------------
+ * One call into the policy core
+ * ---------------------------------------------------------------------- */
+
+/*
+ * One call into the policy core.  Elevation to the tables' owner and SPI
+ * start only when a query must run (need_spi), so that a policy evaluated
+ * for every row of a scan costs a few comparisons once the statement's
+ * reach is built.  After an error the transaction abort has cleaned up SPI
+ * and the user id, and the next call starts afresh.
+ */
+typedef struct ReachCall
+{
+	OwnerSpi	spi;
+	bool		started;
+} ReachCall;
+
+extern ReachCall *active_call;
+
+/* Starts SPI as the tables' owner for the running call, once. */
+extern void need_spi(void);
+
+/* Runs the statements after "r" with the reach of the current statement. */
+#define WITH_REACH(r, ...) \
+	do { \
+		ReachCall	call_ = {0}; \
+		ReachCall  *outer_ = active_call; \
+		active_call = &call_; \
+		(r) = current_reach(); \
+		__VA_ARGS__; \
+		if (call_.started) \
+			owner_spi_end(&call_.spi); \
+		active_call = outer_; \
+	} while (0)
+
+/* Runs the statements after it with SPI started on demand, as WITH_REACH. */
+#define WITH_CALL(...) \
+	do { \
+		ReachCall	call_ = {0}; \
+		ReachCall  *outer_ = active_call; \
+		active_call = &call_; \
+		__VA_ARGS__; \
+		if (call_.started) \
+			owner_spi_end(&call_.spi); \
+		active_call = outer_; \
+	} while (0)
+
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID	(MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID	(MyProc->lxid)
+#endif
+
+/* ----------------------------------------------------------------------
+ * What the other files of the core ask (policy_core.c)
+ * ---------------------------------------------------------------------- */
+
+#define KIND(r)			((r)->actor.kind)
+#define HAS(r, scope)	(((r)->actor.scopes & (scope)) != 0)
+
+/*
+ * A reach query, as the tables' owner, read as the rights are: what the
+ * newest committed state and the statement's snapshot both return.
+ */
+extern uint64 reach_query(SavedQuery *query, Datum *args);
+
+/* The reach of the current actor for the running statement (WITH_REACH). */
+extern Reach *current_reach(void);
+
+/* A new reach for any actor, freed by its caller (explain_access). */
+extern Reach *reach_build(const Actor *actor);
+
+/* A set of the reach, built on first use. */
+extern IdSet set_of(Reach *r, ReachSet which);
+
+/* Whether the reach covers every row of a kind. */
+extern bool reaches_all(Reach *r, ReachAll which);
+
+/* The user's effective levels on projects and namespaces. */
+extern const LevelMap *projects_of(Reach *r);
+extern const LevelMap *namespaces_of(Reach *r);
+
+/* The actor's user is an administrator or an auditor. */
+extern bool sees_everything(const Reach *r);
+
+/* A runner's stored type and owner, read as the rights are (reach_query). */
+typedef struct StoredRunner
+{
+	int			type;
+	bool		has_owner;
+	int64		owner;
+} StoredRunner;
+
+extern bool stored_runner(int64 runner_id, StoredRunner *runner);
+
+/* The runner read and manage rules, as the ci_runners policies state them. */
+extern bool runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner);
+extern bool runner_manageable(Reach *r, int type, bool has_owner, int64 owner);
+
+/* Queries of the rules that the other files run too. */
+extern SavedQuery runner_kind;
+extern SavedQuery runners_owned_by;
+
+#endif							/* REACH_H */
