@@ -161,3 +161,19 @@ INSERT INTO bench.cases (ord, name, actor_call, rls_sql, off_sql, judge, check_s
 	(27, 'ref: admin count vs id >= const', :'admin', :'count_all',
 	 'SELECT count(*) FROM runner_policy.ci_runners WHERE id >= -9223372036854775808',
 	 'off', 'off', true);
+
+-- For reference (no target): the first statement after a change of
+-- rights was committed anywhere, when every backend works the actor's
+-- reach out again (src/reach_cache.c).  bench.rights_changed() commits a
+-- change that alters nobody's rights but is announced like any other.
+INSERT INTO bench.cases (ord, name, actor_call, rls_sql, off_sql, hand_sql, judge, check_side, reference) VALUES
+	(28, 'ref: maintainer point read, after a change', 'bench.rights_changed(3)',
+	 format('SELECT * FROM runner_policy.ci_runners WHERE id = %s', :proj_runner),
+	 format('SELECT * FROM runner_policy.ci_runners WHERE id = %s', :proj_runner),
+	 NULL, 'off', 'off', true),
+	(29, 'ref: heavy user count, after a change', 'bench.rights_changed(4)', :'count_all', :'count_all',
+	 'SELECT count(*) FROM (' || :'heavy_runners' || ') AS q', 'hand', 'hand', true),
+	(30, 'ref: heavy user point read, after a change', 'bench.rights_changed(4)',
+	 format('SELECT * FROM runner_policy.ci_runners WHERE id = %s', :heavy_runner),
+	 format('SELECT * FROM runner_policy.ci_runners WHERE id = %s', :heavy_runner),
+	 NULL, 'off', 'off', true);

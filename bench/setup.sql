@@ -63,6 +63,22 @@ $fn$;
 GRANT EXECUTE ON FUNCTION bench.probe(text) TO bench_app;
 
 /*
+ * bench.rights_changed(actor): commits (in its caller's statement) an
+ * update of a rights column that matches no row, which the extension
+ * announces to every backend like any change of rights, and then acts as
+ * the user.  For the "after a change" reference rows.
+ */
+CREATE FUNCTION bench.rights_changed(actor bigint) RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	UPDATE runner_policy.users SET state = state WHERE id = -1;
+	PERFORM runner_policy.act_as(actor, false);
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION bench.rights_changed(bigint) TO bench_app;
+
+/*
  * bench.row_set(query, key): how many rows a query returns, the md5 of
  * their keys (an expression over the row "q"), sorted; a scenario's sides
  * must agree before they are timed.  WITH, so that writes (RETURNING) can

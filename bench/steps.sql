@@ -39,10 +39,14 @@ $fn$;
  * timed ("sample|round|ord|side|rows|plan_ms|exec_ms|total_ms"); scenarios
  * whose rows differed are left out.
  */
-CREATE FUNCTION bench.steps(kind text, rounds int) RETURNS TABLE (r int, ord int, pos int, step int, stmt text)
+CREATE FUNCTION bench.steps(kind text, rounds int) RETURNS TABLE (phase int, r int, ord int, pos int, step int, stmt text)
 	LANGUAGE sql STABLE
 AS $fn$
-	SELECT rr, c.ord, s.pos, x.step, x.stmt
+	-- phase 1, after every other round: the scenarios that announce a
+	-- change of rights, which makes every actor's next statement work its
+	-- reach out again, and so must not precede the others' rounds
+	SELECT CASE WHEN c.actor_call LIKE 'bench.rights_changed(%' THEN 1 ELSE 0 END,
+		   rr, c.ord, s.pos, x.step, x.stmt
 	  FROM bench.cases c
 	 CROSS JOIN LATERAL generate_series(CASE kind WHEN 'verify' THEN -1 ELSE 0 END,
 										CASE kind WHEN 'verify' THEN -1
@@ -59,7 +63,10 @@ AS $fn$
 							   'sample', rr, c.ord, s.side, bench.side_sql(c, s.side, rr))
 			   END AS timed) AS t
 	 CROSS JOIN LATERAL (VALUES
-		(1, CASE WHEN kind = 'verify' THEN 'BEGIN' END),
+		-- writes are timed in a transaction that rolls back: the forge stays
+		-- the same from round to round, and a rolled-back write announces no
+		-- change of rights (the "after a change" rows measure that apart)
+		(1, CASE WHEN kind = 'verify' OR c.is_write THEN 'BEGIN' END),
 		(2, CASE WHEN s.side = 'rls' THEN 'SET ROLE bench_app' END),
 		(3, CASE WHEN s.side = 'rls' AND c.actor_call IS NOT NULL THEN 'SELECT FROM ' || c.actor_call END),
 		(4, CASE WHEN kind = 'verify' THEN 'SAVEPOINT checked' END),
@@ -72,7 +79,7 @@ AS $fn$
 				format('SELECT %L, %s, %L, bench.probe(%L)', 'probe', c.ord, s.side, t.q) END),
 		(8, CASE WHEN s.side = 'rls' THEN 'SELECT FROM runner_policy.reset_actor()' END),
 		(9, CASE WHEN s.side = 'rls' THEN 'RESET ROLE' END),
-		(10, CASE WHEN kind = 'verify' THEN 'ROLLBACK' END)) AS x (step, stmt)
+		(10, CASE WHEN kind = 'verify' OR c.is_write THEN 'ROLLBACK' END)) AS x (step, stmt)
 	 WHERE x.stmt IS NOT NULL
 	   AND (kind = 'verify' OR c.failed IS NULL)
 $fn$;
