@@ -27,6 +27,7 @@ OBJS = \
 	src/queue.o \
 	src/access.o \
 	src/reach_cache.o \
+	src/rules.o \
 	src/plan_binding.o \
 	src/reach_support.o \
 	src/write_guard.o \

@@ -266,6 +266,17 @@ extern bool runner_manageable(Reach *r, int type, bool has_owner, int64 owner);
 
 /* Queries of the rules that the other files run too. */
 extern SavedQuery runner_kind;
+extern SavedQuery job_project;
+
+/* rules.c: who reaches what */
+extern bool decide_reaches_all(Reach *r, ReachAll which);
+extern bool reads_projects_as_user(const Reach *r);
+extern bool project_readable(Reach *r, int64 id, int64 namespace_id, const char *visibility);
+extern bool namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent_id,
+							   const char *visibility);
+
+/* policy_core.c: a job token's project and the projects that let it in */
+extern void load_job_project(Reach *r);
 extern SavedQuery runners_owned_by;
 
 #endif							/* REACH_H */
