@@ -4,7 +4,7 @@
 -- project 100, bob (3) project 102, root (1) is an admin.
 BEGIN;
 \ir fixture.psql
-SELECT plan(27);
+SELECT plan(31);
 INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES
 	(100, 2, 40), (102, 3, 40);
 \set actor_role regress_forge_app
@@ -130,6 +130,24 @@ SELECT runner_policy.act_as(2) \g /dev/null
 SELECT throws_ok('MOVE 1 IN bobs', '55000', 'cannot fetch rows for another actor',
 	'and alice cannot move in bob''s cursor');
 CLOSE bobs;
+
+-- 5. Bob's own change to his rights counts from his next statement, but not
+-- for a cursor he opened before it: its snapshot does not see the change,
+-- so a kept reach built after it must not answer there.
+SELECT runner_policy.act_as(3) \g /dev/null
+SELECT is((SELECT array_agg(id ORDER BY id) FROM runner_policy.ci_runners), :'bob'::bigint[],
+	'bob''s reach is warm');
+DECLARE before_change CURSOR FOR SELECT id FROM runner_policy.ci_runners ORDER BY id;
+RESET ROLE;
+INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES (100, 3, 40);
+SET ROLE regress_forge_app;
+SELECT is((SELECT array_agg(id ORDER BY id) FROM runner_policy.ci_runners), :'everyone'::bigint[],
+	'bob''s new membership counts from his next statement');
+SELECT results_eq('FETCH ALL FROM before_change', ARRAY[1000, 1003]::bigint[],
+	'a cursor bob opened before the change reads with the rights of its snapshot');
+SELECT is((SELECT array_agg(id ORDER BY id) FROM runner_policy.ci_runners), :'everyone'::bigint[],
+	'and his next statement with the new ones again');
+CLOSE before_change;
 
 SELECT * FROM finish();
 ROLLBACK;
