@@ -4,7 +4,7 @@
 -- project 100, bob (3) project 102, root (1) is an admin.
 BEGIN;
 \ir fixture.psql
-SELECT plan(31);
+SELECT plan(37);
 INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES
 	(100, 2, 40), (102, 3, 40);
 \set actor_role regress_forge_app
@@ -68,6 +68,22 @@ SELECT cmp_ok((SELECT sum(generic_plans) FROM pg_prepared_statements
 SELECT runner_policy.act_as(3) \g /dev/null
 EXECUTE runners_plain \gset
 SELECT is(:'ids'::text, :'bob'::text, 'force_generic_plan: bob''s again');
+-- a generic plan made for an admin, who reads everything, and then
+-- executed for others
+DEALLOCATE runners_plain;
+SELECT runner_policy.act_as(1) \g /dev/null
+PREPARE runners_plain AS
+	SELECT coalesce(array_agg(id ORDER BY id)::text, '{}') AS ids FROM runner_policy.ci_runners;
+EXECUTE runners_plain \gset
+SELECT is(:'ids'::text, :'everyone'::text, 'force_generic_plan: prepared for an admin, every runner');
+SELECT runner_policy.act_as(2) \g /dev/null
+EXECUTE runners_plain \gset
+SELECT is(:'ids'::text, :'alice'::text, 'the admin''s plan serves alice only her runners');
+EXECUTE runners_generic(0) \gset
+SELECT is(:'ids'::text, :'alice'::text, '... and the other plan too');
+SELECT runner_policy.reset_actor() \g /dev/null
+EXECUTE runners_plain \gset
+SELECT is(:'ids'::text, '{}'::text, '... and none without an actor');
 DEALLOCATE runners_generic;
 DEALLOCATE runners_plain;
 RESET plan_cache_mode;
@@ -94,7 +110,12 @@ SELECT is(pg_temp.runners_seen(), :'bob'::bigint[], 'the same function called as
 SELECT is(pg_temp.runners_from(0), :'bob'::bigint[], '... and the one with a parameter too');
 SELECT runner_policy.act_as(2) \g /dev/null
 SELECT is(pg_temp.runners_seen(), :'alice'::bigint[], 'and alice''s again for alice');
+SELECT runner_policy.act_as(1) \g /dev/null
+SELECT is(pg_temp.runners_seen(), :'everyone'::bigint[], 'every runner for an admin');
+SELECT runner_policy.act_as(3) \g /dev/null
+SELECT is(pg_temp.runners_seen(), :'bob'::bigint[], 'and bob''s for bob right after');
 SET plan_cache_mode = force_generic_plan;
+SELECT runner_policy.act_as(2) \g /dev/null
 SELECT is(pg_temp.runners_from(0), :'alice'::bigint[], 'force_generic_plan: the function as alice');
 SELECT runner_policy.act_as(3) \g /dev/null
 SELECT is(pg_temp.runners_from(0), :'bob'::bigint[], 'force_generic_plan: the function as bob');
