@@ -33,3 +33,24 @@ RESET ROLE;
 -- explain_access() asks the policy core for another user: it only reads.
 SELECT runner_policy.explain_access(2, 1001, 'update') AS maintainer_updates,
 	   runner_policy.explain_access(2, 1002, 'read') AS maintainer_reads_other;
+-- The decision cache (issue 7): a session actor's reach is kept from
+-- statement to statement on a standby too, and a change the primary
+-- commits counts from the session's next statement once the standby has
+-- replayed it.  Shell commands change the primary ($RP_PRIMARY_PORT) and
+-- wait, in a connection of their own, until the standby ($RP_STANDBY_PORT)
+-- shows the change to its superuser.
+SET ROLE regress_standby_app;
+SELECT runner_policy.act_as(4, false);
+SELECT array_agg(id ORDER BY id) AS runners_of_4 FROM runner_policy.ci_runners;
+SELECT array_agg(id ORDER BY id) AS runners_of_4 FROM runner_policy.ci_runners;
+\! psql -X -q -p "$RP_PRIMARY_PORT" -d runner_policy_standby -c 'DELETE FROM runner_policy.project_members WHERE user_id = 4'
+\! for i in $(seq 600); do [ "$(psql -X -At -p "$RP_STANDBY_PORT" -d runner_policy_standby -c 'SELECT count(*) FROM runner_policy.project_members WHERE user_id = 4')" = 0 ] && exit 0; sleep 0.1; done; echo 'the standby did not replay the removal'
+SELECT array_agg(id ORDER BY id) AS runners_of_4 FROM runner_policy.ci_runners;
+SELECT runner_policy.act_as(5, false);
+SELECT array_agg(id ORDER BY id) AS runners_of_5 FROM runner_policy.ci_runners;
+SELECT array_agg(id ORDER BY id) AS runners_of_5 FROM runner_policy.ci_runners;
+\! psql -X -q -p "$RP_PRIMARY_PORT" -d runner_policy_standby -c "UPDATE runner_policy.users SET state = 'blocked' WHERE id = 5"
+\! for i in $(seq 600); do [ "$(psql -X -At -p "$RP_STANDBY_PORT" -d runner_policy_standby -c 'SELECT state FROM runner_policy.users WHERE id = 5')" = blocked ] && exit 0; sleep 0.1; done; echo 'the standby did not replay the block'
+SELECT array_agg(id ORDER BY id) AS runners_of_5 FROM runner_policy.ci_runners;
+SELECT kind FROM runner_policy.current_actor();
+RESET ROLE;
