@@ -24,6 +24,8 @@
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "executor/spi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 
 #include "actor.h"
 #include "credentials.h"
@@ -51,7 +53,7 @@ SavedQuery token_by_digest = {
 };
 /* The same token again, for every statement after it (actor_still_valid). */
 static SavedQuery token_by_id = {
-	"SELECT u.admin, u.auditor" TOKEN_FROM " WHERE t.id = $1" TOKEN_LIVE,
+	"SELECT u.admin, u.auditor, t.scopes" TOKEN_FROM " WHERE t.id = $1" TOKEN_LIVE,
 	1, {INT8OID}, NULL
 };
 static SavedQuery user_by_id = {
@@ -124,7 +126,29 @@ actor_still_valid(const Actor *actor, bool *admin, bool *auditor)
 	}
 	if (n == 0)
 		return false;
+	/* a token whose scopes were changed since is not the token it was */
+	if (actor->kind != ACTOR_USER &&
+		scopes_of_array(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)) !=
+		actor->scopes)
+		return false;
 	*admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	*auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	return true;
+}
+
+/* The SCOPE_* bits of a stored text[] of scope names. */
+uint32
+scopes_of_array(Datum array)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	uint32		scopes = 0;
+
+	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false,
+					  TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			scopes |= scope_parse(TextDatumGetCString(elems[i]));
+	return scopes;
 }

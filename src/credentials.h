@@ -44,4 +44,7 @@ extern SavedQuery token_by_digest;
  */
 extern bool actor_still_valid(const Actor *actor, bool *admin, bool *auditor);
 
+/* The SCOPE_* bits of a stored text[] of scope names (unknown names: none). */
+extern uint32 scopes_of_array(Datum array);
+
 #endif							/* CREDENTIALS_H */

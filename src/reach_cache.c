@@ -327,9 +327,11 @@ snapshot_image_covered_by(const SnapshotImage *image, Snapshot snap)
 PG_FUNCTION_INFO_V1(rp_reach_changed);
 
 /*
- * reach_changed(): AFTER ... FOR EACH STATEMENT on the rights tables.
- * Notes the table, to announce the change to every backend at commit, and
- * holds the writers' lock until the announcement is out.
+ * reach_changed(): AFTER ... FOR EACH STATEMENT on the rights tables, and
+ * FOR EACH ROW in replica mode (a logical replication apply worker fires
+ * row triggers only).  Notes the table, to announce the change to every
+ * backend at commit, and holds the writers' lock until the announcement is
+ * out.
  */
 Datum
 rp_reach_changed(PG_FUNCTION_ARGS)
@@ -337,9 +339,8 @@ rp_reach_changed(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = trigger_data_checked(fcinfo, "reach_changed");
 	Oid			ext = extension_oid();
 
-	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
-		elog(ERROR, "reach_changed() must fire AFTER ... FOR EACH STATEMENT");
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		elog(ERROR, "reach_changed() must fire AFTER the change");
 
 	if (OidIsValid(ext))
 		LockDatabaseObject(ExtensionRelationId, ext, WRITERS_LOCK_SUBID, RowExclusiveLock);

@@ -152,21 +152,6 @@ scopes_array(uint32 scopes)
 										   TYPALIGN_INT));
 }
 
-static uint32
-scopes_from_datum(Datum array)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	uint32		scopes = 0;
-
-	deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false,
-					  TYPALIGN_INT, &elems, &nulls, &n);
-	for (int i = 0; i < n; i++)
-		if (!nulls[i])
-			scopes |= scope_parse(TextDatumGetCString(elems[i]));
-	return scopes;
-}
 
 /*
  * Parses a scopes argument: every element must be one of "allowed".  The
@@ -330,7 +315,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 			found = spi_result_int64(0, 1, &actor.token_id) &&
 				spi_result_int64(0, 2, &actor.user_id);
 			(void) spi_result_int64(0, 3, &actor.job_id);
-			actor.scopes = scopes_from_datum(SPI_getbinval(SPI_tuptable->vals[0],
+			actor.scopes = scopes_of_array(SPI_getbinval(SPI_tuptable->vals[0],
 														   SPI_tuptable->tupdesc,
 														   4, &isnull));
 		}
