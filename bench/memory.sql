@@ -41,7 +41,7 @@ SELECT 'auditor (2)', 'queue view', count(*), sum(total_bytes), sum(used_bytes)
   FROM pg_backend_memory_contexts WHERE name = 'runner_policy reach';
 SELECT runner_policy.reset_actor() AS reset \gset
 
-\echo 'Reach memory in the backend (contexts "runner_policy reach": the current reach, and the previous one until the next is built)'
+\echo 'Reach memory in the backend (contexts "runner_policy reach": every reach the backend keeps, up to 8 actors and 64 MB, src/policy_core.c)'
 SELECT actor, statement, contexts,
 	   pg_size_pretty(total_bytes) AS total, pg_size_pretty(used_bytes) AS used,
 	   pg_size_pretty(total_bytes / nullif(contexts, 0)) AS "one reach"
