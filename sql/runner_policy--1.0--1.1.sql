@@ -260,6 +260,16 @@ CREATE TRIGGER ci_builds_reach_changed_replica
 ALTER TABLE runner_policy.ci_builds ENABLE REPLICA TRIGGER ci_builds_reach_changed_replica;
 
 /*
+ * A runner taking a job asks for "status = 'pending' AND runner_id IS NULL",
+ * and the policies' pickup arms say it again; estimated as independent
+ * columns, and then once more for the repeat, the planner expected one
+ * row and sorted every pending job.  The combination is a few percent of
+ * the jobs, and a most-common-values list over the two columns says so.
+ */
+CREATE STATISTICS runner_policy.ci_builds_status_runner_stats (mcv)
+	ON status, runner_id FROM runner_policy.ci_builds;
+
+/*
  * The "everything" arm of every policy, decided where the statement is
  * planned (src/plan_binding.c).  reaches_all(kind) is true when the actor
  * reaches every row of a kind; its support function replaces the call in a
