@@ -61,6 +61,20 @@ static SavedQuery queue_work = {
 	"  GROUP BY r.id, r.runner_type, r.sharding_key_id ORDER BY r.id",
 	0, {InvalidOid}, NULL
 };
+/*
+ * The same rows for an actor who reads no group or project runner (a user
+ * with no memberships, a token of one): only instance runners can show
+ * counts then, and they pick up only the shared pending jobs (counted
+ * apart), so only their running jobs are counted.
+ */
+static SavedQuery queue_work_instance = {
+	"SELECT r.id, r.runner_type, r.sharding_key_id, count(*)::bigint, 0::bigint"
+	"  FROM runner_policy.ci_builds b"
+	"  JOIN runner_policy.ci_runners r ON r.id = b.runner_id"
+	" WHERE b.status = 'running' AND r.runner_type = " CppAsString2(RUNNER_TYPE_INSTANCE)
+	" GROUP BY r.id, r.runner_type, r.sharding_key_id ORDER BY r.id",
+	0, {InvalidOid}, NULL
+};
 static SavedQuery queue_shared_pending = {
 	"SELECT count(*) FROM runner_policy.ci_builds b"
 	"  JOIN runner_policy.projects p ON p.id = b.project_id"
@@ -95,8 +109,21 @@ static void
 load_queue(Reach *r)
 {
 	QueueCounts *q = &r->queue;
-	uint64		n = queue_query(&queue_work);
-	int			size = (int) Max(n, 1);
+	IdSet		ids = set_of(r, RS_RUNNER_READ_IDS);
+	IdSet		projects = set_of(r, RS_RUNNER_READ_PROJECTS);
+	IdSet		groups = set_of(r, RS_RUNNER_READ_GROUPS);
+	IdSet		types = set_of(r, RS_RUNNER_READ_TYPES);
+	bool		instance_only = !reaches_all(r, RA_RUNNERS_READ) &&
+		ids.n == 0 && projects.n == 0 && groups.n == 0;
+
+	uint64		n;
+	int			size;
+
+	/* by type: an auditor's extended job token reads group and project runners */
+	for (int i = 0; i < types.n; i++)
+		instance_only &= types.ids[i] == RUNNER_TYPE_INSTANCE;
+	n = queue_query(instance_only ? &queue_work_instance : &queue_work);
+	size = (int) Max(n, 1);
 
 	r->have_queue = true;
 	q->runners.ids = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
