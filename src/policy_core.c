@@ -790,15 +790,8 @@ rp_reach_all(PG_FUNCTION_ARGS)
 	CallSite   *site = call_site(fcinfo);
 	ReachAll	which = (ReachAll) named_argument(fcinfo, site, reach_all_names,
 												  NUM_REACH_ALL, "reach kind");
-	Reach	   *r;
-	bool		all;
 
-	/* the per-row path of every "everything" arm: no query, no call setup */
-	if (reach_matches(cached))
-		all = reaches_all(cached, which);
-	else
-		WITH_REACH(r, all = reaches_all(r, which));
-	if (!all)
+	if (!policy_reaches_all((int) which))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(PG_INT64_MIN);
 }
@@ -1084,25 +1077,27 @@ rp_reaches_all(PG_FUNCTION_ARGS)
 	CallSite   *site = call_site(fcinfo);
 	ReachAll	which = (ReachAll) named_argument(fcinfo, site, reach_all_names,
 												  NUM_REACH_ALL, "reach kind");
-	Reach	   *r;
-	bool		all;
 
-	if (reach_matches(cached))
-		all = reaches_all(cached, which);
-	else
-		WITH_REACH(r, all = reaches_all(r, which));
-	PG_RETURN_BOOL(all);
+	PG_RETURN_BOOL(policy_reaches_all((int) which));
+}
+
+/* The index of a name among names, or -1. */
+static int
+name_index(const char *name, const char *const *names, int count)
+{
+	for (int i = 0; i < count; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
 }
 
 int
 policy_reach_all_kind(const char *name)
 {
-	for (int i = 0; i < NUM_REACH_ALL; i++)
-		if (strcmp(name, reach_all_names[i]) == 0)
-			return i;
-	return -1;
+	return name_index(name, reach_all_names, NUM_REACH_ALL);
 }
 
+/* Also the per-row path of every "everything" arm: no query, no call setup. */
 bool
 policy_reaches_all(int kind)
 {
@@ -1110,6 +1105,8 @@ policy_reaches_all(int kind)
 	bool		all;
 
 	Assert(kind >= 0 && kind < NUM_REACH_ALL);
+	if (reach_matches(cached))
+		return reaches_all(cached, (ReachAll) kind);
 	WITH_REACH(r, all = reaches_all(r, (ReachAll) kind));
 	return all;
 }
@@ -1157,10 +1154,7 @@ rp_in_reach(PG_FUNCTION_ARGS)
 int
 policy_reach_set_kind(const char *name)
 {
-	for (int i = 0; i < NUM_REACH_SETS; i++)
-		if (strcmp(name, reach_set_names[i]) == 0)
-			return i;
-	return -1;
+	return name_index(name, reach_set_names, NUM_REACH_SETS);
 }
 
 int
