@@ -442,8 +442,10 @@ CREATE POLICY ci_builds_read ON runner_policy.ci_builds FOR SELECT
 	USING (runner_policy.reaches_all('jobs_read')
 		   OR runner_policy.in_reach('job_read_projects', project_id)
 		   OR runner_policy.in_reach('job_read_ids', id)
-		   OR (status OPERATOR(pg_catalog.=) 'pending'
-			   AND runner_policy.in_reach('job_pickup_projects', project_id))
+		   -- a runner reads the pending jobs it may take (the guard is inside
+		   -- the probe: see src/reach_support.c)
+		   OR runner_policy.in_reach('job_pickup_projects',
+				CASE WHEN status OPERATOR(pg_catalog.=) 'pending' THEN project_id END)
 		   OR runner_policy.in_reach('runner_self', runner_id));
 DROP POLICY ci_builds_insert ON runner_policy.ci_builds;
 CREATE POLICY ci_builds_insert ON runner_policy.ci_builds FOR INSERT
@@ -456,8 +458,10 @@ DROP POLICY ci_builds_update ON runner_policy.ci_builds;
 CREATE POLICY ci_builds_update ON runner_policy.ci_builds FOR UPDATE
 	USING (runner_policy.reaches_all('admin')
 		   OR runner_policy.in_reach('job_write_projects', project_id)
-		   OR (status OPERATOR(pg_catalog.=) 'pending' AND runner_id IS NULL
-			   AND runner_policy.in_reach('job_pickup_projects', project_id))
+		   -- a runner takes a pending job nobody has taken
+		   OR runner_policy.in_reach('job_pickup_projects',
+				CASE WHEN status OPERATOR(pg_catalog.=) 'pending' AND runner_id IS NULL
+					 THEN project_id END)
 		   OR runner_policy.in_reach('runner_self', runner_id))
 	WITH CHECK (runner_policy.reaches_all('admin')
 				OR runner_policy.in_reach('job_write_projects', project_id)

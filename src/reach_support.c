@@ -69,7 +69,40 @@ call_set(List *args)
 	return kind;
 }
 
-/* "id = ANY (runner_policy.reach(set))" for an in_reach(set, id) call. */
+/*
+ * A guarded id, "CASE WHEN condition THEN id END": the policies write a
+ * probe that holds only for some rows that way (a runner picks up pending
+ * jobs only), so that the condition is not a second copy of the query's
+ * own, which PostgreSQL would count twice in its estimates.  Returns the
+ * condition and the id, or false for any other expression.
+ */
+static bool
+guarded_id(Node *arg, Node **condition, Node **id)
+{
+	CaseExpr   *c;
+	CaseWhen   *w;
+
+	*condition = NULL;
+	*id = arg;
+	if (!IsA(arg, CaseExpr))
+		return false;
+	c = (CaseExpr *) arg;
+	if (c->arg != NULL || list_length(c->args) != 1 ||
+		(c->defresult != NULL &&
+		 !(IsA(c->defresult, Const) && ((Const *) c->defresult)->constisnull)))
+		return false;
+	w = (CaseWhen *) linitial(c->args);
+	*condition = (Node *) w->expr;
+	*id = (Node *) w->result;
+	return true;
+}
+
+/*
+ * "id = ANY (runner_policy.reach(set))" for an in_reach(set, id) call, and
+ * "condition AND id = ANY (...)" for a guarded id (the same rows: a false
+ * condition gives false where the probe gives NULL, and a policy keeps
+ * neither).
+ */
 static Node *
 as_any_of_reach(FuncExpr *call)
 {
@@ -78,12 +111,16 @@ as_any_of_reach(FuncExpr *call)
 	Oid			eq;
 	FuncExpr   *reach;
 	ScalarArrayOpExpr *saop;
+	Node	   *condition;
+	Node	   *id;
+	bool		guarded = guarded_id(lsecond(call->args), &condition, &id);
 
 	reach_fn = LookupFuncName(list_make2(makeString(RUNNER_POLICY_SCHEMA), makeString("reach")),
 							  1, &argtype, true);
 	eq = LookupOperName(NULL, list_make2(makeString("pg_catalog"), makeString("=")),
 						INT8OID, INT8OID, true, -1);
-	if (!OidIsValid(reach_fn) || !OidIsValid(eq) || exprType(lsecond(call->args)) != INT8OID)
+	if (!OidIsValid(reach_fn) || !OidIsValid(eq) || exprType(id) != INT8OID ||
+		(guarded && exprType(condition) != BOOLOID))
 		return NULL;
 
 	reach = makeFuncExpr(reach_fn, INT8ARRAYOID, list_make1(copyObject(linitial(call->args))),
@@ -95,8 +132,11 @@ as_any_of_reach(FuncExpr *call)
 	saop->negfuncid = InvalidOid;
 	saop->useOr = true;
 	saop->inputcollid = InvalidOid;
-	saop->args = list_make2(copyObject(lsecond(call->args)), reach);
+	saop->args = list_make2(copyObject(id), reach);
 	saop->location = call->location;
+	if (guarded)
+		return (Node *) makeBoolExpr(AND_EXPR, list_make2(copyObject(condition), saop),
+									 call->location);
 	return (Node *) saop;
 }
 
@@ -126,10 +166,14 @@ rp_in_reach_support(PG_FUNCTION_ARGS)
 		VariableStatData vardata;
 		bool		isdefault;
 		double		distinct;
+		Node	   *condition;
+		Node	   *id;
 
 		if (req->is_join || kind < 0)
 			PG_RETURN_POINTER(NULL);
-		examine_variable(req->root, lsecond(req->args), req->varRelid, &vardata);
+		/* a guard's condition is the query's business: the id's share only */
+		(void) guarded_id(lsecond(req->args), &condition, &id);
+		examine_variable(req->root, id, req->varRelid, &vardata);
 		distinct = get_variable_numdistinct(&vardata, &isdefault);
 		ReleaseVariableStats(vardata);
 		req->selectivity = Min(1.0, (double) policy_reach_set_size(kind) / Max(distinct, 1.0));
