@@ -32,14 +32,17 @@
  * snapshots before it sends its invalidations (ProcArrayEndTransaction
  * comes before AtEOXact_Inval), so for a moment a statement could see a
  * removed membership as gone in its rows and still find the old reach.
- * reach_changed() therefore also takes a lock on a database object of the
- * extension in RowExclusiveLock, which the transaction holds until after
- * its invalidations are out.  A statement that wants to reuse a reach first
+ * So a transaction that changed rights also takes a lock on a database
+ * object of the extension in RowExclusiveLock, just before it commits
+ * (XACT_EVENT_PRE_COMMIT, so before its commit is visible), and holds it
+ * until after its invalidations are out.  A statement that wants to reuse a reach first
  * tries a ShareLock on it without waiting, and lets go at once: when it
  * gets it, no writer of the rights tables is anywhere between commit and
  * announcement, and the invalidations it then accepts are all there are.
- * When it does not (a writer is in progress), the statement builds its
- * reach afresh, as every statement did before the cache.  On a hot standby
+ * When it does not (a writer is committing right now), the statement
+ * builds its reach afresh, as every statement did before the cache.  An
+ * open transaction that changed rights but has not started to commit does
+ * not hold the lock, so it holds up no reuse.  On a hot standby
  * locks are not replayed; there the statement reuses a reach only when the
  * startup process is between WAL records (the record being replayed has
  * finished, so a commit made visible has also sent its invalidations).
@@ -112,6 +115,16 @@ static CommandId own_change_cid = InvalidCommandId;
 static Oid	changed[NUM_RIGHTS_TABLES];
 static int	nchanged = 0;
 
+/* The object writers lock until their invalidations are out (see above). */
+#define WRITERS_LOCK_SUBID	1
+
+/* The extension's oid, or InvalidOid while it is not installed. */
+static Oid
+extension_oid(void)
+{
+	return get_extension_oid("runner_policy", true);
+}
+
 /*
  * A rights table changed (or every relation did): no kept reach holds, and
  * no cached plan may keep a decision made with one (plan_binding.c).
@@ -143,8 +156,17 @@ rights_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			for (int i = 0; i < nchanged; i++)
-				CacheInvalidateRelcacheByRelid(changed[i]);
+			if (nchanged > 0)
+			{
+				Oid			ext = extension_oid();
+
+				/* held from before the commit is visible to after it is announced */
+				if (OidIsValid(ext))
+					LockDatabaseObject(ExtensionRelationId, ext, WRITERS_LOCK_SUBID,
+									   RowExclusiveLock);
+				for (int i = 0; i < nchanged; i++)
+					CacheInvalidateRelcacheByRelid(changed[i]);
+			}
 			nchanged = 0;
 			break;
 		case XACT_EVENT_COMMIT:
@@ -185,12 +207,6 @@ reach_cache_epoch(void)
 	return epoch;
 }
 
-/* The extension's oid, or InvalidOid while it is not installed. */
-static Oid
-extension_oid(void)
-{
-	return get_extension_oid("runner_policy", true);
-}
 
 /*
  * Looks the rights tables up (once per epoch: a DROP and CREATE EXTENSION
@@ -211,8 +227,6 @@ learn_rights_oids(void)
 	learned_at = epoch;
 }
 
-/* The object writers lock until their invalidations are out (see above). */
-#define WRITERS_LOCK_SUBID	1
 
 bool
 reach_cache_others_quiet(void)
@@ -330,20 +344,17 @@ PG_FUNCTION_INFO_V1(rp_reach_changed);
  * reach_changed(): AFTER ... FOR EACH STATEMENT on the rights tables, and
  * FOR EACH ROW in replica mode (a logical replication apply worker fires
  * row triggers only).  Notes the table, to announce the change to every
- * backend at commit, and holds the writers' lock until the announcement is
- * out.
+ * backend at commit (rights_xact_callback, which also takes the writers'
+ * lock).
  */
 Datum
 rp_reach_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_data_checked(fcinfo, "reach_changed");
-	Oid			ext = extension_oid();
 
 	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event))
 		elog(ERROR, "reach_changed() must fire AFTER the change");
 
-	if (OidIsValid(ext))
-		LockDatabaseObject(ExtensionRelationId, ext, WRITERS_LOCK_SUBID, RowExclusiveLock);
 	{
 		Oid			relid = RelationGetRelid(trigdata->tg_relation);
 		int			i;
