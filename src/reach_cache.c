@@ -118,11 +118,23 @@ static int	nchanged = 0;
 /* The object writers lock until their invalidations are out (see above). */
 #define WRITERS_LOCK_SUBID	1
 
-/* The extension's oid, or InvalidOid while it is not installed. */
+/*
+ * The extension's oid, or InvalidOid while it is not installed.  Asked on
+ * every statement that reuses a reach, so kept for the epoch: dropping the
+ * extension drops the rights tables, which moves it.
+ */
 static Oid
 extension_oid(void)
 {
-	return get_extension_oid("runner_policy", true);
+	static Oid	ext = InvalidOid;
+	static uint64 found_at = 0;
+
+	if (!OidIsValid(ext) || found_at != epoch)
+	{
+		ext = get_extension_oid("runner_policy", true);
+		found_at = epoch;
+	}
+	return ext;
 }
 
 /*

@@ -45,6 +45,7 @@
 #include "utils/selfuncs.h"
 
 #include "policy_core.h"
+#include "reach_cache.h"
 #include "runner_policy.h"
 
 /* Sets up to this size are probed as an index condition (see above). */
@@ -98,6 +99,38 @@ guarded_id(Node *arg, Node **condition, Node **id)
 }
 
 /*
+ * runner_policy.reach(text) and bigint = bigint, looked up once per epoch
+ * of the decision cache (a DROP and CREATE EXTENSION moves it): planning
+ * a statement asks for them once per policy arm.
+ */
+static Oid
+reach_function(void)
+{
+	static Oid	fn = InvalidOid;
+	static uint64 found_at = 0;
+	Oid			argtype = TEXTOID;
+
+	if (!OidIsValid(fn) || found_at != reach_cache_epoch())
+	{
+		fn = LookupFuncName(list_make2(makeString(RUNNER_POLICY_SCHEMA), makeString("reach")),
+							1, &argtype, true);
+		found_at = reach_cache_epoch();
+	}
+	return fn;
+}
+
+static Oid
+int8_equality(void)
+{
+	static Oid	eq = InvalidOid;
+
+	if (!OidIsValid(eq))
+		eq = LookupOperName(NULL, list_make2(makeString("pg_catalog"), makeString("=")),
+							INT8OID, INT8OID, true, -1);
+	return eq;
+}
+
+/*
  * "id = ANY (runner_policy.reach(set))" for an in_reach(set, id) call, and
  * "condition AND id = ANY (...)" for a guarded id (the same rows: a false
  * condition gives false where the probe gives NULL, and a policy keeps
@@ -106,7 +139,6 @@ guarded_id(Node *arg, Node **condition, Node **id)
 static Node *
 as_any_of_reach(FuncExpr *call)
 {
-	Oid			argtype = TEXTOID;
 	Oid			reach_fn;
 	Oid			eq;
 	FuncExpr   *reach;
@@ -115,10 +147,8 @@ as_any_of_reach(FuncExpr *call)
 	Node	   *id;
 	bool		guarded = guarded_id(lsecond(call->args), &condition, &id);
 
-	reach_fn = LookupFuncName(list_make2(makeString(RUNNER_POLICY_SCHEMA), makeString("reach")),
-							  1, &argtype, true);
-	eq = LookupOperName(NULL, list_make2(makeString("pg_catalog"), makeString("=")),
-						INT8OID, INT8OID, true, -1);
+	reach_fn = reach_function();
+	eq = int8_equality();
 	if (!OidIsValid(reach_fn) || !OidIsValid(eq) || exprType(id) != INT8OID ||
 		(guarded && exprType(condition) != BOOLOID))
 		return NULL;
