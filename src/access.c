@@ -1149,8 +1149,6 @@ rp_access_candidate_support(PG_FUNCTION_ARGS)
 		Node	   *key;
 		Node	   *other;
 		Oid			eq;
-		FuncExpr   *candidates;
-		ScalarArrayOpExpr *saop;
 
 		if (!is_funcclause(clause) || list_length(clause->args) != 8 ||
 			(req->indexarg != ACCESS_ARG_USER && req->indexarg != ACCESS_ARG_RUNNER) ||
@@ -1166,20 +1164,11 @@ rp_access_candidate_support(PG_FUNCTION_ARGS)
 		if (!OidIsValid(eq))
 			PG_RETURN_POINTER(NULL);
 
-		candidates = makeFuncExpr(access_function_oid(req->indexarg == ACCESS_ARG_USER ?
-													  "users_of_runner" : "runners_of_user"),
-								  INT8ARRAYOID, list_make1(copyObject(other)),
-								  InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-		saop = makeNode(ScalarArrayOpExpr);
-		saop->opno = eq;
-		saop->opfuncid = get_opcode(eq);
-		saop->useOr = true;
-		saop->inputcollid = InvalidOid;
-		saop->args = list_make2(copyObject(key), candidates);
-		saop->location = -1;
-
 		req->lossy = true;
-		PG_RETURN_POINTER(list_make1(saop));
+		PG_RETURN_POINTER(list_make1(any_of_function(eq, key,
+													 access_function_oid(req->indexarg == ACCESS_ARG_USER ?
+																		 "users_of_runner" : "runners_of_user"),
+													 other, -1)));
 	}
 	PG_RETURN_POINTER(NULL);
 }

@@ -79,9 +79,11 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "owner_spi.h"
 #include "plan_binding.h"
 #include "reach_cache.h"
 #include "runner_policy.h"
+#include "version.h"
 
 #if PG_VERSION_NUM >= 170000
 #define CURRENT_LXID	(MyProc->vxid.lxid)
@@ -131,7 +133,7 @@ extension_oid(void)
 
 	if (!OidIsValid(ext) || found_at != epoch)
 	{
-		ext = get_extension_oid("runner_policy", true);
+		ext = get_extension_oid(RUNNER_POLICY_EXTENSION, true);
 		found_at = epoch;
 	}
 	return ext;
@@ -232,7 +234,7 @@ learn_rights_oids(void)
 
 	if (rights_oids_known && learned_at == epoch)
 		return;
-	nsp = get_namespace_oid(RUNNER_POLICY_SCHEMA, true);
+	nsp = OidIsValid(extension_oid()) ? runner_policy_extension_schema() : InvalidOid;
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES; i++)
 		rights_oids[i] = OidIsValid(nsp) ? get_relname_relid(rights_tables[i], nsp) : InvalidOid;
 	rights_oids_known = OidIsValid(nsp);

@@ -99,21 +99,26 @@ guarded_id(Node *arg, Node **condition, Node **id)
 }
 
 /*
- * runner_policy.reach(text) and bigint = bigint, looked up once per epoch
- * of the decision cache (a DROP and CREATE EXTENSION moves it): planning
- * a statement asks for them once per policy arm.
+ * reach(text), in the schema of the in_reach() being planned, and bigint =
+ * bigint: looked up once per epoch of the decision cache (a DROP and
+ * CREATE EXTENSION moves it), since planning asks once per policy arm.
  */
 static Oid
-reach_function(void)
+reach_function(Oid in_reach_fn)
 {
 	static Oid	fn = InvalidOid;
+	static Oid	for_fn = InvalidOid;
 	static uint64 found_at = 0;
 	Oid			argtype = TEXTOID;
 
-	if (!OidIsValid(fn) || found_at != reach_cache_epoch())
+	if (!OidIsValid(fn) || for_fn != in_reach_fn || found_at != reach_cache_epoch())
 	{
-		fn = LookupFuncName(list_make2(makeString(RUNNER_POLICY_SCHEMA), makeString("reach")),
-							1, &argtype, true);
+		char	   *nspname = get_namespace_name(get_func_namespace(in_reach_fn));
+
+		fn = nspname == NULL ? InvalidOid :
+			LookupFuncName(list_make2(makeString(nspname), makeString("reach")),
+						   1, &argtype, true);
+		for_fn = in_reach_fn;
 		found_at = reach_cache_epoch();
 	}
 	return fn;
@@ -139,35 +144,21 @@ int8_equality(void)
 static Node *
 as_any_of_reach(FuncExpr *call)
 {
-	Oid			reach_fn;
-	Oid			eq;
-	FuncExpr   *reach;
-	ScalarArrayOpExpr *saop;
+	Oid			reach_fn = reach_function(call->funcid);
+	Oid			eq = int8_equality();
 	Node	   *condition;
 	Node	   *id;
 	bool		guarded = guarded_id(lsecond(call->args), &condition, &id);
+	Node	   *any;
 
-	reach_fn = reach_function();
-	eq = int8_equality();
 	if (!OidIsValid(reach_fn) || !OidIsValid(eq) || exprType(id) != INT8OID ||
 		(guarded && exprType(condition) != BOOLOID))
 		return NULL;
-
-	reach = makeFuncExpr(reach_fn, INT8ARRAYOID, list_make1(copyObject(linitial(call->args))),
-						 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-	saop = makeNode(ScalarArrayOpExpr);
-	saop->opno = eq;
-	saop->opfuncid = get_opcode(eq);
-	saop->hashfuncid = InvalidOid;
-	saop->negfuncid = InvalidOid;
-	saop->useOr = true;
-	saop->inputcollid = InvalidOid;
-	saop->args = list_make2(copyObject(id), reach);
-	saop->location = call->location;
+	any = any_of_function(eq, id, reach_fn, linitial(call->args), call->location);
 	if (guarded)
-		return (Node *) makeBoolExpr(AND_EXPR, list_make2(copyObject(condition), saop),
+		return (Node *) makeBoolExpr(AND_EXPR, list_make2(copyObject(condition), any),
 									 call->location);
-	return (Node *) saop;
+	return any;
 }
 
 PG_FUNCTION_INFO_V1(rp_in_reach_support);

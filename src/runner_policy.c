@@ -41,6 +41,8 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "nodes/makefuncs.h"
+#include "utils/lsyscache.h"
 #include "utils/datum.h"
 
 #include "utils/guc.h"
@@ -149,4 +151,27 @@ trigger_data_checked(FunctionCallInfo fcinfo, const char *funcname)
 				 errmsg("function \"%s\" was not called by trigger manager",
 						funcname)));
 	return (TriggerData *) fcinfo->context;
+}
+
+/*
+ * "key = ANY (fn(arg))" with a bigint[] function: the index condition both
+ * planner support functions write (reach_support.c for in_reach(),
+ * access.c for runner_access).
+ */
+Node *
+any_of_function(Oid eq, Node *key, Oid fn, Node *arg, int location)
+{
+	ScalarArrayOpExpr *saop = makeNode(ScalarArrayOpExpr);
+
+	saop->opno = eq;
+	saop->opfuncid = get_opcode(eq);
+	saop->hashfuncid = InvalidOid;
+	saop->negfuncid = InvalidOid;
+	saop->useOr = true;
+	saop->inputcollid = InvalidOid;
+	saop->args = list_make2(copyObject(key),
+							makeFuncExpr(fn, INT8ARRAYOID, list_make1(copyObject(arg)),
+										 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
+	saop->location = location;
+	return (Node *) saop;
 }

@@ -55,6 +55,11 @@ struct TriggerData;
 extern struct TriggerData *trigger_data_checked(FunctionCallInfo fcinfo,
 												const char *funcname);
 
+/* "key = ANY (fn(arg))", fn returning bigint[]: for planner support functions */
+struct Node;
+extern struct Node *any_of_function(Oid eq, struct Node *key, Oid fn, struct Node *arg,
+									int location);
+
 /* backfill.c: the runner backfill_owners() is placing right now, or 0 */
 extern int64 backfill_placing_runner(void);
 
