@@ -148,8 +148,9 @@ CREATE TRIGGER tokens_row_origin
  * send a relcache invalidation of their table at commit, which every
  * backend and every hot standby processes.  A session in replica mode
  * changes rights too (ENABLE ALWAYS), and so does a logical replication
- * apply worker, which fires row triggers only: the same function, FOR EACH
- * ROW, enabled in replica mode only.
+ * apply worker, which fires row triggers only: the same function, BEFORE
+ * ... FOR EACH ROW, enabled in replica mode only (BEFORE, so that a bulk
+ * load in replica mode queues no after-trigger event per row).
  */
 CREATE FUNCTION runner_policy.reach_changed() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_reach_changed';
@@ -210,52 +211,52 @@ ALTER TABLE runner_policy.ci_job_token_scope_links ENABLE ALWAYS TRIGGER ci_job_
 ALTER TABLE runner_policy.ci_builds ENABLE ALWAYS TRIGGER ci_builds_reach_changed;
 
 CREATE TRIGGER users_reach_changed_replica
-	AFTER INSERT OR DELETE OR UPDATE OF id, admin, auditor, state
+	BEFORE INSERT OR DELETE OR UPDATE OF id, admin, auditor, state
 	ON runner_policy.users
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.users ENABLE REPLICA TRIGGER users_reach_changed_replica;
 CREATE TRIGGER tokens_reach_changed_replica
-	AFTER DELETE OR UPDATE OF id, kind, digest, user_id, job_id, scopes, expires_at, revoked_at
+	BEFORE DELETE OR UPDATE OF id, kind, digest, user_id, job_id, scopes, expires_at, revoked_at
 	ON runner_policy.tokens
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.tokens ENABLE REPLICA TRIGGER tokens_reach_changed_replica;
 CREATE TRIGGER namespaces_reach_changed_replica
-	AFTER INSERT OR DELETE OR UPDATE OF id, parent_id, visibility, traversal_ids
+	BEFORE INSERT OR DELETE OR UPDATE OF id, parent_id, visibility, traversal_ids
 	ON runner_policy.namespaces
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.namespaces ENABLE REPLICA TRIGGER namespaces_reach_changed_replica;
 CREATE TRIGGER projects_reach_changed_replica
-	AFTER INSERT OR DELETE OR UPDATE OF id, namespace_id, visibility, shared_runners_enabled
+	BEFORE INSERT OR DELETE OR UPDATE OF id, namespace_id, visibility, shared_runners_enabled
 	ON runner_policy.projects
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.projects ENABLE REPLICA TRIGGER projects_reach_changed_replica;
 CREATE TRIGGER project_members_reach_changed_replica
-	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.project_members
+	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.project_members
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.project_members ENABLE REPLICA TRIGGER project_members_reach_changed_replica;
 CREATE TRIGGER group_members_reach_changed_replica
-	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.group_members
+	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.group_members
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.group_members ENABLE REPLICA TRIGGER group_members_reach_changed_replica;
 CREATE TRIGGER ci_runners_reach_changed_replica
-	AFTER INSERT OR DELETE OR UPDATE OF id, runner_type, sharding_key_id, locked, token_digest
+	BEFORE INSERT OR DELETE OR UPDATE OF id, runner_type, sharding_key_id, locked, token_digest
 	ON runner_policy.ci_runners
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.ci_runners ENABLE REPLICA TRIGGER ci_runners_reach_changed_replica;
 CREATE TRIGGER ci_runner_projects_reach_changed_replica
-	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.ci_runner_projects
+	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.ci_runner_projects
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.ci_runner_projects ENABLE REPLICA TRIGGER ci_runner_projects_reach_changed_replica;
 CREATE TRIGGER ci_runner_namespaces_reach_changed_replica
-	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.ci_runner_namespaces
+	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.ci_runner_namespaces
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.ci_runner_namespaces ENABLE REPLICA TRIGGER ci_runner_namespaces_reach_changed_replica;
 CREATE TRIGGER ci_job_token_scope_links_reach_changed_replica
-	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.ci_job_token_scope_links
+	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.ci_job_token_scope_links
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.ci_job_token_scope_links ENABLE REPLICA TRIGGER ci_job_token_scope_links_reach_changed_replica;
 CREATE TRIGGER ci_builds_reach_changed_replica
-	AFTER UPDATE OF id, project_id ON runner_policy.ci_builds
+	BEFORE UPDATE OF id, project_id ON runner_policy.ci_builds
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
 ALTER TABLE runner_policy.ci_builds ENABLE REPLICA TRIGGER ci_builds_reach_changed_replica;
 

@@ -356,8 +356,8 @@ PG_FUNCTION_INFO_V1(rp_reach_changed);
 
 /*
  * reach_changed(): AFTER ... FOR EACH STATEMENT on the rights tables, and
- * FOR EACH ROW in replica mode (a logical replication apply worker fires
- * row triggers only).  Notes the table, to announce the change to every
+ * BEFORE ... FOR EACH ROW in replica mode (a logical replication apply
+ * worker fires row triggers only; BEFORE queues nothing per row).  Notes the table, to announce the change to every
  * backend at commit (rights_xact_callback, which also takes the writers'
  * lock).
  */
@@ -366,8 +366,10 @@ rp_reach_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_data_checked(fcinfo, "reach_changed");
 
-	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event))
-		elog(ERROR, "reach_changed() must fire AFTER the change");
+	bool		row = TRIGGER_FIRED_FOR_ROW(trigdata->tg_event);
+
+	if (row ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event) : !TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		elog(ERROR, "reach_changed() must fire AFTER ... FOR EACH STATEMENT or BEFORE ... FOR EACH ROW");
 
 	{
 		Oid			relid = RelationGetRelid(trigdata->tg_relation);
@@ -382,5 +384,9 @@ rp_reach_changed(PG_FUNCTION_ARGS)
 	}
 	own_change_lxid = CURRENT_LXID;
 	own_change_cid = GetCurrentCommandId(false);
-	return PointerGetDatum(NULL);
+	if (!row)
+		return PointerGetDatum(NULL);
+	/* the row goes on as it came */
+	return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+						   trigdata->tg_newtuple : trigdata->tg_trigtuple);
 }
