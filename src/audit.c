@@ -179,15 +179,19 @@ static SavedQuery append_next_query = {
 
 /*
  * Moves a lane's head to an entry, at commit (audit_lanes_head, a deferred
- * constraint trigger), unless a later entry of the lane exists: the head
- * is written once per transaction and lane, not once per entry.
+ * constraint trigger), when it is the last entry of its lane: the head is
+ * written once per transaction and lane, not once per entry.  "The last"
+ * is asked as max(lane_seq), which PostgreSQL always answers with one
+ * backward step of the (lane, lane_seq) index, also in the generic plan a
+ * long session's sixth commit gets; "NOT EXISTS (... lane_seq > $2)" was
+ * planned there as a scan of the whole log, expected to stop early and
+ * never stopping, since no later entry exists.
  */
 static SavedQuery move_head = {
 	"UPDATE runner_policy.audit_lanes l SET seq = $2, hash = $3"
 	" WHERE l.lane OPERATOR(pg_catalog.=) $1 AND l.seq OPERATOR(pg_catalog.<) $2"
-	"   AND NOT EXISTS (SELECT FROM runner_policy.audit_log e"
-	"                    WHERE e.lane OPERATOR(pg_catalog.=) $1"
-	"                      AND e.lane_seq OPERATOR(pg_catalog.>) $2)",
+	"   AND (SELECT pg_catalog.max(e.lane_seq) FROM runner_policy.audit_log e"
+	"         WHERE e.lane OPERATOR(pg_catalog.=) $1) OPERATOR(pg_catalog.=) $2",
 	3, {INT4OID, INT8OID, BYTEAOID}, NULL
 };
 
@@ -727,3 +731,13 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 
 	PG_RETURN_INT64(removed);
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry audit_saved_queries[] = {
+	SAVED_QUERY_ENTRY(append_query),
+	SAVED_QUERY_ENTRY(append_next_query),
+	SAVED_QUERY_ENTRY(move_head),
+	SAVED_QUERY_ENTRY(make_lane),
+	SAVED_QUERY_ENTRY(prune_query),
+	{NULL, NULL}
+};
