@@ -38,7 +38,8 @@ OBJS = \
 	src/log_redact.o \
 	src/version.o \
 	src/ddl_guard.o \
-	src/audit.o
+	src/audit.o \
+	src/saved_queries.o
 
 DATA = $(wildcard sql/runner_policy--*.sql)
 

@@ -1172,3 +1172,24 @@ rp_access_candidate_support(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_POINTER(NULL);
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry access_saved_queries[] = {
+	SAVED_QUERY_ENTRY(explain_user),
+	SAVED_QUERY_ENTRY(explain_runner),
+	SAVED_QUERY_ENTRY(explain_project_path),
+	SAVED_QUERY_ENTRY(explain_namespace_path),
+	SAVED_QUERY_ENTRY(explain_linked_projects),
+	SAVED_QUERY_ENTRY(explain_project_membership),
+	SAVED_QUERY_ENTRY(explain_namespace_membership),
+	SAVED_QUERY_ENTRY(explain_project_below),
+	SAVED_QUERY_ENTRY(count_projects),
+	SAVED_QUERY_ENTRY(runners_linked_at_least),
+	SAVED_QUERY_ENTRY(runners_linked_to_all),
+	SAVED_QUERY_ENTRY(runners_of_types),
+	SAVED_QUERY_ENTRY(group_runners_owned_by),
+	SAVED_QUERY_ENTRY(active_users),
+	SAVED_QUERY_ENTRY(project_runner_users),
+	SAVED_QUERY_ENTRY(group_runner_users),
+	{NULL, NULL}
+};

@@ -329,3 +329,9 @@ rp_current_actor(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry actor_saved_queries[] = {
+	SAVED_QUERY_ENTRY(active_user),
+	{NULL, NULL}
+};

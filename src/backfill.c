@@ -142,3 +142,10 @@ rp_backfill_owners(PG_FUNCTION_ARGS)
 	owner_spi_end(&spi);
 	return (Datum) 0;
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry backfill_saved_queries[] = {
+	SAVED_QUERY_ENTRY(candidates),
+	SAVED_QUERY_ENTRY(place),
+	{NULL, NULL}
+};

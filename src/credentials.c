@@ -152,3 +152,12 @@ scopes_of_array(Datum array)
 			scopes |= scope_parse(TextDatumGetCString(elems[i]));
 	return scopes;
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry credentials_saved_queries[] = {
+	SAVED_QUERY_ENTRY(token_by_digest),
+	SAVED_QUERY_ENTRY(token_by_id),
+	SAVED_QUERY_ENTRY(user_by_id),
+	SAVED_QUERY_ENTRY(runner_still_has_digest),
+	{NULL, NULL}
+};

@@ -138,3 +138,9 @@ rp_ci_builds_status_guard(PG_FUNCTION_ARGS)
 				 errhint("Cancel the job and create a new one to run it again.")));
 	return PointerGetDatum(NULL);
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry job_guard_saved_queries[] = {
+	SAVED_QUERY_ENTRY(revoke_job_tokens),
+	{NULL, NULL}
+};

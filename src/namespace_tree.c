@@ -410,3 +410,11 @@ rp_namespaces_traversal_cascade(PG_FUNCTION_ARGS)
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry namespace_tree_saved_queries[] = {
+	SAVED_QUERY_ENTRY(parent_path_share),
+	SAVED_QUERY_ENTRY(rewrite_subtree),
+	SAVED_QUERY_ENTRY(subtree_height),
+	{NULL, NULL}
+};

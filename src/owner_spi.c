@@ -311,9 +311,14 @@ prepare_saved_query(SavedQuery *query)
 
 	if (query->plan == NULL)
 	{
-		char	   *sql = query_text_for_schema(query->sql, ext->nspname);
-		SPIPlanPtr	plan = SPI_prepare(sql, query->nargs, query->argtypes);
+		char	   *sql;
+		SPIPlanPtr	plan;
 
+		/* every saved query is listed (saved_queries.c), so the plan test sees it */
+		if (!saved_query_listed(query))
+			elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
+		sql = query_text_for_schema(query->sql, ext->nspname);
+		plan = SPI_prepare(sql, query->nargs, query->argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
 				 sql, SPI_result_code_string(SPI_result));

@@ -39,6 +39,23 @@ typedef struct SavedQuery
 } SavedQuery;
 
 /*
+ * Every saved query is listed, by name, in its file's NAME_saved_queries[]
+ * (ended by {NULL, NULL}), and saved_queries.c lists those lists: so that
+ * runner_policy.saved_queries() can show each statement the extension runs
+ * (a test EXPLAINs all of them under generic plans), and a query that was
+ * not listed refuses to run rather than escape that test.
+ */
+typedef struct SavedQueryEntry
+{
+	const char *name;
+	SavedQuery *query;
+} SavedQueryEntry;
+
+#define SAVED_QUERY_ENTRY(q)	{#q, &(q)}
+
+extern bool saved_query_listed(const SavedQuery *query);
+
+/*
  * The extension's schema and installed SQL version, looked up once per
  * transaction through pg_extension (never by name).  All but the schema and
  * the _unchecked owner fail when this library does not serve the installed

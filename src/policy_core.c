@@ -1167,3 +1167,12 @@ policy_reach_set_size(int kind)
 	WITH_REACH(r, n = set_of(r, (ReachSet) kind).n);
 	return n;
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry policy_core_saved_queries[] = {
+	SAVED_QUERY_ENTRY(user_levels),
+	SAVED_QUERY_ENTRY(project_facts),
+	SAVED_QUERY_ENTRY(namespace_facts),
+	SAVED_QUERY_ENTRY(scope_link_targets),
+	{NULL, NULL}
+};

@@ -284,3 +284,11 @@ rp_runner_queue(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry queue_saved_queries[] = {
+	SAVED_QUERY_ENTRY(queue_work),
+	SAVED_QUERY_ENTRY(queue_work_instance),
+	SAVED_QUERY_ENTRY(queue_shared_pending),
+	{NULL, NULL}
+};

@@ -585,3 +585,20 @@ namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent_id,
 		(has_parent && idset_contains(&namespaces, parent_id));
 }
 
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry rules_saved_queries[] = {
+	SAVED_QUERY_ENTRY(runners_linked_to),
+	SAVED_QUERY_ENTRY(unlocked_runners_linked_to),
+	SAVED_QUERY_ENTRY(runners_owned_by),
+	SAVED_QUERY_ENTRY(ancestors_of_projects),
+	SAVED_QUERY_ENTRY(open_projects),
+	SAVED_QUERY_ENTRY(open_namespaces),
+	SAVED_QUERY_ENTRY(runner_kind),
+	SAVED_QUERY_ENTRY(projects_sharing_runners),
+	SAVED_QUERY_ENTRY(projects_under_namespace),
+	SAVED_QUERY_ENTRY(projects_linked_to_runner),
+	SAVED_QUERY_ENTRY(job_project),
+	SAVED_QUERY_ENTRY(all_projects),
+	{NULL, NULL}
+};

@@ -757,3 +757,22 @@ rp_truncate_guard(PG_FUNCTION_ARGS)
 				 errhint("Truncate runner_policy.ci_runners in the same command, or delete the runners first.")));
 	return PointerGetDatum(NULL);
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry runner_guards_saved_queries[] = {
+	SAVED_QUERY_ENTRY(runner_locked),
+	SAVED_QUERY_ENTRY(runner_unlocked),
+	SAVED_QUERY_ENTRY(project_locked),
+	SAVED_QUERY_ENTRY(project_unlocked),
+	SAVED_QUERY_ENTRY(namespace_locked),
+	SAVED_QUERY_ENTRY(namespace_unlocked),
+	SAVED_QUERY_ENTRY(project_link_exists),
+	SAVED_QUERY_ENTRY(namespace_link_exists),
+	SAVED_QUERY_ENTRY(insert_project_link),
+	SAVED_QUERY_ENTRY(insert_namespace_link),
+	SAVED_QUERY_ENTRY(delete_project_runners),
+	SAVED_QUERY_ENTRY(delete_group_runners),
+	SAVED_QUERY_ENTRY(any_project_runner),
+	SAVED_QUERY_ENTRY(any_group_runner),
+	{NULL, NULL}
+};

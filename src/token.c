@@ -570,3 +570,15 @@ rp_reset_runner_token(PG_FUNCTION_ARGS)
 	owner_spi_end(&spi);
 	PG_RETURN_TEXT_P(cstring_to_text(plain));
 }
+
+/* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
+const SavedQueryEntry token_saved_queries[] = {
+	SAVED_QUERY_ENTRY(runner_by_digest),
+	SAVED_QUERY_ENTRY(insert_token),
+	SAVED_QUERY_ENTRY(job_for_token),
+	SAVED_QUERY_ENTRY(token_owner),
+	SAVED_QUERY_ENTRY(revoke_query),
+	SAVED_QUERY_ENTRY(set_runner_digest),
+	SAVED_QUERY_ENTRY(client_address),
+	{NULL, NULL}
+};
