@@ -36,7 +36,6 @@
 #include "utils/memutils.h"
 
 #include "actor.h"
-#include "plan_binding.h"
 #include "owner_spi.h"
 #include "runner_policy.h"
 
@@ -113,13 +112,21 @@ actor_generation(void)
 	return generation;
 }
 
+static ActorChangeCallback change_callback = NULL;
+
+void
+actor_register_change_callback(ActorChangeCallback callback)
+{
+	change_callback = callback;
+}
+
 static void
 replace_actor(const Actor *actor)
 {
 	current = *actor;
 	generation++;
-	/* no cached plan holds a decision for the actor before (plan_binding.c) */
-	plan_binding_forget();
+	if (change_callback != NULL)
+		change_callback(&current);
 }
 
 /* Clears the actor for good: no rollback brings it back. */
@@ -231,7 +238,7 @@ is_local_argument(FunctionCallInfo fcinfo, int argno)
 }
 
 static SavedQuery active_user = {
-	"SELECT 1 FROM runner_policy.users WHERE id = $1 AND state = 'active'",
+	"SELECT admin, auditor FROM runner_policy.users WHERE id = $1 AND state = 'active'",
 	1, {INT8OID}, NULL
 };
 
@@ -250,6 +257,8 @@ rp_act_as(PG_FUNCTION_ARGS)
 	OwnerSpi	spi;
 	Datum		arg;
 	Actor		actor;
+	bool		admin = false;
+	bool		auditor = false;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -261,6 +270,13 @@ rp_act_as(PG_FUNCTION_ARGS)
 	arg = Int64GetDatum(user_id);
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	found = saved_query_run_latest(&active_user, &arg, NULL) > 0;
+	if (found)
+	{
+		bool		isnull;
+
+		admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	}
 	owner_spi_end(&spi);
 
 	if (!found)
@@ -277,6 +293,8 @@ rp_act_as(PG_FUNCTION_ARGS)
 	actor.kind = ACTOR_USER;
 	actor.user_id = user_id;
 	actor.is_local = is_local;
+	actor.admin_hint = admin;
+	actor.auditor_hint = auditor;
 	actor_set(&actor);
 	PG_RETURN_TEXT_P(cstring_to_text(actor_kind_name(actor.kind)));
 }

@@ -51,7 +51,26 @@ typedef struct Actor
 	uint32		scopes;			/* SCOPE_* bits of a token */
 	uint8		runner_digest[32];	/* runner actors: the digest they used */
 	bool		is_local;		/* ends with the transaction */
+
+	/*
+	 * The user's admin and auditor flags when the actor was set.  Never a
+	 * right: every decision reads them afresh.  Only a guess of which plans
+	 * made for the actor before still hold (plan_binding.c), so that a
+	 * connection that acts for one user after another replans only when
+	 * the decisions folded into its plans differ.
+	 */
+	bool		admin_hint;
+	bool		auditor_hint;
 } Actor;
+
+/*
+ * Called after every change of actor, with the new one (ACTOR_NONE when it
+ * ended).  A layer above registers it (plan_binding.c), so that this file
+ * calls nothing above it.  It runs also from transaction callbacks, where
+ * no query may run.
+ */
+typedef void (*ActorChangeCallback) (const Actor *actor);
+extern void actor_register_change_callback(ActorChangeCallback callback);
 
 extern void actor_init(void);
 extern const Actor *actor_current(void);

@@ -47,7 +47,7 @@
 
 /* A live token by its digest and kind: the login, authenticate() (token.c). */
 SavedQuery token_by_digest = {
-	"SELECT t.id, t.user_id, t.job_id, t.scopes" TOKEN_FROM
+	"SELECT t.id, t.user_id, t.job_id, t.scopes, u.admin, u.auditor" TOKEN_FROM
 	" WHERE t.digest = $1 AND t.kind = $2" TOKEN_LIVE,
 	2, {BYTEAOID, TEXTOID}, NULL
 };

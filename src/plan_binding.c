@@ -27,15 +27,29 @@
  *   afresh.  The check is exact: a plan serves any actor for whom the same
  *   decisions hold, and no other.
  * - So that this is never seen in practice, the cached plans that hold a
- *   decision are marked invalid when the actor changes and when a change
- *   to the rights tables is announced (reach_cache.c), before any plan is
- *   taken from the cache again (PREPARE, the extended protocol, PL/pgSQL
- *   and SPI plans alike).  Such a plan also depends on reaches_all() in
- *   pg_proc, as if the folded call were still in it, and "forgetting" runs
- *   the plan cache's own callback for that pg_proc row, locally: only the
- *   plans with a decision are planned again, not every saved plan of the
- *   backend (ResetPlanCache would replan the extension's own queries after
- *   every act_as).
+ *   decision are marked invalid when the actor changes to one whose
+ *   decisions differ, and when a change of rights is announced
+ *   (reach_cache.c), before any plan is taken from the cache again
+ *   (PREPARE, the extended protocol, PL/pgSQL and SPI plans alike).  Such a
+ *   plan also depends on reaches_all() in pg_proc, as if the folded call
+ *   were still in it, and "forgetting" runs the plan cache's own callback
+ *   for that pg_proc row, locally: only the plans with a decision are
+ *   planned again, not every saved plan of the backend (ResetPlanCache
+ *   would replan the extension's own queries after every act_as).
+ * - All the decided plans of a backend were made with one set of
+ *   decisions (plans_decisions: when they would differ, the old plans are
+ *   forgotten first).  When the actor changes, the new actor's decisions
+ *   are guessed from how it was set (its user's admin and auditor flags at
+ *   act_as or authenticate, actor.h), without a query, since the actor
+ *   also ends in transaction callbacks; the plans are forgotten only when
+ *   the guess differs.  A connection that acts for one user after another
+ *   (or for nobody between transactions) keeps its plans, as 1.0 did; one
+ *   that alternates between an administrator and a user replans at each
+ *   switch.  A wrong guess costs a 40001 at ExecutorStart, never a wrong
+ *   answer; the user whose flags changed since had that change announced,
+ *   which forgets every decided plan anyway.  users_read, which every user
+ *   actor has, is not folded (rules.c), so that plans of users and of no
+ *   actor are the same.
  * - Cursors and portals are pinned to their actor (statement.c).
  *
  * src/plan_binding.c
@@ -53,6 +67,7 @@
 #include "utils/plancache.h"
 #include "utils/syscache.h"
 
+#include "actor.h"
 #include "plan_binding.h"
 #include "policy_core.h"
 
@@ -60,10 +75,12 @@
 #define DECISION_CACHE_ID	(-0x5250)
 
 /*
- * Whether any plan may hold a decision since they were last forgotten, and
- * the hash of reaches_all()'s pg_proc row, which such plans depend on.
+ * Whether any plan may hold a decision since they were last forgotten, the
+ * decisions they hold (bits, 1 << kind), and the hash of reaches_all()'s
+ * pg_proc row, which such plans depend on.
  */
 static bool plans_decided = false;
+static uint32 plans_decisions = 0;
 static uint32 decision_proc_hash = 0;
 
 void
@@ -103,13 +120,31 @@ static void
 record_decision(PlannerGlobal *glob, Oid funcid, int kind, bool value)
 {
 	uint32		proc_hash = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(funcid));
+	uint32		decisions = policy_decision_bits();
 
 	add_inval_item(glob, DECISION_CACHE_ID, ((uint32) kind << 1) | (value ? 1 : 0));
 	add_inval_item(glob, PROCOID, proc_hash);
 	if (plans_decided && decision_proc_hash != proc_hash)
 		ResetPlanCache();		/* the extension was made anew: forget all */
+	else if (plans_decided && plans_decisions != decisions)
+		plan_binding_forget();	/* plans made with other decisions */
 	decision_proc_hash = proc_hash;
+	plans_decisions = decisions;
 	plans_decided = true;
+}
+
+/* actor.c's change callback: forget the plans the new actor cannot use. */
+static void
+actor_changed(const Actor *actor)
+{
+	if (plans_decided && policy_decision_bits_guessed(actor) != plans_decisions)
+		plan_binding_forget();
+}
+
+void
+plan_binding_init(void)
+{
+	actor_register_change_callback(actor_changed);
 }
 
 PG_FUNCTION_INFO_V1(rp_reaches_all_support);
@@ -142,6 +177,8 @@ rp_reaches_all_support(PG_FUNCTION_ARGS)
 	pfree(name);
 	if (kind < 0)
 		PG_RETURN_POINTER(NULL);	/* the call itself reports the bad name */
+	if (!policy_reach_all_folded(kind))
+		PG_RETURN_POINTER(NULL);
 
 	all = policy_reaches_all(kind);
 	record_decision(req->root->glob, req->fcall->funcid, kind, all);

@@ -14,7 +14,10 @@
 
 #include "nodes/plannodes.h"
 
-/* Marks cached plans invalid if any may hold a decision (actor or rights changed). */
+/* From _PG_init: follows the changes of actor. */
+extern void plan_binding_init(void);
+
+/* Marks cached plans invalid if any may hold a decision (rights changed). */
 extern void plan_binding_forget(void);
 
 /* At ExecutorStart: fails with 40001 if a decision in the plan no longer holds. */

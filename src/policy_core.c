@@ -1097,6 +1097,30 @@ policy_reach_all_kind(const char *name)
 	return name_index(name, reach_all_names, NUM_REACH_ALL);
 }
 
+bool
+policy_reach_all_folded(int kind)
+{
+	Assert(kind >= 0 && kind < NUM_REACH_ALL);
+	return reach_all_folded((ReachAll) kind);
+}
+
+uint32
+policy_decision_bits(void)
+{
+	uint32		bits = 0;
+
+	for (int i = 0; i < NUM_REACH_ALL; i++)
+		if (reach_all_folded((ReachAll) i) && policy_reaches_all(i))
+			bits |= 1u << i;
+	return bits;
+}
+
+uint32
+policy_decision_bits_guessed(const Actor *actor)
+{
+	return decisions_guessed(actor);
+}
+
 /* Also the per-row path of every "everything" arm: no query, no call setup. */
 bool
 policy_reaches_all(int kind)

@@ -49,6 +49,15 @@ extern int	policy_reach_all_kind(const char *name);
 extern bool policy_reaches_all(int kind);
 
 /*
+ * Which reaches_all() kinds are folded into plans, and the folded
+ * decisions as bits (1 << kind): those of the actor of the running
+ * statement, and those guessed for an actor from how it was set.
+ */
+extern bool policy_reach_all_folded(int kind);
+extern uint32 policy_decision_bits(void);
+extern uint32 policy_decision_bits_guessed(const Actor *actor);
+
+/*
  * in_reach(set, id) for reach_support.c: the index of a set's name (-1 for
  * none), and how many ids the actor of the running statement has in it.
  */

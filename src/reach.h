@@ -270,6 +270,8 @@ extern SavedQuery job_project;
 
 /* rules.c: who reaches what */
 extern bool decide_reaches_all(Reach *r, ReachAll which);
+extern bool reach_all_folded(ReachAll which);
+extern uint32 decisions_guessed(const Actor *actor);
 extern bool reads_projects_as_user(const Reach *r);
 extern bool project_readable(Reach *r, int64 id, int64 namespace_id, const char *visibility);
 extern bool namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent_id,

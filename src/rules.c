@@ -229,6 +229,41 @@ decide_reaches_all(Reach *r, ReachAll which)
 	return false;
 }
 
+/*
+ * Which decisions are folded into plans (plan_binding.c): all but
+ * users_read, which every user actor has and no actor lacks but the
+ * absence of one.  Folded, it would make the plans of a user differ from
+ * those of no actor, and every transaction of a pooled connection, whose
+ * actor ends at commit, would plan its statements afresh.
+ */
+bool
+reach_all_folded(ReachAll which)
+{
+	return which != RA_USERS_READ;
+}
+
+/*
+ * The folded decisions of an actor, as bits (1 << ReachAll), from what was
+ * known of it when it was set (actor.h: the hints).  A guess, for keeping
+ * cached plans: every decision that counts is made again from the tables.
+ */
+uint32
+decisions_guessed(const Actor *actor)
+{
+	Reach		r;
+	uint32		bits = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.actor = *actor;
+	r.live = actor->kind != ACTOR_NONE;
+	r.admin = actor->admin_hint;
+	r.auditor = actor->auditor_hint;
+	for (int i = 0; i < NUM_REACH_ALL; i++)
+		if (reach_all_folded((ReachAll) i) && decide_reaches_all(&r, (ReachAll) i))
+			bits |= 1u << i;
+	return bits;
+}
+
 /* Decided once, when the reach is built: asked for every row. */
 bool
 reaches_all(Reach *r, ReachAll which)

@@ -49,6 +49,7 @@
 
 #include "actor.h"
 #include "ddl_guard.h"
+#include "plan_binding.h"
 #include "reach_cache.h"
 #include "runner_policy.h"
 #include "statement.h"
@@ -68,6 +69,7 @@ void
 _PG_init(void)
 {
 	actor_init();
+	plan_binding_init();
 	statement_init();
 	log_redact_init();
 	ddl_guard_init();

@@ -318,6 +318,10 @@ rp_authenticate(PG_FUNCTION_ARGS)
 			actor.scopes = scopes_of_array(SPI_getbinval(SPI_tuptable->vals[0],
 														   SPI_tuptable->tupdesc,
 														   4, &isnull));
+			actor.admin_hint = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+														  SPI_tuptable->tupdesc, 5, &isnull));
+			actor.auditor_hint = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 6, &isnull));
 		}
 	}
 	owner_spi_end(&spi);
