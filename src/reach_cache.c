@@ -17,10 +17,18 @@
  * rights are read from (users, tokens, groups, projects, memberships,
  * runners, their links, job token scope links; only the columns that
  * matter: a runner's heartbeat is not a change) call reach_changed(),
- * which notes the table; just before the transaction commits (or is
- * prepared), a relcache invalidation of each noted table is registered,
- * and goes out with the commit.  A transaction that rolls back announces
- * nothing, to anyone.  Any relcache invalidation of those tables, and a
+ * which notes the change; just before the transaction commits (or is
+ * prepared), a relcache invalidation of runner_policy.rights_epoch is
+ * registered, and goes out with the commit.  That relation has no columns
+ * and no rows, and no plan reads it: it exists to carry the announcement.
+ * Invalidating the changed tables themselves, as before, made every
+ * backend rebuild their relation cache entries (policies and triggers
+ * parsed again) and replan every cached plan that reads them, the
+ * extension's own saved queries included, after every committed write.
+ * (With the SQL of a release before rights_epoch, installed under this
+ * library until ALTER EXTENSION UPDATE, the changed tables are
+ * invalidated as before.)  A transaction that rolls back announces
+ * nothing, to anyone.  Any relcache invalidation of rights_epoch, and a
  * reset of the whole cache (relid 0, after the invalidation queue
  * overflowed), moves the epoch, and a reach of an older epoch is never
  * used.  Within the changing transaction, a reach is reused only if it was
@@ -91,6 +99,9 @@
 #define CURRENT_LXID	(MyProc->lxid)
 #endif
 
+/* The relation whose invalidation announces a change of rights. */
+#define RIGHTS_EPOCH_RELATION	"rights_epoch"
+
 /* The tables whose changes move the epoch (the ones with reach_changed). */
 static const char *const rights_tables[] = {
 	"users", "tokens", "namespaces", "projects", "project_members",
@@ -107,6 +118,7 @@ static uint64 epoch = 1;
  * invalidation moves the epoch.
  */
 static Oid	rights_oids[NUM_RIGHTS_TABLES];
+static Oid	rights_epoch_oid = InvalidOid;	/* InvalidOid in SQL before 1.2 */
 static bool rights_oids_known = false;
 
 /* This transaction's last command that changed a rights table. */
@@ -146,9 +158,10 @@ extension_oid(void)
 static void
 rights_relcache_callback(Datum arg, Oid relid)
 {
-	bool		rights = !OidIsValid(relid) || !rights_oids_known;
+	bool		rights = !OidIsValid(relid) || !rights_oids_known ||
+		relid == rights_epoch_oid;
 
-	for (int i = 0; i < (int) NUM_RIGHTS_TABLES && !rights; i++)
+	for (int i = 0; i < (int) NUM_RIGHTS_TABLES && !rights && !OidIsValid(rights_epoch_oid); i++)
 		rights = rights_oids[i] == relid;
 	if (rights)
 	{
@@ -173,13 +186,19 @@ rights_xact_callback(XactEvent event, void *arg)
 			if (nchanged > 0)
 			{
 				Oid			ext = extension_oid();
+				Oid			announce = OidIsValid(ext) ?
+					get_relname_relid(RIGHTS_EPOCH_RELATION, runner_policy_extension_schema()) :
+					InvalidOid;
 
 				/* held from before the commit is visible to after it is announced */
 				if (OidIsValid(ext))
 					LockDatabaseObject(ExtensionRelationId, ext, WRITERS_LOCK_SUBID,
 									   RowExclusiveLock);
-				for (int i = 0; i < nchanged; i++)
-					CacheInvalidateRelcacheByRelid(changed[i]);
+				if (OidIsValid(announce))
+					CacheInvalidateRelcacheByRelid(announce);
+				else
+					for (int i = 0; i < nchanged; i++)
+						CacheInvalidateRelcacheByRelid(changed[i]);
 			}
 			nchanged = 0;
 			break;
@@ -237,6 +256,7 @@ learn_rights_oids(void)
 	nsp = OidIsValid(extension_oid()) ? runner_policy_extension_schema() : InvalidOid;
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES; i++)
 		rights_oids[i] = OidIsValid(nsp) ? get_relname_relid(rights_tables[i], nsp) : InvalidOid;
+	rights_epoch_oid = OidIsValid(nsp) ? get_relname_relid(RIGHTS_EPOCH_RELATION, nsp) : InvalidOid;
 	rights_oids_known = OidIsValid(nsp);
 	learned_at = epoch;
 }
