@@ -41,6 +41,9 @@ OBJS = \
 	src/audit.o \
 	src/saved_queries.o
 
+# sql/runner_policy--X.sql installs version X whole; sql/runner_policy--X--Y.sql
+# updates X to Y.  PostgreSQL installs a version that has no install script
+# of its own (1.1) as an older one followed by its upgrades.
 DATA = $(wildcard sql/runner_policy--*.sql)
 
 # Warnings are errors by default; WERROR= turns that off for a compiler newer

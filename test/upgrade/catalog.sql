@@ -52,7 +52,7 @@ SELECT c.oid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod
 SELECT co.conrelid::regclass, co.conname, pg_get_constraintdef(co.oid)
   FROM members m JOIN pg_constraint co ON co.conrelid = m.objid
  WHERE m.classid = 'pg_class'::regclass
- ORDER BY 1::text, 2;
+ ORDER BY co.conrelid::regclass::text, co.conname;
 
 \echo '== indexes'
 SELECT pg_get_indexdef(i.indexrelid)
@@ -64,7 +64,7 @@ SELECT pg_get_indexdef(i.indexrelid)
 SELECT c.oid::regclass, pg_get_viewdef(c.oid)
   FROM members m JOIN pg_class c ON c.oid = m.objid
  WHERE m.classid = 'pg_class'::regclass AND c.relkind IN ('v', 'm')
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 
 \echo '== policies'
 SELECT schemaname, tablename, policyname, permissive, roles, cmd, qual, with_check
@@ -75,7 +75,7 @@ SELECT schemaname, tablename, policyname, permissive, roles, cmd, qual, with_che
 SELECT t.tgrelid::regclass, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid)
   FROM members m JOIN pg_trigger t ON t.tgrelid = m.objid
  WHERE m.classid = 'pg_class'::regclass AND NOT t.tgisinternal
- ORDER BY 1::text, 2;
+ ORDER BY t.tgrelid::regclass::text, t.tgname;
 
 \echo '== event triggers'
 SELECT t.evtname, t.evtevent, t.evtowner::regrole, t.evtfoid::regprocedure,
@@ -96,10 +96,65 @@ SELECT s.seqrelid::regclass, format_type(s.seqtypid, NULL), s.seqstart, s.seqinc
 	   s.seqmax, s.seqmin, s.seqcache, s.seqcycle
   FROM members m JOIN pg_sequence s ON s.seqrelid = m.objid
  WHERE m.classid = 'pg_class'::regclass
- ORDER BY 1::text;
+ ORDER BY s.seqrelid::regclass::text;
+
+-- on the member tables (CREATE STATISTICS makes no extension member)
+\echo '== statistics objects'
+SELECT pg_get_statisticsobjdef(s.oid), s.stxowner::regrole, s.stxstattarget,
+	   obj_description(s.oid, 'pg_statistic_ext')
+  FROM members m JOIN pg_statistic_ext s ON s.stxrelid = m.objid
+ WHERE m.classid = 'pg_class'::regclass
+ ORDER BY 1;
 
 \echo '== types'
 SELECT t.oid::regtype, t.typtype, obj_description(t.oid, 'pg_type')
   FROM members m JOIN pg_type t ON t.oid = m.objid
  WHERE m.classid = 'pg_type'::regclass
- ORDER BY 1::text;
+ ORDER BY t.oid::regtype::text;
+
+-- What each member, and each part of a member table or view (its
+-- constraints, indexes, defaults, triggers, policies, rules, statistics
+-- objects), depends on: the functions a policy, trigger or view calls,
+-- the columns a trigger fires on, the sequence a column owns.  The
+-- internal triggers of foreign keys are named after their OIDs; the name
+-- is cut to its kind.
+\echo '== dependencies'
+WITH parts AS (
+	SELECT m.classid, m.objid FROM members m
+	UNION
+	SELECT 'pg_constraint'::regclass, co.oid
+	  FROM members m JOIN pg_constraint co ON co.conrelid = m.objid
+	 WHERE m.classid = 'pg_class'::regclass
+	UNION
+	SELECT 'pg_class'::regclass, i.indexrelid
+	  FROM members m JOIN pg_index i ON i.indrelid = m.objid
+	 WHERE m.classid = 'pg_class'::regclass
+	UNION
+	SELECT 'pg_attrdef'::regclass, ad.oid
+	  FROM members m JOIN pg_attrdef ad ON ad.adrelid = m.objid
+	 WHERE m.classid = 'pg_class'::regclass
+	UNION
+	SELECT 'pg_trigger'::regclass, t.oid
+	  FROM members m JOIN pg_trigger t ON t.tgrelid = m.objid
+	 WHERE m.classid = 'pg_class'::regclass
+	UNION
+	SELECT 'pg_policy'::regclass, p.oid
+	  FROM members m JOIN pg_policy p ON p.polrelid = m.objid
+	 WHERE m.classid = 'pg_class'::regclass
+	UNION
+	SELECT 'pg_rewrite'::regclass, r.oid
+	  FROM members m JOIN pg_rewrite r ON r.ev_class = m.objid
+	 WHERE m.classid = 'pg_class'::regclass
+	UNION
+	SELECT 'pg_statistic_ext'::regclass, s.oid
+	  FROM members m JOIN pg_statistic_ext s ON s.stxrelid = m.objid
+	 WHERE m.classid = 'pg_class'::regclass
+)
+SELECT regexp_replace(pg_describe_object(d.classid, d.objid, d.objsubid),
+					  'RI_ConstraintTrigger_([ac])_[0-9]+', 'RI_ConstraintTrigger_\1', 'g') AS object,
+	   regexp_replace(pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid),
+					  'RI_ConstraintTrigger_([ac])_[0-9]+', 'RI_ConstraintTrigger_\1', 'g') AS depends_on,
+	   d.deptype
+  FROM pg_depend d
+  JOIN parts p ON p.classid = d.classid AND p.objid = d.objid
+ ORDER BY 1, 2, 3;

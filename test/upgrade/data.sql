@@ -1,6 +1,6 @@
 -- test/upgrade/data.sql: a small forge with a row in every table, loaded
--- into a database at version 1.0 before it is upgraded.  Only inserts and
--- functions of 1.0, so it loads at every version.
+-- into a database at each older version before it is upgraded.  Only
+-- inserts and functions of 1.0, so it loads at every version.
 SET search_path = pg_catalog;
 INSERT INTO runner_policy.users (id, username, admin) VALUES
 	(1, 'root', true), (2, 'alice', false), (3, 'bob', false);

@@ -1,5 +1,6 @@
 -- test/upgrade/grants.sql: what a DBA grants at version 1.0 (README,
--- "Roles"), given to both databases; the upgrade must keep every grant.
+-- "Roles"), given to every database of the test, the fresh install's too;
+-- an upgrade must keep every grant.
 -- The tables and sequences of 1.0 are named one by one: a grant "ON ALL
 -- TABLES" given at 1.0 does not reach the tables a later release adds, so
 -- given to a fresh install it would differ from the upgrade for a reason
