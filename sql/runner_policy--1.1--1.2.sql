@@ -7,5 +7,430 @@
  * What release 1.2 changes in a database at 1.1, and nothing else: a fresh
  * install runs runner_policy--1.2.sql alone, which holds the whole
  * definition.  Every change made here is made there too, and test/upgrade
- * checks that both leave the same catalog.  It changes nothing yet.
+ * checks that both leave the same catalog.
  */
+
+/* ------------------------------------------------------------------------
+ * Rights from the slow tables
+ *
+ * 1.1 announced every change to runners, links, jobs and tokens, and every
+ * backend worked every actor's rights out again after each registration.
+ * 1.2 reads rights only from the tables that say who belongs where, and
+ * decides a runner or link row from those rights and the row's own
+ * columns: a project runner carries the projects it is linked to, a link
+ * its runner's owner project.
+ * ------------------------------------------------------------------------ */
+
+-- 1.1's change triggers, on every table the rights were read from
+DROP TRIGGER users_reach_changed ON runner_policy.users;
+DROP TRIGGER users_reach_changed_replica ON runner_policy.users;
+DROP TRIGGER tokens_reach_changed ON runner_policy.tokens;
+DROP TRIGGER tokens_reach_changed_replica ON runner_policy.tokens;
+DROP TRIGGER namespaces_reach_changed ON runner_policy.namespaces;
+DROP TRIGGER namespaces_reach_changed_replica ON runner_policy.namespaces;
+DROP TRIGGER projects_reach_changed ON runner_policy.projects;
+DROP TRIGGER projects_reach_changed_replica ON runner_policy.projects;
+DROP TRIGGER project_members_reach_changed ON runner_policy.project_members;
+DROP TRIGGER project_members_reach_changed_replica ON runner_policy.project_members;
+DROP TRIGGER group_members_reach_changed ON runner_policy.group_members;
+DROP TRIGGER group_members_reach_changed_replica ON runner_policy.group_members;
+DROP TRIGGER ci_runners_reach_changed ON runner_policy.ci_runners;
+DROP TRIGGER ci_runners_reach_changed_replica ON runner_policy.ci_runners;
+DROP TRIGGER ci_runner_projects_reach_changed ON runner_policy.ci_runner_projects;
+DROP TRIGGER ci_runner_projects_reach_changed_replica ON runner_policy.ci_runner_projects;
+DROP TRIGGER ci_runner_namespaces_reach_changed ON runner_policy.ci_runner_namespaces;
+DROP TRIGGER ci_runner_namespaces_reach_changed_replica ON runner_policy.ci_runner_namespaces;
+DROP TRIGGER ci_job_token_scope_links_reach_changed ON runner_policy.ci_job_token_scope_links;
+DROP TRIGGER ci_job_token_scope_links_reach_changed_replica ON runner_policy.ci_job_token_scope_links;
+DROP TRIGGER ci_builds_reach_changed ON runner_policy.ci_builds;
+DROP TRIGGER ci_builds_reach_changed_replica ON runner_policy.ci_builds;
+
+ALTER TABLE runner_policy.ci_runners
+	ADD COLUMN linked_project_ids bigint[] NOT NULL DEFAULT '{}';
+CREATE INDEX ci_runners_linked_project_ids_idx ON runner_policy.ci_runners
+	USING gin (linked_project_ids);
+COMMENT ON COLUMN runner_policy.ci_runners.linked_project_ids IS
+	'The projects a project runner is linked to (its owner first among them), kept by the extension from ci_runner_projects; writes to it are ignored.';
+
+ALTER TABLE runner_policy.ci_runner_projects ADD COLUMN owner_project_id bigint;
+CREATE INDEX ci_runner_projects_owner_project_id_idx ON runner_policy.ci_runner_projects (owner_project_id);
+COMMENT ON COLUMN runner_policy.ci_runner_projects.owner_project_id IS
+	'The runner''s owner project, copied by the extension when the link is made; writes to it are ignored.';
+
+/*
+ * The same probe for an array column: whether any of its ids is in the
+ * set (a project runner's linked_project_ids against the projects whose
+ * runners the actor reads).  For a small set the support function writes
+ * "ids && reach(set)", an index condition of a GIN index.
+ */
+CREATE FUNCTION runner_policy.in_reach_any(set text, ids bigint[])
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	SUPPORT runner_policy.in_reach_support
+	AS 'MODULE_PATHNAME', 'rp_in_reach_any';
+COMMENT ON FUNCTION runner_policy.in_reach_any(text, bigint[]) IS
+	'For policies: whether any id of an array is in one of the sets the actor reaches, for the running statement.';
+
+/*
+ * The vocabulary of the policies: one row per set the policy core works
+ * out (src/rules.c, set_rules[]), where it is asked (policies, core,
+ * legacy: named only by the policies of releases before 1.2), who has it
+ * and what it is computed from.  Safe for anyone: it is the rule book,
+ * not anyone's rights.
+ */
+CREATE FUNCTION runner_policy.reach_sets(
+	OUT name text, OUT used_in text, OUT who text, OUT computed_from text)
+	RETURNS SETOF record LANGUAGE c IMMUTABLE PARALLEL SAFE ROWS 30
+	AS 'MODULE_PATHNAME', 'rp_reach_sets';
+COMMENT ON FUNCTION runner_policy.reach_sets() IS
+	'The sets the policies ask the policy core for: name, where asked, who has it, what it is computed from.';
+
+/*
+ * What this backend's decision cache did since it started: reaches worked
+ * out afresh, kept reaches used again, and announcements of changed
+ * rights received (src/reach_cache.c).  The calling backend's own figures.
+ */
+CREATE FUNCTION runner_policy.reach_cache_counters(
+	OUT rebuilds bigint, OUT reuses bigint, OUT invalidations bigint)
+	RETURNS record LANGUAGE c VOLATILE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_reach_cache_counters';
+COMMENT ON FUNCTION runner_policy.reach_cache_counters() IS
+	'This backend''s decision cache: reaches worked out, kept reaches used again, announcements of changed rights received.';
+
+/*
+ * Every statement the C code runs through SPI (src/saved_queries.c), with
+ * the types of its parameters: for EXPLAIN, and for the test that checks
+ * their generic plans.  Nothing secret, but nobody's business but the
+ * DBA's.
+ */
+CREATE FUNCTION runner_policy.saved_queries(
+	OUT file text, OUT name text, OUT query text, OUT argument_types regtype[])
+	RETURNS SETOF record LANGUAGE c IMMUTABLE PARALLEL SAFE ROWS 100
+	AS 'MODULE_PATHNAME', 'rp_saved_queries';
+COMMENT ON FUNCTION runner_policy.saved_queries() IS
+	'The statements the extension runs through SPI, with their parameter types, for EXPLAIN.';
+
+/*
+ * The decision cache (src/reach_cache.c).  What an actor reaches is kept
+ * from statement to statement.  It is read from the tables that say who
+ * belongs where, and only from them: users, namespaces, projects, the two
+ * membership tables and the job token scope links (rights_columns() names
+ * them, and the columns that count).  A committed change to one of those
+ * rows is announced, at commit, as a relation cache invalidation of
+ * runner_policy.rights_epoch, which every backend reads and every hot
+ * standby replays from the WAL; a backend that reads it works its reaches
+ * out again.  Runners, their links, jobs and tokens are never announced:
+ * a row of theirs is decided from the actor's rights and the row's own
+ * columns, and a token's or runner's own row is read for each statement.
+ *
+ * rights_epoch has no columns and no rows, and no plan reads it: it
+ * exists so that its invalidation carries the announcement.  Invalidating
+ * the changed table itself would make every backend rebuild that table's
+ * relation cache entry and replan every cached plan that reads it.
+ */
+CREATE TABLE runner_policy.rights_epoch ();
+ALTER TABLE runner_policy.rights_epoch ENABLE ROW LEVEL SECURITY;
+ALTER TABLE runner_policy.rights_epoch FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE runner_policy.rights_epoch IS
+	'Never holds a row: a commit that changed rights invalidates its relation cache entry, which every backend reads as "work your reaches out again".';
+
+/*
+ * The tables and columns rights are read from, in one list: the change
+ * triggers below are made from it, and test/sql/rule_table.sql checks the
+ * catalog against it.
+ */
+CREATE FUNCTION runner_policy.rights_columns(
+	OUT table_name text, OUT column_names text[])
+	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT v.table_name, v.column_names FROM (VALUES
+		-- who exists, who is an administrator or an auditor, who is blocked
+		('users', ARRAY['id', 'admin', 'auditor', 'state']),
+		-- the tree of groups, and who may see each
+		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids']),
+		-- where each project is, who may see it, whether instance runners serve it
+		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled']),
+		-- memberships and scope links: every column
+		('project_members', ARRAY['project_id', 'user_id', 'access_level']),
+		('group_members', ARRAY['namespace_id', 'user_id', 'access_level']),
+		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id']))
+		AS v (table_name, column_names);
+END;
+COMMENT ON FUNCTION runner_policy.rights_columns() IS
+	'The tables and columns rights are read from: a committed change to them is announced to every backend.';
+
+/*
+ * On each of those tables, reach_changed() fires BEFORE each inserted or
+ * deleted row and each updated row whose listed columns changed (it
+ * compares them), and AFTER TRUNCATE: a statement that changes no row, a
+ * write that is refused, a rolled-back (sub)transaction and a heartbeat
+ * announce nothing.  BEFORE, so that a bulk load queues nothing per row.
+ * ENABLE ALWAYS: a session in replica mode and a logical replication apply
+ * worker change rights too.
+ */
+COMMENT ON FUNCTION runner_policy.reach_changed() IS
+	'Trigger: notes a change of rights, announced to every backend when the transaction commits.';
+
+DO $triggers$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT * FROM runner_policy.rights_columns() LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I BEFORE INSERT OR DELETE OR UPDATE OF %s ON runner_policy.%I'
+			' FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed()',
+			t.table_name || '_reach_changed',
+			pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(c)
+											 FROM pg_catalog.unnest(t.column_names) AS c), ', '),
+			t.table_name);
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER TRUNCATE ON runner_policy.%I'
+			' FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed()',
+			t.table_name || '_reach_changed_truncate', t.table_name);
+		EXECUTE pg_catalog.format('ALTER TABLE runner_policy.%I ENABLE ALWAYS TRIGGER %I',
+								  t.table_name, t.table_name || '_reach_changed');
+		EXECUTE pg_catalog.format('ALTER TABLE runner_policy.%I ENABLE ALWAYS TRIGGER %I',
+								  t.table_name, t.table_name || '_reach_changed_truncate');
+	END LOOP;
+END
+$triggers$;
+
+/* ------------------------------------------------------------------------
+ * A project runner's links, kept on its row
+ * ------------------------------------------------------------------------ */
+
+/*
+ * ci_runners.linked_project_ids is a copy of the runner's ci_runner_projects
+ * rows, so that whether a maintainer reads the runner is decided from the
+ * runner row alone.  The runner is registered with its owner in it
+ * (ci_runners_guard); after each link is made or removed, this trigger
+ * adds or removes the project, relative to the row's current value, so
+ * that links made at the same time by two transactions both count.  A
+ * load with triggers off leaves it as loaded: check_invariants() reports
+ * a copy that differs from the links, backfill_owners() repairs it.
+ */
+CREATE FUNCTION runner_policy.ci_runner_projects_copy() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_ci_runner_projects_copy';
+COMMENT ON FUNCTION runner_policy.ci_runner_projects_copy() IS
+	'Trigger: keeps ci_runners.linked_project_ids equal to the runner''s links.';
+CREATE TRIGGER ci_runner_projects_copy
+	AFTER INSERT OR DELETE ON runner_policy.ci_runner_projects
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.ci_runner_projects_copy();
+
+
+-- The copies, for the rows that are there (the extension's own script may
+-- write them; the triggers ignore writes to them by anyone else).
+UPDATE runner_policy.ci_runner_projects rp
+   SET owner_project_id = r.sharding_key_id
+  FROM runner_policy.ci_runners r
+ WHERE r.id OPERATOR(pg_catalog.=) rp.runner_id
+   AND r.runner_type OPERATOR(pg_catalog.=) 3
+   AND r.sharding_key_id IS NOT NULL;
+UPDATE runner_policy.ci_runners r
+   SET linked_project_ids = l.ids
+  FROM (SELECT rp.runner_id,
+			   pg_catalog.array_agg(rp.project_id ORDER BY rp.project_id) AS ids
+		  FROM runner_policy.ci_runner_projects rp
+		 GROUP BY rp.runner_id) AS l
+ WHERE r.id OPERATOR(pg_catalog.=) l.runner_id;
+
+DROP POLICY ci_runners_read ON runner_policy.ci_runners;
+CREATE POLICY ci_runners_read ON runner_policy.ci_runners FOR SELECT
+	USING (runner_policy.reaches_all('runners_read')
+		   OR runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
+		   -- maintainers of a project it is linked to, its owner included
+		   OR (runner_type OPERATOR(pg_catalog.=) 3
+			   AND runner_policy.in_reach_any('runner_read_projects', linked_project_ids))
+		   OR (runner_type OPERATOR(pg_catalog.=) 2
+			   AND runner_policy.in_reach('runner_read_groups', sharding_key_id))
+		   OR runner_policy.in_reach('runner_self', id));
+DROP POLICY ci_runner_projects_read ON runner_policy.ci_runner_projects;
+DROP POLICY ci_runner_projects_insert ON runner_policy.ci_runner_projects;
+DROP POLICY ci_runner_projects_delete ON runner_policy.ci_runner_projects;
+DROP POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects;
+CREATE POLICY ci_runner_projects_read ON runner_policy.ci_runner_projects FOR SELECT
+	USING (runner_policy.reaches_all('links_read')
+		   OR runner_policy.in_reach('link_read_projects', project_id)
+		   OR runner_policy.in_reach('link_read_projects', owner_project_id));
+CREATE POLICY ci_runner_projects_insert ON runner_policy.ci_runner_projects FOR INSERT
+	WITH CHECK (runner_policy.reaches_all('admin')
+				OR runner_policy.in_reach('link_projects', project_id));
+CREATE POLICY ci_runner_projects_delete ON runner_policy.ci_runner_projects FOR DELETE
+	USING (runner_policy.reaches_all('admin')
+		   OR runner_policy.in_reach('link_projects', project_id)
+		   OR runner_policy.in_reach('link_projects', owner_project_id));
+-- Links are never moved (the guard refuses it), but whoever may delete a
+-- link may try, and is told why not rather than finding no row.
+CREATE POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects FOR UPDATE
+	USING (runner_policy.reaches_all('admin')
+		   OR runner_policy.in_reach('link_projects', project_id)
+		   OR runner_policy.in_reach('link_projects', owner_project_id));
+
+DROP POLICY audit_log_read ON runner_policy.audit_log;
+CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
+	USING (runner_policy.reaches_all('scope_links_read')
+		   OR (object_type OPERATOR(pg_catalog.=) 'runner'
+			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint
+						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
+					-- a project runner's owner and linked projects, as the entry recorded them
+					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '3'
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
+								OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects'))
+							 OR runner_policy.in_reach_any('runner_read_projects',
+								pg_catalog.translate(COALESCE(new, old) OPERATOR(pg_catalog.->>) 'linked_project_ids',
+													 '[]', '{}')::bigint[])))
+					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '2'
+						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
+							OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))))
+		   OR (object_type OPERATOR(pg_catalog.=) 'runner_project_link'
+			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'owner_project_id')::bigint
+						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
+					OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'project_id')::bigint
+						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))))
+		   OR (object_type OPERATOR(pg_catalog.=) 'runner_namespace_link'
+			   AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'namespace_id')::bigint
+					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))
+		   OR (object_type OPERATOR(pg_catalog.=) 'project_member'
+			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
+		   OR (object_type OPERATOR(pg_catalog.=) 'group_member'
+			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
+		   OR (object_type OPERATOR(pg_catalog.=) 'token'
+			   AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'user_id')::bigint
+					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self'))));
+
+/*
+ * check_invariants() also reports copies that differ from the rows they
+ * copy (a load with triggers off); backfill_owners() repairs them.
+ */
+CREATE OR REPLACE FUNCTION runner_policy.check_invariants()
+	RETURNS TABLE (invariant text, object_type text, object_id bigint, detail text)
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $check$
+	SELECT v.invariant, v.object_type, v.object_id, v.detail
+	FROM (
+		SELECT 'project runner has no owner', 'runner', r.id,
+			   pg_catalog.format('project runner %s has no owner project; %s', r.id,
+				   CASE WHEN EXISTS (SELECT FROM runner_policy.ci_runner_projects rp
+									   JOIN runner_policy.projects p ON p.id = rp.project_id
+									  WHERE rp.runner_id = r.id)
+						THEN 'runner_policy.backfill_owners() can place it'
+						ELSE 'it is linked to no existing project, so link it to its owner or delete it' END)
+		  FROM runner_policy.ci_runners r
+		 WHERE r.runner_type = 3 AND r.sharding_key_id IS NULL
+		UNION ALL
+		SELECT 'group runner has no owner', 'runner', r.id,
+			   pg_catalog.format('group runner %s has no owner namespace', r.id)
+		  FROM runner_policy.ci_runners r
+		 WHERE r.runner_type = 2 AND r.sharding_key_id IS NULL
+		UNION ALL
+		SELECT 'instance runner has an owner', 'runner', r.id,
+			   pg_catalog.format('instance runner %s names owner %s', r.id, r.sharding_key_id)
+		  FROM runner_policy.ci_runners r
+		 WHERE r.runner_type = 1 AND r.sharding_key_id IS NOT NULL
+		UNION ALL
+		SELECT 'owner does not exist', 'runner', r.id,
+			   pg_catalog.format('project runner %s is owned by project %s, which does not exist', r.id, r.sharding_key_id)
+		  FROM runner_policy.ci_runners r
+		 WHERE r.runner_type = 3 AND r.sharding_key_id IS NOT NULL
+		   AND NOT EXISTS (SELECT FROM runner_policy.projects p WHERE p.id = r.sharding_key_id)
+		UNION ALL
+		SELECT 'owner does not exist', 'runner', r.id,
+			   pg_catalog.format('group runner %s is owned by namespace %s, which does not exist', r.id, r.sharding_key_id)
+		  FROM runner_policy.ci_runners r
+		 WHERE r.runner_type = 2 AND r.sharding_key_id IS NOT NULL
+		   AND NOT EXISTS (SELECT FROM runner_policy.namespaces n WHERE n.id = r.sharding_key_id)
+		UNION ALL
+		SELECT 'owner link missing', 'runner', r.id,
+			   pg_catalog.format('project runner %s is not linked to its owner project %s', r.id, r.sharding_key_id)
+		  FROM runner_policy.ci_runners r
+		 WHERE r.runner_type = 3 AND r.sharding_key_id IS NOT NULL
+		   AND NOT EXISTS (SELECT FROM runner_policy.ci_runner_projects rp
+						   WHERE rp.runner_id = r.id AND rp.project_id = r.sharding_key_id)
+		UNION ALL
+		SELECT 'owner link missing', 'runner', r.id,
+			   pg_catalog.format('group runner %s is not linked to its owner namespace %s', r.id, r.sharding_key_id)
+		  FROM runner_policy.ci_runners r
+		 WHERE r.runner_type = 2 AND r.sharding_key_id IS NOT NULL
+		   AND NOT EXISTS (SELECT FROM runner_policy.ci_runner_namespaces rn
+						   WHERE rn.runner_id = r.id AND rn.namespace_id = r.sharding_key_id)
+		UNION ALL
+		SELECT 'project link on a runner that is not a project runner', 'ci_runner_projects', rp.id,
+			   pg_catalog.format('runner %s (type %s) is linked to project %s', rp.runner_id, r.runner_type, rp.project_id)
+		  FROM runner_policy.ci_runner_projects rp
+		  JOIN runner_policy.ci_runners r ON r.id = rp.runner_id
+		 WHERE r.runner_type <> 3
+		UNION ALL
+		SELECT 'namespace link is not the owner namespace', 'ci_runner_namespaces', rn.id,
+			   pg_catalog.format('runner %s (type %s, owner %s) is linked to namespace %s',
+								 rn.runner_id, r.runner_type, r.sharding_key_id, rn.namespace_id)
+		  FROM runner_policy.ci_runner_namespaces rn
+		  JOIN runner_policy.ci_runners r ON r.id = rn.runner_id
+		 WHERE r.runner_type <> 2 OR r.sharding_key_id IS DISTINCT FROM rn.namespace_id
+		UNION ALL
+		SELECT 'link to a missing row', 'ci_runner_projects', rp.id,
+			   pg_catalog.format('link of runner %s to project %s points at a row that does not exist', rp.runner_id, rp.project_id)
+		  FROM runner_policy.ci_runner_projects rp
+		 WHERE NOT EXISTS (SELECT FROM runner_policy.ci_runners r WHERE r.id = rp.runner_id)
+			OR NOT EXISTS (SELECT FROM runner_policy.projects p WHERE p.id = rp.project_id)
+		UNION ALL
+		SELECT 'link to a missing row', 'ci_runner_namespaces', rn.id,
+			   pg_catalog.format('link of runner %s to namespace %s points at a row that does not exist', rn.runner_id, rn.namespace_id)
+		  FROM runner_policy.ci_runner_namespaces rn
+		 WHERE NOT EXISTS (SELECT FROM runner_policy.ci_runners r WHERE r.id = rn.runner_id)
+			OR NOT EXISTS (SELECT FROM runner_policy.namespaces n WHERE n.id = rn.namespace_id)
+		UNION ALL
+		SELECT 'job on a missing runner', 'ci_builds', b.id,
+			   pg_catalog.format('job %s names runner %s, which does not exist', b.id, b.runner_id)
+		  FROM runner_policy.ci_builds b
+		 WHERE b.runner_id IS NOT NULL
+		   AND NOT EXISTS (SELECT FROM runner_policy.ci_runners r WHERE r.id = b.runner_id)
+		UNION ALL
+		SELECT 'traversal_ids wrong', 'namespace', n.id,
+			   pg_catalog.format('namespace %s has traversal_ids %s, expected %s', n.id, n.traversal_ids,
+								 COALESCE(p.traversal_ids, '{}') || n.id)
+		  FROM runner_policy.namespaces n
+		  LEFT JOIN runner_policy.namespaces p ON p.id = n.parent_id
+		 WHERE n.traversal_ids IS DISTINCT FROM (COALESCE(p.traversal_ids, '{}') || n.id)
+		UNION ALL
+		SELECT 'linked projects differ from the links', 'runner', r.id,
+			   pg_catalog.format('runner %s has linked_project_ids %s, its links say %s; runner_policy.backfill_owners() repairs it',
+								 r.id, r.linked_project_ids, COALESCE(l.ids, '{}'))
+		  FROM runner_policy.ci_runners r
+		  LEFT JOIN (SELECT rp.runner_id, pg_catalog.array_agg(rp.project_id ORDER BY rp.project_id) AS ids
+					   FROM runner_policy.ci_runner_projects rp GROUP BY rp.runner_id) l
+			ON l.runner_id = r.id AND r.runner_type OPERATOR(pg_catalog.=) 3
+		 WHERE r.linked_project_ids IS DISTINCT FROM COALESCE(l.ids, '{}')
+		UNION ALL
+		SELECT 'link owner differs from the runner''s', 'ci_runner_projects', rp.id,
+			   pg_catalog.format('link of runner %s to project %s has owner_project_id %s, the runner is owned by %s; runner_policy.backfill_owners() repairs it',
+								 rp.runner_id, rp.project_id, COALESCE(rp.owner_project_id::text, 'NULL'),
+								 COALESCE(r.sharding_key_id::text, 'nobody'))
+		  FROM runner_policy.ci_runner_projects rp
+		  JOIN runner_policy.ci_runners r ON r.id = rp.runner_id
+		 WHERE rp.owner_project_id IS DISTINCT FROM
+			   (CASE WHEN r.runner_type OPERATOR(pg_catalog.=) 3 THEN r.sharding_key_id END)
+		   AND EXISTS (SELECT FROM runner_policy.projects p WHERE p.id = rp.project_id)
+	) AS v (invariant, object_type, object_id, detail)
+	ORDER BY v.object_type, v.object_id, v.invariant
+$check$;
+COMMENT ON FUNCTION runner_policy.check_invariants() IS
+	'One row per broken ownership or tree rule (rows loaded with triggers off); empty when sound.';
+
+/* ------------------------------------------------------------------------
+ * Writes that do not grow with history
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The jobs that are not finished, the few a forge's queue works on among
+ * all the history it keeps: a runner looking for the next pending job
+ * (status, id), the queue counting pending jobs per project and running
+ * ones per runner (the INCLUDE columns, from the index alone).  Its size
+ * follows the queue, not the history.
+ */
+CREATE INDEX ci_builds_active_idx ON runner_policy.ci_builds (status, id)
+	INCLUDE (project_id, runner_id)
+	WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'pending', 'running']);
+
+-- The statements the extension runs, for the DBA's EXPLAIN.
+REVOKE ALL ON FUNCTION runner_policy.saved_queries() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.ci_runner_projects_copy() FROM PUBLIC;

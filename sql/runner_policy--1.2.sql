@@ -247,11 +247,18 @@ CREATE TABLE runner_policy.ci_runners (
 	contacted_at	timestamptz,
 	created_by_id	bigint REFERENCES runner_policy.users (id) ON DELETE SET NULL,
 	created_at		timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	token_digest	bytea UNIQUE	-- SHA-256 of the runner token, never the token
+	token_digest	bytea UNIQUE,	-- SHA-256 of the runner token, never the token
+	-- the projects a project runner is linked to, its owner among them:
+	-- a copy of its ci_runner_projects rows, kept by the extension, so
+	-- that who may read the runner is decided from the row itself
+	linked_project_ids	bigint[] NOT NULL DEFAULT '{}'
 );
 -- "the runners that project P (or namespace N) owns", used on every delete
 CREATE INDEX ci_runners_owner_idx ON runner_policy.ci_runners (runner_type, sharding_key_id);
 CREATE INDEX ci_runners_created_by_id_idx ON runner_policy.ci_runners (created_by_id);
+-- "the runners linked to a project I maintain": linked_project_ids && ARRAY[...]
+CREATE INDEX ci_runners_linked_project_ids_idx ON runner_policy.ci_runners
+	USING gin (linked_project_ids);
 COMMENT ON TABLE runner_policy.ci_runners IS
 	'CI runners: instance (type 1), group (type 2, owned by a namespace) or project (type 3, owned by a project).';
 COMMENT ON COLUMN runner_policy.ci_runners.id IS 'Runner id.';
@@ -265,6 +272,8 @@ COMMENT ON COLUMN runner_policy.ci_runners.contacted_at IS 'When the runner last
 COMMENT ON COLUMN runner_policy.ci_runners.created_by_id IS 'The user who registered the runner, NULL once that user is deleted.';
 COMMENT ON COLUMN runner_policy.ci_runners.created_at IS 'When the runner was registered.';
 COMMENT ON COLUMN runner_policy.ci_runners.token_digest IS 'SHA-256 of the runner token, set only by reset_runner_token(); never the token.';
+COMMENT ON COLUMN runner_policy.ci_runners.linked_project_ids IS
+	'The projects a project runner is linked to (its owner first among them), kept by the extension from ci_runner_projects; writes to it are ignored.';
 
 -- Which projects may use a project runner; the owner project's row is made
 -- by the extension when the runner is registered.
@@ -275,15 +284,21 @@ CREATE TABLE runner_policy.ci_runner_projects (
 	project_id	bigint NOT NULL
 		REFERENCES runner_policy.projects (id) ON DELETE CASCADE,
 	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	CONSTRAINT ci_runner_projects_runner_project_key UNIQUE (runner_id, project_id)
+	CONSTRAINT ci_runner_projects_runner_project_key UNIQUE (runner_id, project_id),
+	-- the runner's owner project, copied by the extension, so that who may
+	-- read or remove the link is decided from the row itself
+	owner_project_id	bigint
 );
 CREATE INDEX ci_runner_projects_project_id_idx ON runner_policy.ci_runner_projects (project_id);
+CREATE INDEX ci_runner_projects_owner_project_id_idx ON runner_policy.ci_runner_projects (owner_project_id);
 COMMENT ON TABLE runner_policy.ci_runner_projects IS
 	'Projects a project runner may serve; the owner project''s link is made by the extension and cannot be removed.';
 COMMENT ON COLUMN runner_policy.ci_runner_projects.id IS 'Link id.';
 COMMENT ON COLUMN runner_policy.ci_runner_projects.runner_id IS 'A project runner.';
 COMMENT ON COLUMN runner_policy.ci_runner_projects.project_id IS 'A project the runner may serve.';
 COMMENT ON COLUMN runner_policy.ci_runner_projects.created_at IS 'When the link was made.';
+COMMENT ON COLUMN runner_policy.ci_runner_projects.owner_project_id IS
+	'The runner''s owner project, copied by the extension when the link is made; writes to it are ignored.';
 
 -- The one namespace of a group runner, made by the extension with the runner.
 CREATE TABLE runner_policy.ci_runner_namespaces (
@@ -326,6 +341,16 @@ CREATE TABLE runner_policy.ci_builds (
 CREATE INDEX ci_builds_project_id_status_idx ON runner_policy.ci_builds (project_id, status);
 CREATE INDEX ci_builds_runner_id_status_idx ON runner_policy.ci_builds (runner_id, status);
 CREATE INDEX ci_builds_user_id_idx ON runner_policy.ci_builds (user_id);
+/*
+ * The jobs that are not finished, the few a forge's queue works on among
+ * all the history it keeps: a runner looking for the next pending job
+ * (status, id), the queue counting pending jobs per project and running
+ * ones per runner (the INCLUDE columns, from the index alone).  Its size
+ * follows the queue, not the history.
+ */
+CREATE INDEX ci_builds_active_idx ON runner_policy.ci_builds (status, id)
+	INCLUDE (project_id, runner_id)
+	WHERE status OPERATOR(pg_catalog.=) ANY (ARRAY['created', 'pending', 'running']);
 /*
  * A runner taking a job asks for "status = 'pending' AND runner_id IS NULL",
  * and the policies' pickup arms say it again; estimated as independent
@@ -661,6 +686,58 @@ CREATE FUNCTION runner_policy.in_reach(set text, id bigint)
 COMMENT ON FUNCTION runner_policy.in_reach(text, bigint) IS
 	'For policies: whether an id is in one of the sets the actor reaches, for the running statement.';
 
+/*
+ * The same probe for an array column: whether any of its ids is in the
+ * set (a project runner's linked_project_ids against the projects whose
+ * runners the actor reads).  For a small set the support function writes
+ * "ids && reach(set)", an index condition of a GIN index.
+ */
+CREATE FUNCTION runner_policy.in_reach_any(set text, ids bigint[])
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	SUPPORT runner_policy.in_reach_support
+	AS 'MODULE_PATHNAME', 'rp_in_reach_any';
+COMMENT ON FUNCTION runner_policy.in_reach_any(text, bigint[]) IS
+	'For policies: whether any id of an array is in one of the sets the actor reaches, for the running statement.';
+
+/*
+ * The vocabulary of the policies: one row per set the policy core works
+ * out (src/rules.c, set_rules[]), where it is asked (policies, core,
+ * legacy: named only by the policies of releases before 1.2), who has it
+ * and what it is computed from.  Safe for anyone: it is the rule book,
+ * not anyone's rights.
+ */
+CREATE FUNCTION runner_policy.reach_sets(
+	OUT name text, OUT used_in text, OUT who text, OUT computed_from text)
+	RETURNS SETOF record LANGUAGE c IMMUTABLE PARALLEL SAFE ROWS 30
+	AS 'MODULE_PATHNAME', 'rp_reach_sets';
+COMMENT ON FUNCTION runner_policy.reach_sets() IS
+	'The sets the policies ask the policy core for: name, where asked, who has it, what it is computed from.';
+
+/*
+ * What this backend's decision cache did since it started: reaches worked
+ * out afresh, kept reaches used again, and announcements of changed
+ * rights received (src/reach_cache.c).  The calling backend's own figures.
+ */
+CREATE FUNCTION runner_policy.reach_cache_counters(
+	OUT rebuilds bigint, OUT reuses bigint, OUT invalidations bigint)
+	RETURNS record LANGUAGE c VOLATILE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_reach_cache_counters';
+COMMENT ON FUNCTION runner_policy.reach_cache_counters() IS
+	'This backend''s decision cache: reaches worked out, kept reaches used again, announcements of changed rights received.';
+
+/*
+ * Every statement the C code runs through SPI (src/saved_queries.c), with
+ * the types of its parameters: for EXPLAIN, and for the test that checks
+ * their generic plans.  Nothing secret, but nobody's business but the
+ * DBA's.
+ */
+CREATE FUNCTION runner_policy.saved_queries(
+	OUT file text, OUT name text, OUT query text, OUT argument_types regtype[])
+	RETURNS SETOF record LANGUAGE c IMMUTABLE PARALLEL SAFE ROWS 100
+	AS 'MODULE_PATHNAME', 'rp_saved_queries';
+COMMENT ON FUNCTION runner_policy.saved_queries() IS
+	'The statements the extension runs through SPI, with their parameter types, for EXPLAIN.';
+
 /* ------------------------------------------------------------------------
  * The runner queue
  *
@@ -849,6 +926,25 @@ AS $check$
 		  FROM runner_policy.namespaces n
 		  LEFT JOIN runner_policy.namespaces p ON p.id = n.parent_id
 		 WHERE n.traversal_ids IS DISTINCT FROM (COALESCE(p.traversal_ids, '{}') || n.id)
+		UNION ALL
+		SELECT 'linked projects differ from the links', 'runner', r.id,
+			   pg_catalog.format('runner %s has linked_project_ids %s, its links say %s; runner_policy.backfill_owners() repairs it',
+								 r.id, r.linked_project_ids, COALESCE(l.ids, '{}'))
+		  FROM runner_policy.ci_runners r
+		  LEFT JOIN (SELECT rp.runner_id, pg_catalog.array_agg(rp.project_id ORDER BY rp.project_id) AS ids
+					   FROM runner_policy.ci_runner_projects rp GROUP BY rp.runner_id) l
+			ON l.runner_id = r.id AND r.runner_type OPERATOR(pg_catalog.=) 3
+		 WHERE r.linked_project_ids IS DISTINCT FROM COALESCE(l.ids, '{}')
+		UNION ALL
+		SELECT 'link owner differs from the runner''s', 'ci_runner_projects', rp.id,
+			   pg_catalog.format('link of runner %s to project %s has owner_project_id %s, the runner is owned by %s; runner_policy.backfill_owners() repairs it',
+								 rp.runner_id, rp.project_id, COALESCE(rp.owner_project_id::text, 'NULL'),
+								 COALESCE(r.sharding_key_id::text, 'nobody'))
+		  FROM runner_policy.ci_runner_projects rp
+		  JOIN runner_policy.ci_runners r ON r.id = rp.runner_id
+		 WHERE rp.owner_project_id IS DISTINCT FROM
+			   (CASE WHEN r.runner_type OPERATOR(pg_catalog.=) 3 THEN r.sharding_key_id END)
+		   AND EXISTS (SELECT FROM runner_policy.projects p WHERE p.id = rp.project_id)
 	) AS v (invariant, object_type, object_id, detail)
 	ORDER BY v.object_type, v.object_id, v.invariant
 $check$;
@@ -1199,138 +1295,112 @@ CREATE TRIGGER tokens_row_origin
 
 /*
  * The decision cache (src/reach_cache.c).  What an actor reaches is kept
- * from statement to statement, and every change that can alter it is
- * announced: on each table the rights are read from, a statement-level
- * trigger, on the columns the rights are read from only (a runner's
- * heartbeat or a job's progress is no change), sends a relcache
- * invalidation of its table at commit, which every backend and every hot
- * standby processes.  A session in replica mode changes rights too, so the
- * statement trigger is ENABLE ALWAYS.  A logical replication apply worker
- * fires row triggers only: its twin *_reach_changed_replica calls the same
- * function BEFORE ... FOR EACH ROW, enabled in replica mode only (BEFORE,
- * so that a bulk load in replica mode queues no after-trigger event per
- * row).  The twin has no TRUNCATE, which is not a row event.
+ * from statement to statement.  It is read from the tables that say who
+ * belongs where, and only from them: users, namespaces, projects, the two
+ * membership tables and the job token scope links (rights_columns() names
+ * them, and the columns that count).  A committed change to one of those
+ * rows is announced, at commit, as a relation cache invalidation of
+ * runner_policy.rights_epoch, which every backend reads and every hot
+ * standby replays from the WAL; a backend that reads it works its reaches
+ * out again.  Runners, their links, jobs and tokens are never announced:
+ * a row of theirs is decided from the actor's rights and the row's own
+ * columns, and a token's or runner's own row is read for each statement.
+ *
+ * rights_epoch has no columns and no rows, and no plan reads it: it
+ * exists so that its invalidation carries the announcement.  Invalidating
+ * the changed table itself would make every backend rebuild that table's
+ * relation cache entry and replan every cached plan that reads it.
+ */
+CREATE TABLE runner_policy.rights_epoch ();
+ALTER TABLE runner_policy.rights_epoch ENABLE ROW LEVEL SECURITY;
+ALTER TABLE runner_policy.rights_epoch FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE runner_policy.rights_epoch IS
+	'Never holds a row: a commit that changed rights invalidates its relation cache entry, which every backend reads as "work your reaches out again".';
+
+/*
+ * The tables and columns rights are read from, in one list: the change
+ * triggers below are made from it, and test/sql/rule_table.sql checks the
+ * catalog against it.
+ */
+CREATE FUNCTION runner_policy.rights_columns(
+	OUT table_name text, OUT column_names text[])
+	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT v.table_name, v.column_names FROM (VALUES
+		-- who exists, who is an administrator or an auditor, who is blocked
+		('users', ARRAY['id', 'admin', 'auditor', 'state']),
+		-- the tree of groups, and who may see each
+		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids']),
+		-- where each project is, who may see it, whether instance runners serve it
+		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled']),
+		-- memberships and scope links: every column
+		('project_members', ARRAY['project_id', 'user_id', 'access_level']),
+		('group_members', ARRAY['namespace_id', 'user_id', 'access_level']),
+		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id']))
+		AS v (table_name, column_names);
+END;
+COMMENT ON FUNCTION runner_policy.rights_columns() IS
+	'The tables and columns rights are read from: a committed change to them is announced to every backend.';
+
+/*
+ * On each of those tables, reach_changed() fires BEFORE each inserted or
+ * deleted row and each updated row whose listed columns changed (it
+ * compares them), and AFTER TRUNCATE: a statement that changes no row, a
+ * write that is refused, a rolled-back (sub)transaction and a heartbeat
+ * announce nothing.  BEFORE, so that a bulk load queues nothing per row.
+ * ENABLE ALWAYS: a session in replica mode and a logical replication apply
+ * worker change rights too.
  */
 CREATE FUNCTION runner_policy.reach_changed() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_reach_changed';
 COMMENT ON FUNCTION runner_policy.reach_changed() IS
-	'Trigger: announces a change to the rights tables, so that kept reaches are worked out again.';
+	'Trigger: notes a change of rights, announced to every backend when the transaction commits.';
 
--- users: who exists, who is an administrator or an auditor, who is blocked
-CREATE TRIGGER users_reach_changed
-	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, admin, auditor, state
-	ON runner_policy.users
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.users ENABLE ALWAYS TRIGGER users_reach_changed;
-CREATE TRIGGER users_reach_changed_replica
-	BEFORE INSERT OR DELETE OR UPDATE OF id, admin, auditor, state
-	ON runner_policy.users
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.users ENABLE REPLICA TRIGGER users_reach_changed_replica;
+DO $triggers$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN SELECT * FROM runner_policy.rights_columns() LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I BEFORE INSERT OR DELETE OR UPDATE OF %s ON runner_policy.%I'
+			' FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed()',
+			t.table_name || '_reach_changed',
+			pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(c)
+											 FROM pg_catalog.unnest(t.column_names) AS c), ', '),
+			t.table_name);
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER TRUNCATE ON runner_policy.%I'
+			' FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed()',
+			t.table_name || '_reach_changed_truncate', t.table_name);
+		EXECUTE pg_catalog.format('ALTER TABLE runner_policy.%I ENABLE ALWAYS TRIGGER %I',
+								  t.table_name, t.table_name || '_reach_changed');
+		EXECUTE pg_catalog.format('ALTER TABLE runner_policy.%I ENABLE ALWAYS TRIGGER %I',
+								  t.table_name, t.table_name || '_reach_changed_truncate');
+	END LOOP;
+END
+$triggers$;
 
--- tokens: a new token changes nobody's rights until it is used
-CREATE TRIGGER tokens_reach_changed
-	AFTER DELETE OR TRUNCATE OR UPDATE OF id, kind, digest, user_id, job_id, scopes, expires_at, revoked_at
-	ON runner_policy.tokens
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.tokens ENABLE ALWAYS TRIGGER tokens_reach_changed;
-CREATE TRIGGER tokens_reach_changed_replica
-	BEFORE DELETE OR UPDATE OF id, kind, digest, user_id, job_id, scopes, expires_at, revoked_at
-	ON runner_policy.tokens
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.tokens ENABLE REPLICA TRIGGER tokens_reach_changed_replica;
+/* ------------------------------------------------------------------------
+ * A project runner's links, kept on its row
+ * ------------------------------------------------------------------------ */
 
--- namespaces: the tree and who may see it
-CREATE TRIGGER namespaces_reach_changed
-	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, parent_id, visibility, traversal_ids
-	ON runner_policy.namespaces
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.namespaces ENABLE ALWAYS TRIGGER namespaces_reach_changed;
-CREATE TRIGGER namespaces_reach_changed_replica
-	BEFORE INSERT OR DELETE OR UPDATE OF id, parent_id, visibility, traversal_ids
-	ON runner_policy.namespaces
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.namespaces ENABLE REPLICA TRIGGER namespaces_reach_changed_replica;
-
--- projects: where each project is, who may see it, whether instance
--- runners serve it
-CREATE TRIGGER projects_reach_changed
-	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, namespace_id, visibility, shared_runners_enabled
-	ON runner_policy.projects
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.projects ENABLE ALWAYS TRIGGER projects_reach_changed;
-CREATE TRIGGER projects_reach_changed_replica
-	BEFORE INSERT OR DELETE OR UPDATE OF id, namespace_id, visibility, shared_runners_enabled
-	ON runner_policy.projects
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.projects ENABLE REPLICA TRIGGER projects_reach_changed_replica;
-
--- memberships: every column
-CREATE TRIGGER project_members_reach_changed
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.project_members
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.project_members ENABLE ALWAYS TRIGGER project_members_reach_changed;
-CREATE TRIGGER project_members_reach_changed_replica
-	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.project_members
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.project_members ENABLE REPLICA TRIGGER project_members_reach_changed_replica;
-CREATE TRIGGER group_members_reach_changed
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.group_members
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.group_members ENABLE ALWAYS TRIGGER group_members_reach_changed;
-CREATE TRIGGER group_members_reach_changed_replica
-	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.group_members
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.group_members ENABLE REPLICA TRIGGER group_members_reach_changed_replica;
-
--- ci_runners: a runner's type, owner, lock and token; not its heartbeat
-CREATE TRIGGER ci_runners_reach_changed
-	AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF id, runner_type, sharding_key_id, locked, token_digest
-	ON runner_policy.ci_runners
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_runners ENABLE ALWAYS TRIGGER ci_runners_reach_changed;
-CREATE TRIGGER ci_runners_reach_changed_replica
-	BEFORE INSERT OR DELETE OR UPDATE OF id, runner_type, sharding_key_id, locked, token_digest
-	ON runner_policy.ci_runners
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_runners ENABLE REPLICA TRIGGER ci_runners_reach_changed_replica;
-
--- links: every column
-CREATE TRIGGER ci_runner_projects_reach_changed
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.ci_runner_projects
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_runner_projects ENABLE ALWAYS TRIGGER ci_runner_projects_reach_changed;
-CREATE TRIGGER ci_runner_projects_reach_changed_replica
-	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.ci_runner_projects
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_runner_projects ENABLE REPLICA TRIGGER ci_runner_projects_reach_changed_replica;
-CREATE TRIGGER ci_runner_namespaces_reach_changed
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.ci_runner_namespaces
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_runner_namespaces ENABLE ALWAYS TRIGGER ci_runner_namespaces_reach_changed;
-CREATE TRIGGER ci_runner_namespaces_reach_changed_replica
-	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.ci_runner_namespaces
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_runner_namespaces ENABLE REPLICA TRIGGER ci_runner_namespaces_reach_changed_replica;
-CREATE TRIGGER ci_job_token_scope_links_reach_changed
-	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON runner_policy.ci_job_token_scope_links
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_job_token_scope_links ENABLE ALWAYS TRIGGER ci_job_token_scope_links_reach_changed;
-CREATE TRIGGER ci_job_token_scope_links_reach_changed_replica
-	BEFORE INSERT OR UPDATE OR DELETE ON runner_policy.ci_job_token_scope_links
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_job_token_scope_links ENABLE REPLICA TRIGGER ci_job_token_scope_links_reach_changed_replica;
-
--- ci_builds: a job's project (a job token reads by it); its status is
--- asked per statement
-CREATE TRIGGER ci_builds_reach_changed
-	AFTER TRUNCATE OR UPDATE OF id, project_id ON runner_policy.ci_builds
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_builds ENABLE ALWAYS TRIGGER ci_builds_reach_changed;
-CREATE TRIGGER ci_builds_reach_changed_replica
-	BEFORE UPDATE OF id, project_id ON runner_policy.ci_builds
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed();
-ALTER TABLE runner_policy.ci_builds ENABLE REPLICA TRIGGER ci_builds_reach_changed_replica;
+/*
+ * ci_runners.linked_project_ids is a copy of the runner's ci_runner_projects
+ * rows, so that whether a maintainer reads the runner is decided from the
+ * runner row alone.  The runner is registered with its owner in it
+ * (ci_runners_guard); after each link is made or removed, this trigger
+ * adds or removes the project, relative to the row's current value, so
+ * that links made at the same time by two transactions both count.  A
+ * load with triggers off leaves it as loaded: check_invariants() reports
+ * a copy that differs from the links, backfill_owners() repairs it.
+ */
+CREATE FUNCTION runner_policy.ci_runner_projects_copy() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_ci_runner_projects_copy';
+COMMENT ON FUNCTION runner_policy.ci_runner_projects_copy() IS
+	'Trigger: keeps ci_runners.linked_project_ids equal to the runner''s links.';
+CREATE TRIGGER ci_runner_projects_copy
+	AFTER INSERT OR DELETE ON runner_policy.ci_runner_projects
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.ci_runner_projects_copy();
 
 /* ------------------------------------------------------------------------
  * The audit log's writers and guards
@@ -1523,11 +1593,12 @@ ALTER TABLE runner_policy.ci_runners FORCE ROW LEVEL SECURITY;
 CREATE POLICY ci_runners_read ON runner_policy.ci_runners FOR SELECT
 	USING (runner_policy.reaches_all('runners_read')
 		   OR runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
-		   OR runner_policy.in_reach('runner_read_ids', id)
+		   -- maintainers of a project it is linked to, its owner included
 		   OR (runner_type OPERATOR(pg_catalog.=) 3
-			   AND runner_policy.in_reach('runner_read_projects', sharding_key_id))
+			   AND runner_policy.in_reach_any('runner_read_projects', linked_project_ids))
 		   OR (runner_type OPERATOR(pg_catalog.=) 2
-			   AND runner_policy.in_reach('runner_read_groups', sharding_key_id)));
+			   AND runner_policy.in_reach('runner_read_groups', sharding_key_id))
+		   OR runner_policy.in_reach('runner_self', id));
 CREATE POLICY ci_runners_insert ON runner_policy.ci_runners FOR INSERT
 	WITH CHECK (runner_type OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_write_types'))
 				OR (runner_type OPERATOR(pg_catalog.=) 3
@@ -1549,29 +1620,30 @@ CREATE POLICY ci_runners_delete ON runner_policy.ci_runners FOR DELETE
 			   AND runner_policy.in_reach('runner_write_groups', sharding_key_id)));
 
 -- ci_runner_projects: read by maintainers of the project or of the
--- runner's owner; linked by a maintainer of the project and of a project
--- the (unlocked) runner is linked to; unlinked by a maintainer of the
--- project or of the runner's owner.
+-- runner's owner (owner_project_id, copied onto the link); linked by a
+-- maintainer of the project and of a project the (unlocked) runner is
+-- linked to, the runner's half checked by the link guard, which reads the
+-- runner row (runner_linkable() in src/rules.c); unlinked by a maintainer
+-- of the project or of the runner's owner.
 ALTER TABLE runner_policy.ci_runner_projects ENABLE ROW LEVEL SECURITY;
 ALTER TABLE runner_policy.ci_runner_projects FORCE ROW LEVEL SECURITY;
 CREATE POLICY ci_runner_projects_read ON runner_policy.ci_runner_projects FOR SELECT
 	USING (runner_policy.reaches_all('links_read')
 		   OR runner_policy.in_reach('link_read_projects', project_id)
-		   OR runner_policy.in_reach('link_read_runners', runner_id));
+		   OR runner_policy.in_reach('link_read_projects', owner_project_id));
 CREATE POLICY ci_runner_projects_insert ON runner_policy.ci_runner_projects FOR INSERT
 	WITH CHECK (runner_policy.reaches_all('admin')
-				OR (runner_policy.in_reach('link_runners', runner_id)
-					AND runner_policy.in_reach('link_projects', project_id)));
+				OR runner_policy.in_reach('link_projects', project_id));
 CREATE POLICY ci_runner_projects_delete ON runner_policy.ci_runner_projects FOR DELETE
 	USING (runner_policy.reaches_all('admin')
 		   OR runner_policy.in_reach('link_projects', project_id)
-		   OR runner_policy.in_reach('unlink_runners', runner_id));
+		   OR runner_policy.in_reach('link_projects', owner_project_id));
 -- Links are never moved (the guard refuses it), but whoever may delete a
 -- link may try, and is told why not rather than finding no row.
 CREATE POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects FOR UPDATE
 	USING (runner_policy.reaches_all('admin')
 		   OR runner_policy.in_reach('link_projects', project_id)
-		   OR runner_policy.in_reach('unlink_runners', runner_id));
+		   OR runner_policy.in_reach('link_projects', owner_project_id));
 
 -- ci_runner_namespaces: read with the group runner; made by the extension
 -- with the runner.  Admins may write it, and meet the invariants.
@@ -1642,12 +1714,12 @@ CREATE POLICY tokens_read ON runner_policy.tokens FOR SELECT
 /*
  * audit_log: admins and auditors (user actors, not their tokens: the same
  * answer as reach_all('scope_links_read')) read every entry.  Other actors
- * read the entries about objects they may read now, as far as the policy
- * core's sets go: runners they read, links of runners or projects whose
- * links they read, group runner links of groups whose runners they read,
- * members of projects and groups they read, their own user's tokens.
- * Entries about rows that are gone (a deleted runner) are for admins and
- * auditors.  No INSERT, UPDATE or DELETE policy, and none at all on
+ * read an entry from its own columns and their rights, as the policies of
+ * the tables decide a row: about a runner they would read as the entry
+ * recorded it (its type, owner and linked projects then), a link of a
+ * project or a runner owner whose links they read, the namespace link of
+ * a group whose runners they read, members of projects and groups they
+ * read now, their own user's tokens.  No INSERT, UPDATE or DELETE policy, and none at all on
  * audit_lanes: nobody writes by hand; the triggers write as the owner.
  */
 ALTER TABLE runner_policy.audit_log ENABLE ROW LEVEL SECURITY;
@@ -1657,18 +1729,21 @@ ALTER TABLE runner_policy.audit_lanes FORCE ROW LEVEL SECURITY;
 CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
 	USING (runner_policy.reaches_all('scope_links_read')
 		   OR (object_type OPERATOR(pg_catalog.=) 'runner'
-			   AND (object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_ids'))
-					OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint
+			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint
 						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
+					-- a project runner's owner and linked projects, as the entry recorded them
 					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '3'
-						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
-							OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects')))
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
+								OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects'))
+							 OR runner_policy.in_reach_any('runner_read_projects',
+								pg_catalog.translate(COALESCE(new, old) OPERATOR(pg_catalog.->>) 'linked_project_ids',
+													 '[]', '{}')::bigint[])))
 					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '2'
 						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
 							OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))))
 		   OR (object_type OPERATOR(pg_catalog.=) 'runner_project_link'
-			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_id')::bigint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_runners'))
+			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'owner_project_id')::bigint
+						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
 					OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'project_id')::bigint
 						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))))
 		   OR (object_type OPERATOR(pg_catalog.=) 'runner_namespace_link'
@@ -1811,6 +1886,8 @@ REVOKE ALL ON FUNCTION runner_policy.prune_audit_log(timestamptz) FROM PUBLIC;
 -- Not secret, but nobody needs it but verify_audit_log() (SECURITY DEFINER)
 -- and the DBA; grant it to a tool that checks entries outside the database.
 REVOKE ALL ON FUNCTION runner_policy.audit_entry_hash(bytea, bigint, integer, bigint, timestamptz, text, text, bigint, bigint, text, text, bigint, jsonb, jsonb) FROM PUBLIC;
+-- The statements the extension runs, for the DBA's EXPLAIN.
+REVOKE ALL ON FUNCTION runner_policy.saved_queries() FROM PUBLIC;
 -- The view names other users' rights.
 REVOKE ALL ON runner_policy.runner_access FROM PUBLIC;
 
@@ -1834,6 +1911,7 @@ REVOKE ALL ON FUNCTION runner_policy.actor_write_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.ci_builds_status_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.row_origin() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.reach_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.ci_runner_projects_copy() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.audit_row() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.audit_append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.audit_head() FROM PUBLIC;

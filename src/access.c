@@ -209,23 +209,6 @@ first_with_level(Reach *r, const IdSet *candidates, int level)
 	return 0;
 }
 
-static bool
-idset_contains_link_runner(Reach *r, int64 runner_id)
-{
-	IdSet		linkable = set_of(r, RS_LINK_RUNNERS);
-
-	return idset_contains(&linkable, runner_id);
-}
-
-/* The stored facts of a runner that the runner rules read. */
-typedef struct RunnerFacts
-{
-	int64		id;
-	int			type;
-	bool		has_owner;
-	int64		owner;
-	bool		locked;
-} RunnerFacts;
 
 /*
  * The projects linked to a runner, as the link rule needs them: fetched for
@@ -270,8 +253,12 @@ static SavedQuery runners_linked_to_all = {
 
 /* The projects linked to the runner, kept while it is asked again. */
 static const IdSet *
-runner_links(LinkedCache *lc, int64 runner_id)
+runner_links(LinkedCache *lc, const RunnerFacts *f)
 {
+	int64		runner_id = f->id;
+
+	if (f->linked_known)
+		return &f->linked;		/* on the runner's own row */
 	if (lc->runner_id != runner_id)
 	{
 		Datum		arg = Int64GetDatum(runner_id);
@@ -303,14 +290,16 @@ project_count(LinkedCache *lc)
  * set (its reach's build and which set it is), never reused for another.
  */
 static bool
-all_targets_linked(LinkedCache *lc, int64 runner_id, const IdSet *targets,
+all_targets_linked(LinkedCache *lc, const RunnerFacts *f, const IdSet *targets,
 				   uint64 targets_key)
 {
+	int64		runner_id = f->id;
+	const IdSet *linked;
 	Datum		arg;
 
 	if (targets->n == 0)
 		return true;
-	if (lc->runner_id != runner_id && lc->lookups >= LINKED_LOOKUPS)
+	if (!f->linked_known && lc->runner_id != runner_id && lc->lookups >= LINKED_LOOKUPS)
 	{
 		bool		few = targets->n <= LINKED_FEW_TARGETS;
 
@@ -336,11 +325,11 @@ all_targets_linked(LinkedCache *lc, int64 runner_id, const IdSet *targets,
 		if (few)
 			return true;
 	}
-	(void) runner_links(lc, runner_id);
-	if (lc->linked.n < targets->n)
+	linked = runner_links(lc, f);
+	if (linked->n < targets->n)
 		return false;
 	for (int i = 0; i < targets->n; i++)
-		if (!idset_contains(&lc->linked, targets->ids[i]))
+		if (!idset_contains(linked, targets->ids[i]))
 			return false;
 	return true;
 }
@@ -360,25 +349,18 @@ runner_action_allowed(Reach *r, const RunnerFacts *f, RunnerAction action,
 	switch (action)
 	{
 		case ACTION_READ:
-			return runner_readable(r, f->id, f->type, f->has_owner, f->owner);
+			return runner_readable(r, f);
 		case ACTION_UPDATE:
 		case ACTION_DELETE:
-			return runner_manageable(r, f->type, f->has_owner, f->owner);
+			return runner_manageable(r, f);
 		case ACTION_LINK:
 			{
 				bool		admin = reaches_all(r, RA_ADMIN);
 				ReachSet	which = admin ? RS_PROJECTS_ALL : RS_LINK_PROJECTS;
 				IdSet		targets;
 
-				if (f->type != RUNNER_TYPE_PROJECT)
+				if (f->type != RUNNER_TYPE_PROJECT || !runner_linkable(r, f))
 					return false;
-				if (!admin)
-				{
-					IdSet		linkable = set_of(r, RS_LINK_RUNNERS);
-
-					if (!idset_contains(&linkable, f->id))
-						return false;
-				}
 				/*
 				 * An administrator's targets are every project: a runner
 				 * linked to fewer projects than there are leaves one free,
@@ -388,11 +370,11 @@ runner_action_allowed(Reach *r, const RunnerFacts *f, RunnerAction action,
 				{
 					int64		projects = project_count(lc);
 
-					if (projects >= 0 && runner_links(lc, f->id)->n < projects)
+					if (projects >= 0 && runner_links(lc, f)->n < projects)
 						return true;
 				}
 				targets = set_of(r, which);
-				*no_target_left = all_targets_linked(lc, f->id, &targets,
+				*no_target_left = all_targets_linked(lc, f, &targets,
 													 r->build * NUM_REACH_SETS + which + 1);
 				return !*no_target_left;
 			}
@@ -452,11 +434,14 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 	actor.kind = ACTOR_USER;
 	actor.user_id = user_id;
 	r = reach_build(&actor);
-	facts.id = runner_id;
-	facts.type = (int) type;
-	facts.has_owner = has_owner;
-	facts.owner = owner;
-	facts.locked = locked;
+	if (!stored_runner(runner_id, &facts))
+	{
+		facts.id = runner_id;
+		facts.type = (int) type;
+		facts.has_owner = has_owner;
+		facts.owner = owner;
+		facts.locked = locked;
+	}
 	memset(&links, 0, sizeof(links));
 	links.cxt = CurrentMemoryContext;
 	allowed = runner_action_allowed(r, &facts, action, &links, &no_target_left);
@@ -467,7 +452,7 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 		appendStringInfo(&buf, "runner %lld is an %s runner, and only project runners are linked to projects",
 						 (long long) runner_id, type == RUNNER_TYPE_INSTANCE ? "instance" : "group");
 	else if (action == ACTION_LINK && no_target_left &&
-			 (r->admin || (!locked && idset_contains_link_runner(r, runner_id))))
+			 (r->admin || (!locked && runner_linkable(r, &facts))))
 		appendStringInfo(&buf, "runner %lld is already linked to every project %s could link it to",
 						 (long long) runner_id, username);
 	else if (r->admin)
@@ -869,6 +854,7 @@ access_mask_of_args(FunctionCallInfo fcinfo)
 				auditor,
 				active;
 
+	memset(&f, 0, sizeof(f));
 	for (int i = 0; i < 8; i++)
 		if (PG_ARGISNULL(i) && i != 6)
 			return 0;
@@ -1009,15 +995,11 @@ candidate_runners(AccessState *st, int64 user_id)
 	}
 	if (types.n == 3)
 		return out;				/* every runner */
-	out = idset_union(st->cxt, out, set_of(r, RS_RUNNER_READ_IDS));
-	out = idset_union(st->cxt, out, set_of(r, RS_LINK_RUNNERS));
-	out = idset_union(st->cxt, out, set_of(r, RS_UNLINK_RUNNERS));
-	owners = idset_union(r->cxt, set_of(r, RS_RUNNER_READ_PROJECTS), set_of(r, RS_RUNNER_WRITE_PROJECTS));
-	if (owners.n > 0)
-	{
-		arg = idset_array(&owners);
-		out = idset_union(st->cxt, out, access_query_ids(st, &runners_owned_by, &arg));
-	}
+	/* project runners linked to a project the user maintains, or owned by one */
+	out = idset_union(st->cxt, out, set_of(r, RS_LEGACY_RUNNER_READ_IDS));
+	out = idset_union(st->cxt, out, set_of(r, RS_LEGACY_LINK_RUNNERS));
+	out = idset_union(st->cxt, out, set_of(r, RS_LEGACY_UNLINK_RUNNERS));
+	out = idset_union(st->cxt, out, set_of(r, RS_LEGACY_LINK_READ_RUNNERS));
 	owners = idset_union(r->cxt, set_of(r, RS_RUNNER_READ_GROUPS), set_of(r, RS_RUNNER_WRITE_GROUPS));
 	if (owners.n > 0)
 	{
@@ -1031,7 +1013,7 @@ candidate_runners(AccessState *st, int64 user_id)
 static IdSet
 candidate_users(AccessState *st, int64 runner_id)
 {
-	StoredRunner runner;
+	RunnerFacts runner;
 	Datum		args[2];
 
 	if (!stored_runner(runner_id, &runner))

@@ -416,8 +416,10 @@ audit_append(const AuditEntry *entry, int lane)
 
 /*
  * What an UPDATE did, or NULL when it is not worth an entry: nothing
- * changed, or only a runner's contacted_at (a heartbeat, sent every few
- * seconds by every runner; it changes no setting and no right).
+ * changed, only a runner's contacted_at (a heartbeat, sent every few
+ * seconds by every runner; it changes no setting and no right), or only a
+ * copy the extension keeps of other rows (a runner's linked projects, a
+ * link's owner project: the link's own entry records the change).
  */
 static const char *
 update_action(const char *object_type, Relation rel, HeapTuple old_row,
@@ -436,8 +438,10 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 		if (TupleDescAttr(desc, i - 1)->attisdropped ||
 			!row_column_changed(old_row, new_row, desc, i))
 			continue;
-		any = true;
 		name = NameStr(TupleDescAttr(desc, i - 1)->attname);
+		if (runner_copy_column(name))
+			continue;
+		any = true;
 		if (strcmp(name, "contacted_at") != 0)
 			only_heartbeat = false;
 		if (strcmp(name, "token_digest") == 0)

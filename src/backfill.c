@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "idset.h"
 #include "owner_spi.h"
 #include "runner_policy.h"
 
@@ -137,6 +138,22 @@ rp_backfill_owners(PG_FUNCTION_ARGS)
 													 (long long) project_id));
 		}
 		tuplestore_putvalues(store, desc, values, nulls);
+	}
+
+	/* then the copies of the links, which a load with triggers off leaves as loaded */
+	{
+		IdSet		repaired = repair_runner_copies(CurrentMemoryContext);
+
+		for (int i = 0; i < repaired.n; i++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, true, false, false};
+
+			values[0] = Int64GetDatum(repaired.ids[i]);
+			values[2] = BoolGetDatum(true);
+			values[3] = CStringGetTextDatum("its copies of its links (linked_project_ids, owner_project_id) rebuilt from its links");
+			tuplestore_putvalues(store, desc, values, nulls);
+		}
 	}
 
 	owner_spi_end(&spi);

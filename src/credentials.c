@@ -29,6 +29,7 @@
 
 #include "actor.h"
 #include "credentials.h"
+#include "idset.h"
 #include "owner_spi.h"
 
 /*
@@ -53,15 +54,22 @@ SavedQuery token_by_digest = {
 };
 /* The same token again, for every statement after it (actor_still_valid). */
 static SavedQuery token_by_id = {
-	"SELECT u.admin, u.auditor, t.scopes" TOKEN_FROM " WHERE t.id = $1" TOKEN_LIVE,
+	"SELECT u.admin, u.auditor, t.scopes, b.project_id" TOKEN_FROM " WHERE t.id = $1" TOKEN_LIVE,
 	1, {INT8OID}, NULL
 };
 static SavedQuery user_by_id = {
 	"SELECT admin, auditor FROM runner_policy.users WHERE id = $1 AND state = 'active'",
 	1, {INT8OID}, NULL
 };
+/* A runner with the token it used, and what it serves (release 1.2, and before) */
 static SavedQuery runner_still_has_digest = {
-	"SELECT 1 FROM runner_policy.ci_runners WHERE id = $1 AND token_digest = $2",
+	"SELECT runner_type, sharding_key_id, linked_project_ids FROM runner_policy.ci_runners"
+	" WHERE id = $1 AND token_digest = $2",
+	2, {INT8OID, BYTEAOID}, NULL
+};
+static SavedQuery runner_still_has_digest_legacy = {
+	"SELECT runner_type, sharding_key_id FROM runner_policy.ci_runners"
+	" WHERE id = $1 AND token_digest = $2",
 	2, {INT8OID, BYTEAOID}, NULL
 };
 
@@ -99,22 +107,52 @@ digest_bytea(const uint8 *bytes, size_t len)
  * Liveness
  * ---------------------------------------------------------------------- */
 
+/* A runner actor's row: alive while its token is the one it used. */
+static bool
+runner_still_valid(const Actor *actor, ActorFacts *facts, MemoryContext linked_cxt)
+{
+	bool		linked_on_row = runner_policy_sql_at_least(1, 2);
+	Datum		args[2];
+	int64		type = 0;
+	bool		isnull;
+
+	args[0] = Int64GetDatum(actor->runner_id);
+	args[1] = digest_bytea(actor->runner_digest, DIGEST_LEN);
+	if (saved_query_run_latest(linked_on_row ? &runner_still_has_digest :
+							   &runner_still_has_digest_legacy, args, NULL) == 0)
+		return false;
+	(void) spi_result_int64(0, 1, &type);
+	facts->runner_type = (int) type;
+	facts->runner_has_owner = spi_result_int64(0, 2, &facts->runner_owner);
+	if (linked_on_row)
+	{
+		Datum		linked = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+
+		if (!isnull)
+		{
+			IdSet		set = idset_of_array(linked_cxt, linked);
+
+			facts->runner_linked = set.ids;
+			facts->runner_nlinked = set.n;
+		}
+	}
+	return true;
+}
+
 bool
-actor_still_valid(const Actor *actor, bool *admin, bool *auditor)
+actor_still_valid(const Actor *actor, ActorFacts *facts, MemoryContext linked_cxt)
 {
 	Datum		args[2];
 	uint64		n;
 	bool		isnull;
 
-	*admin = *auditor = false;
+	memset(facts, 0, sizeof(*facts));
 	switch (actor->kind)
 	{
 		case ACTOR_NONE:
 			return false;
 		case ACTOR_RUNNER:
-			args[0] = Int64GetDatum(actor->runner_id);
-			args[1] = digest_bytea(actor->runner_digest, DIGEST_LEN);
-			return saved_query_run_latest(&runner_still_has_digest, args, NULL) > 0;
+			return runner_still_valid(actor, facts, linked_cxt);
 		case ACTOR_USER:
 			args[0] = Int64GetDatum(actor->user_id);
 			n = saved_query_run_latest(&user_by_id, args, NULL);
@@ -131,8 +169,10 @@ actor_still_valid(const Actor *actor, bool *admin, bool *auditor)
 		scopes_of_array(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)) !=
 		actor->scopes)
 		return false;
-	*admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	*auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	facts->admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	facts->auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	if (actor->kind != ACTOR_USER)
+		(void) spi_result_int64(0, 4, &facts->job_project);
 	return true;
 }
 
@@ -159,5 +199,6 @@ const SavedQueryEntry credentials_saved_queries[] = {
 	SAVED_QUERY_ENTRY(token_by_id),
 	SAVED_QUERY_ENTRY(user_by_id),
 	SAVED_QUERY_ENTRY(runner_still_has_digest),
+	SAVED_QUERY_ENTRY(runner_still_has_digest_legacy),
 	{NULL, NULL}
 };

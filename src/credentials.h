@@ -37,12 +37,32 @@ extern Datum digest_bytea(const uint8 *bytes, size_t len);
 extern SavedQuery token_by_digest;
 
 /*
- * Whether the actor is still alive, read under the running statement's
- * snapshot: its user active, its token unrevoked, unexpired and (job tokens)
- * its job running, a runner's token unchanged.  Also returns the user's
- * admin and auditor flags.  Call between owner_spi_begin() and _end().
+ * What a live actor is now, read with its liveness: its user's admin and
+ * auditor flags, a job token's job project, a runner's type, owner and the
+ * projects it is linked to (runner_linked, in linked_cxt; known only with
+ * the SQL of release 1.2 or later, which keeps them on the runner's row).
  */
-extern bool actor_still_valid(const Actor *actor, bool *admin, bool *auditor);
+typedef struct ActorFacts
+{
+	bool		admin;
+	bool		auditor;
+	int64		job_project;	/* 0: none, or the job is gone */
+	int			runner_type;
+	bool		runner_has_owner;
+	int64		runner_owner;
+	int64	   *runner_linked;
+	int			runner_nlinked;
+} ActorFacts;
+
+/*
+ * Whether the actor is still alive, read in the newest committed state:
+ * its user active, its token unrevoked, unexpired and (job tokens) its job
+ * running with its scopes unchanged, a runner's token unchanged.  Fills
+ * "facts" (zeroed when it is not alive).  Call between owner_spi_begin()
+ * and _end().
+ */
+extern bool actor_still_valid(const Actor *actor, ActorFacts *facts,
+							  MemoryContext linked_cxt);
 
 /* The SCOPE_* bits of a stored text[] of scope names (unknown names: none). */
 extern uint32 scopes_of_array(Datum array);

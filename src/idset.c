@@ -113,6 +113,26 @@ idset_empty(MemoryContext cxt)
 	return idset_of(cxt, NULL, 0);
 }
 
+/* The non-NULL elements of a bigint[] (of any shape), as a set. */
+IdSet
+idset_of_array(MemoryContext cxt, Datum array)
+{
+	ArrayType  *a = DatumGetArrayTypeP(array);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	IdSet		set;
+
+	deconstruct_array(a, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	set.ids = MemoryContextAlloc(cxt, sizeof(int64) * Max(n, 1));
+	set.n = 0;
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			set.ids[set.n++] = DatumGetInt64(elems[i]);
+	idset_normalize(&set);
+	return set;
+}
+
 /* The first column (bigint) of every row of the last SPI result. */
 IdSet
 idset_from_spi(MemoryContext cxt)

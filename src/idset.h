@@ -51,6 +51,9 @@ extern IdSet idset_empty(MemoryContext cxt);
 /* The union of two sets, as a new set. */
 extern IdSet idset_union(MemoryContext cxt, IdSet a, IdSet b);
 
+/* The non-NULL elements of a bigint[], as a set. */
+extern IdSet idset_of_array(MemoryContext cxt, Datum array);
+
 /* The first column (bigint) of every row of the last SPI result. */
 extern IdSet idset_from_spi(MemoryContext cxt);
 

@@ -201,6 +201,23 @@ runner_policy_extension_version(void)
 	return current_extension(true)->version;
 }
 
+/*
+ * Whether the installed SQL is release major.minor or later.  The library
+ * serves every release that has a script; what a newer release's SQL
+ * added (a column, a trigger) is used only where it is installed.
+ */
+bool
+runner_policy_sql_at_least(int major, int minor)
+{
+	const char *v = runner_policy_extension_version();
+	int			have_major = 0;
+	int			have_minor = 0;
+
+	if (sscanf(v, "%d.%d", &have_major, &have_minor) < 1)
+		return false;
+	return have_major > major || (have_major == major && have_minor >= minor);
+}
+
 /* The owner of table ci_runners of the extension. */
 static Oid
 tables_owner(const ExtensionState *ext)

@@ -63,6 +63,7 @@ extern bool saved_query_listed(const SavedQuery *query);
  */
 extern Oid	runner_policy_extension_schema(void);
 extern const char *runner_policy_extension_version(void);
+extern bool runner_policy_sql_at_least(int major, int minor);
 extern Oid	runner_policy_tables_owner(void);
 extern Oid	runner_policy_tables_owner_unchecked(void);
 extern void owner_spi_begin(OwnerSpi *state, Oid owner);

@@ -109,31 +109,11 @@ PG_FUNCTION_INFO_V1(rp_reach);
 PG_FUNCTION_INFO_V1(rp_reach_all);
 PG_FUNCTION_INFO_V1(rp_reaches_all);
 PG_FUNCTION_INFO_V1(rp_in_reach);
+PG_FUNCTION_INFO_V1(rp_in_reach_any);
+PG_FUNCTION_INFO_V1(rp_reach_cache_counters);
 PG_FUNCTION_INFO_V1(rp_reach_visibilities);
 PG_FUNCTION_INFO_V1(rp_member_change_allowed);
 PG_FUNCTION_INFO_V1(rp_authorize);
-
-/* ----------------------------------------------------------------------
- * The names of the sets a policy can ask for (ReachSet, ReachAll: reach.h)
- * ---------------------------------------------------------------------- */
-
-static const char *const reach_set_names[NUM_REACH_SETS] = {
-	"runner_read_types", "runner_read_ids", "runner_read_projects",
-	"runner_read_groups",
-	"runner_write_types", "runner_write_projects", "runner_write_groups",
-	"runner_self", "link_read_projects", "link_read_runners", "link_projects",
-	"link_runners", "unlink_runners", "job_read_projects", "job_read_ids",
-	"job_pickup_projects", "job_write_projects", "project_read_ids",
-	"project_readable_ids", "project_maintained", "project_managed",
-	"namespace_read_ids",
-	"namespace_readable_ids", "namespace_owned", "user_self",
-	"projects_open", "projects_all"
-};
-
-static const char *const reach_all_names[NUM_REACH_ALL] = {
-	"admin", "runners_read", "links_read", "jobs_read", "projects_read", "namespaces_read",
-	"users_read", "members_read", "scope_links_read"
-};
 
 /*
  * The reach of the running statement.  Nothing outside this file holds a
@@ -156,6 +136,14 @@ static uint64 uses = 0;
 
 /* How many reach queries were narrowed by an older snapshot (reach_query). */
 static uint64 narrowings = 0;
+
+/*
+ * What this backend's cache did, for runner_policy.reach_cache_counters():
+ * reaches worked out (rebuilds) and kept reaches used again (reuses), since
+ * the backend started.  The invalidations it received are reach_cache.c's.
+ */
+static uint64 reach_rebuilds = 0;
+static uint64 reach_reuses = 0;
 
 /* The call into the policy core running now (WITH_REACH, WITH_CALL). */
 ReachCall  *active_call = NULL;
@@ -442,10 +430,13 @@ reach_build(const Actor *actor)
 	r->built_lxid = CURRENT_LXID;
 	r->built_cid = GetCurrentCommandId(false);
 	r->saw_own_changes = reach_cache_own_changes_now();
+	r->build_cxt = cxt;
 	if (r->actor.kind != ACTOR_NONE)
 	{
 		need_spi();
-		r->live = actor_still_valid(&r->actor, &r->admin, &r->auditor);
+		r->live = actor_still_valid(&r->actor, &r->facts, r->statement_cxt);
+		r->admin = r->facts.admin;
+		r->auditor = r->facts.auditor;
 	}
 	for (int i = 0; i < NUM_REACH_ALL; i++)
 		r->all[i] = decide_reaches_all(r, (ReachAll) i);
@@ -518,11 +509,26 @@ keep_reach(Reach *r)
 }
 
 /*
+ * Whether the facts of a token or runner actor read now leave the kept
+ * sets as they were: the user's flags and a job token's project.  (A
+ * runner's links feed only sets worked out for each statement.)
+ */
+static bool
+same_kept_facts(const ActorFacts *then, const ActorFacts *now)
+{
+	return then->admin == now->admin && then->auditor == now->auditor &&
+		then->job_project == now->job_project &&
+		then->runner_type == now->runner_type &&
+		then->runner_has_owner == now->runner_has_owner &&
+		then->runner_owner == now->runner_owner;
+}
+
+/*
  * A kept reach of this actor that may answer for the running statement
  * (reach_cache.c says when), or NULL.  One that may not is let go.  A
- * token's liveness is asked again for every statement (an instance token
- * may expire, a job token's job finish, with no change announced); a user's
- * and a runner's changes are announced.
+ * token's and a runner's own row is read again for every statement (an
+ * instance token may expire, a job token's job finish, a runner's links
+ * change, with no change announced); a user's changes are announced.
  */
 static Reach *
 reusable_reach(const Actor *actor)
@@ -546,22 +552,39 @@ reusable_reach(const Actor *actor)
 		forget_kept(i);
 		return NULL;
 	}
-	if (actor->kind != ACTOR_USER && actor->kind != ACTOR_RUNNER)
+	MemoryContextReset(r->statement_cxt);
+	if (actor->kind != ACTOR_USER)
 	{
-		bool		admin,
-					auditor;
+		ActorFacts	now;
 
 		need_spi();
-		if (!actor_still_valid(actor, &admin, &auditor) ||
-			admin != r->admin || auditor != r->auditor)
+		if (!actor_still_valid(actor, &now, r->statement_cxt) ||
+			!same_kept_facts(&r->facts, &now))
 		{
 			forget_kept(i);
 			return NULL;
 		}
+		r->facts = now;
 	}
-	MemoryContextReset(r->statement_cxt);
+	/* what one statement read goes with it */
+	for (int s = 0; s < NUM_REACH_SETS; s++)
+		if (r->set_per_statement[s])
+			r->have_set[s] = false;
 	r->have_queue = false;
+	reach_reuses++;
 	return r;
+}
+
+/*
+ * Kept reaches serve later statements only under the SQL of this release:
+ * the triggers that announce changes of rights are its own.  Between a
+ * new library and ALTER EXTENSION UPDATE, every statement works its reach
+ * out afresh, as release 1.0 did.
+ */
+static bool
+keeping_allowed(void)
+{
+	return runner_policy_sql_at_least(1, 2);
 }
 
 /*
@@ -590,9 +613,10 @@ current_reach(void)
 	}
 	cached = NULL;
 
-	r = actor->kind == ACTOR_NONE ? NULL : reusable_reach(actor);
+	r = (actor->kind == ACTOR_NONE || !keeping_allowed()) ? NULL : reusable_reach(actor);
 	if (r == NULL)
 	{
+		reach_rebuilds++;
 		r = reach_build(actor);
 		if (r->actor.kind != ACTOR_NONE && !r->live)
 		{
@@ -612,7 +636,7 @@ current_reach(void)
 					 errmsg("the acting user is blocked or gone"),
 					 errhint("Blocked users cannot be acted as.")));
 		}
-		if (r->actor.kind != ACTOR_NONE)
+		if (r->actor.kind != ACTOR_NONE && keeping_allowed())
 			keep_reach(r);
 	}
 	r->last_used = ++uses;
@@ -652,10 +676,10 @@ policy_may_manage_runner(int64 runner_id)
 
 	WITH_REACH(r,
 			   {
-				   StoredRunner runner;
+				   RunnerFacts runner;
 
 				   if (r->live && stored_runner(runner_id, &runner))
-					   result = runner_manageable(r, runner.type, runner.has_owner, runner.owner);
+					   result = runner_manageable(r, &runner);
 			   });
 	return result;
 }
@@ -705,7 +729,7 @@ call_site(FunctionCallInfo fcinfo)
 /* The index of the name the call passes, among "names". */
 static int
 named_argument(FunctionCallInfo fcinfo, CallSite *site,
-			   const char *const *names, int count, const char *what)
+			   int (*lookup) (const char *name), const char *what)
 {
 	text	   *arg;
 	int			len;
@@ -722,8 +746,10 @@ named_argument(FunctionCallInfo fcinfo, CallSite *site,
 		return site->index;
 
 	name = text_to_cstring(arg);
-	for (int i = 0; i < count; i++)
-		if (strcmp(name, names[i]) == 0)
+	{
+		int			i = lookup(name);
+
+		if (i >= 0)
 		{
 			Assert(len < NAMEDATALEN);
 			memcpy(site->name, name, len);
@@ -732,6 +758,7 @@ named_argument(FunctionCallInfo fcinfo, CallSite *site,
 			site->build = 0;
 			return i;
 		}
+	}
 	{
 		int			cut = pg_mbcliplen(name, len, 40);
 
@@ -760,8 +787,8 @@ Datum
 rp_reach(PG_FUNCTION_ARGS)
 {
 	CallSite   *site = call_site(fcinfo);
-	ReachSet	which = (ReachSet) named_argument(fcinfo, site, reach_set_names,
-												  NUM_REACH_SETS, "reach set");
+	ReachSet	which = (ReachSet) named_argument(fcinfo, site, reach_set_index,
+												  "reach set");
 	Reach	   *r;
 
 	/* the per-row path of every policy arm, once the statement's set is out */
@@ -788,8 +815,8 @@ Datum
 rp_reach_all(PG_FUNCTION_ARGS)
 {
 	CallSite   *site = call_site(fcinfo);
-	ReachAll	which = (ReachAll) named_argument(fcinfo, site, reach_all_names,
-												  NUM_REACH_ALL, "reach kind");
+	ReachAll	which = (ReachAll) named_argument(fcinfo, site, policy_reach_all_kind,
+												  "reach kind");
 
 	if (!policy_reaches_all((int) which))
 		PG_RETURN_NULL();
@@ -884,18 +911,16 @@ user_may(Reach *r, uint32 scope, int64 project)
 	return level >= LEVEL_DEVELOPER;
 }
 
+/* The projects that let a job token's project in (job token scope links). */
 void
-load_job_project(Reach *r)
+load_job_scope(Reach *r)
 {
-	Datum		arg = Int64GetDatum(r->actor.job_id);
+	Datum		arg = Int64GetDatum(r->facts.job_project);
 
-	r->have_job_project = true;
-	r->job_project = 0;
+	r->have_job_scope = true;
 	r->job_scope_targets = idset_empty(r->cxt);
-	if (reach_query(&job_project, &arg) == 0 ||
-		!spi_result_int64(0, 1, &r->job_project))
+	if (r->facts.job_project == 0)
 		return;
-	arg = Int64GetDatum(r->job_project);
 	(void) reach_query(&scope_link_targets, &arg);
 	r->job_scope_targets = idset_from_spi(r->cxt);
 }
@@ -942,9 +967,9 @@ rp_authorize(PG_FUNCTION_ARGS)
 				   {
 					   bool by_token;
 
-					   if (!r->have_job_project)
-						   load_job_project(r);
-					   by_token = (project == r->job_project &&
+					   if (!r->have_job_scope)
+						   load_job_scope(r);
+					   by_token = (project == r->facts.job_project &&
 								   (scope & (READ_SCOPES | SCOPE_WRITE_REGISTRY))) ||
 						   ((scope & READ_SCOPES) &&
 							idset_contains(&r->job_scope_targets, project));
@@ -957,6 +982,31 @@ rp_authorize(PG_FUNCTION_ARGS)
 /* ----------------------------------------------------------------------
  * What the C guards of other files ask (policy_core.h)
  * ---------------------------------------------------------------------- */
+
+LinkDecision
+policy_runner_link_check(int64 runner_id)
+{
+	Reach	   *r;
+	LinkDecision result = LINK_REFUSED;
+
+	WITH_REACH(r,
+			   {
+				   RunnerFacts runner;
+
+				   if (r->live && stored_runner(runner_id, &runner))
+				   {
+					   RunnerFacts unlocked = runner;
+
+					   unlocked.locked = false;
+					   if (runner_linkable(r, &runner))
+						   result = LINK_ALLOWED;
+					   else if (runner.locked && runner_readable(r, &runner) &&
+								runner_linkable(r, &unlocked))
+						   result = LINK_LOCKED;
+				   }
+			   });
+	return result;
+}
 
 ActorKind
 policy_actor_kind(void)
@@ -1006,11 +1056,10 @@ policy_may_read_runner(int64 runner_id)
 
 	WITH_REACH(r,
 			   {
-				   StoredRunner runner;
+				   RunnerFacts runner;
 
 				   if (r->live && stored_runner(runner_id, &runner))
-					   result = runner_readable(r, runner_id, runner.type,
-												runner.has_owner, runner.owner);
+					   result = runner_readable(r, &runner);
 			   });
 	return result;
 }
@@ -1075,26 +1124,19 @@ Datum
 rp_reaches_all(PG_FUNCTION_ARGS)
 {
 	CallSite   *site = call_site(fcinfo);
-	ReachAll	which = (ReachAll) named_argument(fcinfo, site, reach_all_names,
-												  NUM_REACH_ALL, "reach kind");
+	ReachAll	which = (ReachAll) named_argument(fcinfo, site, policy_reach_all_kind,
+												  "reach kind");
 
 	PG_RETURN_BOOL(policy_reaches_all((int) which));
-}
-
-/* The index of a name among names, or -1. */
-static int
-name_index(const char *name, const char *const *names, int count)
-{
-	for (int i = 0; i < count; i++)
-		if (strcmp(name, names[i]) == 0)
-			return i;
-	return -1;
 }
 
 int
 policy_reach_all_kind(const char *name)
 {
-	return name_index(name, reach_all_names, NUM_REACH_ALL);
+	for (int i = 0; i < NUM_REACH_ALL; i++)
+		if (strcmp(name, reach_all_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 bool
@@ -1152,8 +1194,8 @@ Datum
 rp_in_reach(PG_FUNCTION_ARGS)
 {
 	CallSite   *site = call_site(fcinfo);
-	ReachSet	which = (ReachSet) named_argument(fcinfo, site, reach_set_names,
-												  NUM_REACH_SETS, "reach set");
+	ReachSet	which = (ReachSet) named_argument(fcinfo, site, reach_set_index,
+												  "reach set");
 	int64		id;
 	Reach	   *r;
 	bool		found;
@@ -1175,10 +1217,69 @@ rp_in_reach(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(found);
 }
 
+/*
+ * in_reach_any(set, ids): whether any id of an array is in one of the
+ * actor's sets.  The per-row probe of a project runner's
+ * linked_project_ids: a binary search per id.  reach_support.c replaces
+ * the call by "ids && reach(set)" (a GIN index condition) when the set is
+ * small.  NULL for a NULL array, false for an empty one.
+ */
+Datum
+rp_in_reach_any(PG_FUNCTION_ARGS)
+{
+	CallSite   *site = call_site(fcinfo);
+	ReachSet	which = (ReachSet) named_argument(fcinfo, site, reach_set_index,
+												  "reach set");
+	ArrayType  *ids;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	Reach	   *r;
+	IdSet		set;
+	bool		found = false;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	ids = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_ELEMTYPE(ids) != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("in_reach_any() takes an array of bigint")));
+	deconstruct_array(ids, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	if (n == 0)
+		PG_RETURN_BOOL(false);
+
+	/* the per-row path: the statement's set is out */
+	if (reach_matches(cached) && cached->have_set[which])
+		set = cached->sets[which];
+	else
+		WITH_REACH(r, set = set_of(r, which));
+	for (int i = 0; i < n && !found; i++)
+		found = !nulls[i] && idset_contains(&set, DatumGetInt64(elems[i]));
+	PG_RETURN_BOOL(found);
+}
+
+/* reach_cache_counters() -> (rebuilds, reuses, invalidations) of this backend */
+Datum
+rp_reach_cache_counters(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	desc = BlessTupleDesc(desc);
+	values[0] = Int64GetDatum((int64) reach_rebuilds);
+	values[1] = Int64GetDatum((int64) reach_reuses);
+	values[2] = Int64GetDatum((int64) reach_cache_invalidations());
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
 int
 policy_reach_set_kind(const char *name)
 {
-	return name_index(name, reach_set_names, NUM_REACH_SETS);
+	return reach_set_index(name);
 }
 
 int

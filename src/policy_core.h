@@ -23,6 +23,20 @@ extern bool policy_actor_is_user(int64 user_id);
 /* The actor may update and delete this runner (and reset its token). */
 extern bool policy_may_manage_runner(int64 runner_id);
 
+/*
+ * Whether the actor may link this runner to another project, as far as the
+ * runner goes (the project is the link policy's): refused, allowed, or
+ * refused only because the runner is locked.
+ */
+typedef enum LinkDecision
+{
+	LINK_REFUSED,
+	LINK_ALLOWED,
+	LINK_LOCKED
+} LinkDecision;
+
+extern LinkDecision policy_runner_link_check(int64 runner_id);
+
 /* The kind of the live actor (ACTOR_NONE with none, or a dead one). */
 extern ActorKind policy_actor_kind(void);
 

@@ -31,35 +31,45 @@ PG_FUNCTION_INFO_V1(rp_runner_queue);
 PG_FUNCTION_INFO_V1(rp_runner_queue_counts);
 PG_FUNCTION_INFO_V1(rp_runner_queue_shared_pending);
 
-/* The work of every runner, and the pending jobs of shared runners. */
+/*
+ * The work of every runner, and the pending jobs of shared runners.
+ * Pending jobs are counted per project first, then summed per runner.  A
+ * runner comes with what decides whether the actor may see its counts:
+ * its type, owner and (with the SQL of release 1.2, which keeps them on
+ * the row) the projects it is linked to.
+ */
+#define QUEUE_WORK(runner_columns) \
+	"WITH pend AS (" \
+	"  SELECT project_id, count(*) AS n FROM runner_policy.ci_builds" \
+	"   WHERE status = 'pending' GROUP BY project_id)," \
+	" running AS (" \
+	"  SELECT runner_id AS id, count(*) AS n FROM runner_policy.ci_builds" \
+	"   WHERE status = 'running' AND runner_id IS NOT NULL GROUP BY runner_id)," \
+	" pending_linked AS (" \
+	"  SELECT rp.runner_id AS id, sum(pend.n) AS n FROM pend" \
+	"    JOIN runner_policy.ci_runner_projects rp ON rp.project_id = pend.project_id" \
+	"   GROUP BY rp.runner_id)," \
+	" pending_below AS (" \
+	"  SELECT a.id, sum(pend.n) AS n FROM pend" \
+	"    JOIN runner_policy.projects p ON p.id = pend.project_id" \
+	"    JOIN runner_policy.namespaces ns ON ns.id = p.namespace_id," \
+	"         LATERAL unnest(ns.traversal_ids) AS a (id) GROUP BY a.id)," \
+	" work AS (" \
+	"  SELECT id, n::numeric AS running, 0::numeric AS pending FROM running" \
+	"  UNION ALL SELECT id, 0, n FROM pending_linked" \
+	"  UNION ALL SELECT r.id, 0, pb.n FROM pending_below pb" \
+	"    JOIN runner_policy.ci_runners r" \
+	"      ON r.runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " AND r.sharding_key_id = pb.id)" \
+	" SELECT r.id, r.runner_type, r.sharding_key_id, w.running, w.pending" runner_columns \
+	"   FROM (SELECT id, sum(running)::bigint AS running, sum(pending)::bigint AS pending" \
+	"           FROM work GROUP BY id) w" \
+	"   JOIN runner_policy.ci_runners r ON r.id = w.id ORDER BY r.id"
+
 static SavedQuery queue_work = {
-	/* pending jobs are counted per project first, then summed per runner */
-	"WITH pend AS ("
-	"  SELECT project_id, count(*) AS n FROM runner_policy.ci_builds"
-	"   WHERE status = 'pending' GROUP BY project_id),"
-	" running AS ("
-	"  SELECT runner_id AS id, count(*) AS n FROM runner_policy.ci_builds"
-	"   WHERE status = 'running' AND runner_id IS NOT NULL GROUP BY runner_id),"
-	" pending_linked AS ("
-	"  SELECT rp.runner_id AS id, sum(pend.n) AS n FROM pend"
-	"    JOIN runner_policy.ci_runner_projects rp ON rp.project_id = pend.project_id"
-	"   GROUP BY rp.runner_id),"
-	" pending_below AS ("
-	"  SELECT a.id, sum(pend.n) AS n FROM pend"
-	"    JOIN runner_policy.projects p ON p.id = pend.project_id"
-	"    JOIN runner_policy.namespaces ns ON ns.id = p.namespace_id,"
-	"         LATERAL unnest(ns.traversal_ids) AS a (id) GROUP BY a.id),"
-	" work AS ("
-	"  SELECT id, n::numeric AS running, 0::numeric AS pending FROM running"
-	"  UNION ALL SELECT id, 0, n FROM pending_linked"
-	"  UNION ALL SELECT r.id, 0, pb.n FROM pending_below pb"
-	"    JOIN runner_policy.ci_runners r"
-	"      ON r.runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " AND r.sharding_key_id = pb.id)"
-	" SELECT r.id, r.runner_type, r.sharding_key_id,"
-	"        sum(w.running)::bigint, sum(w.pending)::bigint"
-	"   FROM work w JOIN runner_policy.ci_runners r ON r.id = w.id"
-	"  GROUP BY r.id, r.runner_type, r.sharding_key_id ORDER BY r.id",
-	0, {InvalidOid}, NULL
+	QUEUE_WORK(", r.linked_project_ids"), 0, {InvalidOid}, NULL
+};
+static SavedQuery queue_work_legacy = {
+	QUEUE_WORK(""), 0, {InvalidOid}, NULL
 };
 /*
  * The same rows for an actor who reads no group or project runner (a user
@@ -98,38 +108,30 @@ queue_query(SavedQuery *query)
 	return saved_query_run_readonly(query, NULL, NULL);
 }
 
-static uint64
-queue_query_by_id(SavedQuery *query, Datum *args)
-{
-	need_spi();
-	return saved_query_run_readonly(query, args, NULL);
-}
-
 static void
 load_queue(Reach *r)
 {
 	QueueCounts *q = &r->queue;
-	IdSet		ids = set_of(r, RS_RUNNER_READ_IDS);
 	IdSet		projects = set_of(r, RS_RUNNER_READ_PROJECTS);
 	IdSet		groups = set_of(r, RS_RUNNER_READ_GROUPS);
+	IdSet		self = set_of(r, RS_RUNNER_SELF);
 	IdSet		types = set_of(r, RS_RUNNER_READ_TYPES);
 	bool		instance_only = !reaches_all(r, RA_RUNNERS_READ) &&
-		ids.n == 0 && projects.n == 0 && groups.n == 0;
-
+		self.n == 0 && projects.n == 0 && groups.n == 0;
+	bool		linked_on_row = runner_policy_sql_at_least(1, 2);
 	uint64		n;
 	int			size;
 
 	/* by type: an auditor's extended job token reads group and project runners */
 	for (int i = 0; i < types.n; i++)
 		instance_only &= types.ids[i] == RUNNER_TYPE_INSTANCE;
-	n = queue_query(instance_only ? &queue_work_instance : &queue_work);
+	n = queue_query(instance_only ? &queue_work_instance :
+					linked_on_row ? &queue_work : &queue_work_legacy);
 	size = (int) Max(n, 1);
 
 	r->have_queue = true;
 	q->runners.ids = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
-	q->types = MemoryContextAlloc(r->statement_cxt, sizeof(int16) * size);
-	q->has_owner = MemoryContextAlloc(r->statement_cxt, sizeof(bool) * size);
-	q->owners = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
+	q->facts = MemoryContextAllocZero(r->statement_cxt, sizeof(RunnerFacts) * size);
 	q->running = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
 	q->pending = MemoryContextAlloc(r->statement_cxt, sizeof(int64) * size);
 	q->runners.n = 0;
@@ -137,18 +139,28 @@ load_queue(Reach *r)
 	for (uint64 i = 0; i < n; i++)
 	{
 		int			k = q->runners.n;
+		RunnerFacts *f = &q->facts[k];
 		int64		type = 0;
 
 		if (!spi_result_int64(i, 1, &q->runners.ids[k]))
 			continue;
+		f->id = q->runners.ids[k];
 		(void) spi_result_int64(i, 2, &type);
-		q->types[k] = (int16) type;
-		q->owners[k] = 0;
-		q->has_owner[k] = spi_result_int64(i, 3, &q->owners[k]);
+		f->type = (int) type;
+		f->has_owner = spi_result_int64(i, 3, &f->owner);
 		q->running[k] = 0;
 		q->pending[k] = 0;
 		(void) spi_result_int64(i, 4, &q->running[k]);
 		(void) spi_result_int64(i, 5, &q->pending[k]);
+		f->linked_known = linked_on_row && !instance_only;
+		if (f->linked_known)
+		{
+			bool		isnull;
+			Datum		linked = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 6, &isnull);
+
+			f->linked = isnull ? idset_empty(r->statement_cxt) :
+				idset_of_array(r->statement_cxt, linked);
+		}
 		q->runners.n++;
 	}
 	q->shared_pending = 0;
@@ -200,7 +212,7 @@ rp_runner_queue_counts(PG_FUNCTION_ARGS)
 						   bool nulls[3] = {false, false, false};
 						   int64 id = q->runners.ids[i];
 
-						   if (!runner_readable(r, id, q->types[i], q->has_owner[i], q->owners[i]))
+						   if (!runner_readable(r, &q->facts[i]))
 							   continue;
 						   values[0] = Int64GetDatum(id);
 						   values[1] = Int64GetDatum(q->running[i]);
@@ -259,22 +271,17 @@ rp_runner_queue(PG_FUNCTION_ARGS)
 
 		WITH_REACH(r,
 				   {
-					   Datum arg = Int64GetDatum(id);
-					   int64 type = 0;
-					   int64 owner = 0;
-					   bool has_owner;
+					   RunnerFacts runner;
 
-					   if (r->live && queue_query_by_id(&runner_kind, &arg) > 0)
+					   if (r->live && stored_runner(id, &runner))
 					   {
-						   (void) spi_result_int64(0, 1, &type);
-						   has_owner = spi_result_int64(0, 2, &owner);
-						   if (runner_readable(r, id, (int) type, has_owner, owner))
+						   if (runner_readable(r, &runner))
 						   {
 							   QueueCounts *q = queue_of(r);
 							   int i = idset_find(q->runners.ids, q->runners.n, id);
 
 							   values[0] = Int64GetDatum(i < 0 ? 0 : q->running[i]);
-							   values[1] = Int64GetDatum(type == RUNNER_TYPE_INSTANCE ?
+							   values[1] = Int64GetDatum(runner.type == RUNNER_TYPE_INSTANCE ?
 														 q->shared_pending :
 														 (i < 0 ? 0 : q->pending[i]));
 							   nulls[0] = nulls[1] = false;
@@ -288,6 +295,7 @@ rp_runner_queue(PG_FUNCTION_ARGS)
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry queue_saved_queries[] = {
 	SAVED_QUERY_ENTRY(queue_work),
+	SAVED_QUERY_ENTRY(queue_work_legacy),
 	SAVED_QUERY_ENTRY(queue_work_instance),
 	SAVED_QUERY_ENTRY(queue_shared_pending),
 	{NULL, NULL}

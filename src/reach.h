@@ -24,47 +24,49 @@
 #include "storage/proc.h"
 
 #include "actor.h"
+#include "credentials.h"
 #include "idset.h"
 #include "owner_spi.h"
 #include "reach_cache.h"
 
 /* ----------------------------------------------------------------------
- * The sets a policy can ask for (reach(), by the names in policy_core.c)
+ * The sets a policy can ask for (reach(), in_reach(); rules.c's set_rules[])
  * ---------------------------------------------------------------------- */
 
 typedef enum ReachSet
 {
-	RS_RUNNER_READ_TYPES,		/* runner types the actor reads entirely */
-	RS_RUNNER_READ_IDS,			/* project runners (and itself, a runner) it reads */
-	RS_RUNNER_READ_PROJECTS,	/* projects whose own project runners it reads */
-	RS_RUNNER_READ_GROUPS,		/* namespaces whose group runners it reads */
-	RS_RUNNER_WRITE_TYPES,		/* runner types it manages entirely */
-	RS_RUNNER_WRITE_PROJECTS,	/* projects whose project runners it manages */
-	RS_RUNNER_WRITE_GROUPS,		/* namespaces whose group runners it manages */
-	RS_RUNNER_SELF,				/* a runner actor's own id */
-	RS_LINK_READ_PROJECTS,		/* projects whose runner links it reads */
-	RS_LINK_READ_RUNNERS,		/* runners whose links it reads */
-	RS_LINK_PROJECTS,			/* projects it may link runners to and unlink from */
-	RS_LINK_RUNNERS,			/* runners it may link to another project */
-	RS_UNLINK_RUNNERS,			/* runners it may unlink from any project */
-	RS_JOB_READ_PROJECTS,		/* projects whose jobs it reads */
-	RS_JOB_READ_IDS,			/* single jobs it reads (a job token's own) */
-	RS_JOB_PICKUP_PROJECTS,		/* projects whose pending jobs a runner may take */
-	RS_JOB_WRITE_PROJECTS,		/* projects whose jobs it creates and cancels */
-	RS_PROJECT_READ_IDS,		/* projects it reads as a member */
-	RS_PROJECT_READABLE_IDS,	/* every project it reads (members lists) */
-	RS_PROJECT_MAINTAINED,		/* projects its user maintains (any kind) */
-	RS_PROJECT_MANAGED,			/* projects a user actor maintains */
-	RS_NAMESPACE_READ_IDS,		/* namespaces it reads as a member */
-	RS_NAMESPACE_READABLE_IDS,	/* every namespace it reads (members lists) */
-	RS_NAMESPACE_OWNED,			/* namespaces it owns (directly or inherited) */
-	RS_USER_SELF,				/* its own user id */
-	RS_PROJECTS_OPEN,			/* public (and, for users, internal) projects */
-	RS_PROJECTS_ALL,			/* every project, for admins and auditors */
+	RS_RUNNER_READ_TYPES,
+	RS_RUNNER_READ_PROJECTS,
+	RS_RUNNER_READ_GROUPS,
+	RS_RUNNER_WRITE_TYPES,
+	RS_RUNNER_WRITE_PROJECTS,
+	RS_RUNNER_WRITE_GROUPS,
+	RS_RUNNER_SELF,
+	RS_LINK_READ_PROJECTS,
+	RS_LINK_PROJECTS,
+	RS_JOB_READ_PROJECTS,
+	RS_JOB_READ_IDS,
+	RS_JOB_PICKUP_PROJECTS,
+	RS_JOB_WRITE_PROJECTS,
+	RS_PROJECT_READ_IDS,
+	RS_PROJECT_READABLE_IDS,
+	RS_PROJECT_MAINTAINED,
+	RS_PROJECT_MANAGED,
+	RS_NAMESPACE_READ_IDS,
+	RS_NAMESPACE_READABLE_IDS,
+	RS_NAMESPACE_OWNED,
+	RS_USER_SELF,
+	RS_PROJECTS_OPEN,
+	RS_PROJECTS_ALL,
+	/* named only by the policies of releases 1.0 and 1.1 */
+	RS_LEGACY_RUNNER_READ_IDS,
+	RS_LEGACY_LINK_READ_RUNNERS,
+	RS_LEGACY_LINK_RUNNERS,
+	RS_LEGACY_UNLINK_RUNNERS,
 	NUM_REACH_SETS
 } ReachSet;
 
-/* The kinds of rows an actor may reach all of. */
+/* The kinds of rows an actor may reach all of (reach_all_names in rules.c). */
 typedef enum ReachAll
 {
 	RA_ADMIN,					/* every write an administrator may make */
@@ -79,6 +81,31 @@ typedef enum ReachAll
 	NUM_REACH_ALL
 } ReachAll;
 
+extern const char *const reach_all_names[NUM_REACH_ALL];
+
+struct Reach;
+
+/* Where a set is asked (reach_sets(); test/sql/rule_table.sql checks it). */
+typedef enum SetUse
+{
+	SET_IN_POLICIES,			/* named by this release's SQL */
+	SET_IN_CORE,				/* asked by the C code only */
+	SET_IN_LEGACY_POLICIES		/* named only by releases before 1.2 */
+} SetUse;
+
+/* One row of the rule table (rules.c). */
+typedef struct SetRule
+{
+	const char *name;			/* as reach('name') and in_reach('name', ..) say it */
+	SetUse		use;
+	bool		(*who) (const struct Reach *r); /* has it at all (else: empty) */
+	IdSet		(*build) (struct Reach *r);	/* what it holds, for one that has it */
+	const char *who_text;		/* the same, in words (reach_sets()) */
+	const char *from_text;
+} SetRule;
+
+extern const SetRule set_rules[NUM_REACH_SETS];
+
 /*
  * Job counts behind runner_queue_status, counted once per statement from the
  * statement's own rows: for every runner with work, its stored type and
@@ -87,12 +114,12 @@ typedef enum ReachAll
  * (project runners) or its subtree (group runners).  Pending jobs an
  * instance runner could pick up are the same number for all of them.
  */
+struct RunnerFacts;
+
 typedef struct QueueCounts
 {
 	IdSet		runners;		/* runner ids with work, sorted */
-	int16	   *types;
-	bool	   *has_owner;
-	int64	   *owners;
+	struct RunnerFacts *facts;	/* each one's stored row */
 	int64	   *running;
 	int64	   *pending;
 	int64		shared_pending;
@@ -139,6 +166,7 @@ typedef struct Reach
 	bool		live;
 	bool		admin;			/* the actor's user is an administrator */
 	bool		auditor;		/* ... an auditor */
+	MemoryContext build_cxt;	/* where the set being built goes */
 
 	bool		all[NUM_REACH_ALL];	/* reaches every row of that kind */
 
@@ -160,8 +188,19 @@ typedef struct Reach
 	bool		have_queue;
 	QueueCounts queue;
 
-	bool		have_job_project;
-	int64		job_project;	/* a job token's project, 0 if gone */
+	/*
+	 * What the actor is now (credentials.c), read for every statement of a
+	 * token or runner actor; a user's is announced.  A kept reach serves a
+	 * token only while the facts its kept sets read (admin, auditor, the
+	 * job's project) are the same.  runner_linked is in statement_cxt.
+	 */
+	ActorFacts	facts;
+
+	/* sets that read the facts of one statement (rules.c: per_statement) */
+	bool		building_per_statement;
+	bool		set_per_statement[NUM_REACH_SETS];
+
+	bool		have_job_scope;
 	IdSet		job_scope_targets;	/* projects that let the job's project in */
 } Reach;
 
@@ -250,35 +289,40 @@ extern const LevelMap *namespaces_of(Reach *r);
 /* The actor's user is an administrator or an auditor. */
 extern bool sees_everything(const Reach *r);
 
-/* A runner's stored type and owner, read as the rights are (reach_query). */
-typedef struct StoredRunner
+/*
+ * A runner's stored row, as the C callers decide on it (rules.c):
+ * linked_known when the SQL keeps the projects it is linked to on the row
+ * (release 1.2); before it the legacy sets stand for them.
+ */
+typedef struct RunnerFacts
 {
+	int64		id;
 	int			type;
 	bool		has_owner;
 	int64		owner;
-} StoredRunner;
+	bool		locked;
+	bool		linked_known;
+	IdSet		linked;
+} RunnerFacts;
 
-extern bool stored_runner(int64 runner_id, StoredRunner *runner);
+extern bool stored_runner(int64 runner_id, RunnerFacts *facts);
 
-/* The runner read and manage rules, as the ci_runners policies state them. */
-extern bool runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner);
-extern bool runner_manageable(Reach *r, int type, bool has_owner, int64 owner);
-
-/* Queries of the rules that the other files run too. */
-extern SavedQuery runner_kind;
-extern SavedQuery job_project;
+/* The runner rules over one stored row, as the ci_runners and link policies state them. */
+extern bool runner_readable(Reach *r, const RunnerFacts *facts);
+extern bool runner_manageable(Reach *r, const RunnerFacts *facts);
+extern bool runner_linkable(Reach *r, const RunnerFacts *facts);
 
 /* rules.c: who reaches what */
 extern bool decide_reaches_all(Reach *r, ReachAll which);
 extern bool reach_all_folded(ReachAll which);
 extern uint32 decisions_guessed(const Actor *actor);
+extern int	reach_set_index(const char *name);
 extern bool reads_projects_as_user(const Reach *r);
 extern bool project_readable(Reach *r, int64 id, int64 namespace_id, const char *visibility);
 extern bool namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent_id,
 							   const char *visibility);
 
-/* policy_core.c: a job token's project and the projects that let it in */
-extern void load_job_project(Reach *r);
-extern SavedQuery runners_owned_by;
+/* policy_core.c: the projects that let a job token's project in */
+extern void load_job_scope(Reach *r);
 
 #endif							/* REACH_H */

@@ -125,9 +125,18 @@ static bool rights_oids_known = false;
 static LocalTransactionId own_change_lxid = InvalidLocalTransactionId;
 static CommandId own_change_cid = InvalidCommandId;
 
-/* The rights tables this transaction changed, to announce at commit. */
+/*
+ * The rights tables this transaction changed, to announce at commit, and
+ * the outermost subtransaction that noted a change still standing: when it
+ * aborts, every change noted since goes with it (subtransaction ids only
+ * grow, and all that began after it are inside it).
+ */
 static Oid	changed[NUM_RIGHTS_TABLES];
 static int	nchanged = 0;
+static SubTransactionId changed_subid = InvalidSubTransactionId;
+
+/* Announcements received by this backend (reach_cache_counters()). */
+static uint64 invalidations = 0;
 
 /* The object writers lock until their invalidations are out (see above). */
 #define WRITERS_LOCK_SUBID	1
@@ -163,9 +172,14 @@ rights_relcache_callback(Datum arg, Oid relid)
 
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES && !rights && !OidIsValid(rights_epoch_oid); i++)
 		rights = rights_oids[i] == relid;
+#ifdef RP_NO_INVALIDATION
+	/* make check-invalidation: the tests that see other sessions' changes must fail */
+	rights = false;
+#endif
 	if (rights)
 	{
 		epoch++;
+		invalidations++;
 		plan_binding_forget();
 	}
 }
@@ -212,11 +226,35 @@ rights_xact_callback(XactEvent event, void *arg)
 	}
 }
 
+/*
+ * A subtransaction that rolls back takes the changes it noted with it, and
+ * a reach built since this transaction's own changes may have seen rows
+ * that are gone now: none built before is used again.
+ */
+static void
+rights_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	if (nchanged > 0 && changed_subid >= mySubid)
+		nchanged = 0;
+	if (own_change_lxid == CURRENT_LXID)
+		epoch++;
+}
+
 void
 reach_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(rights_relcache_callback, (Datum) 0);
 	RegisterXactCallback(rights_xact_callback, NULL);
+	RegisterSubXactCallback(rights_subxact_callback, NULL);
+}
+
+uint64
+reach_cache_invalidations(void)
+{
+	return invalidations;
 }
 
 bool
@@ -375,38 +413,65 @@ snapshot_image_covered_by(const SnapshotImage *image, Snapshot snap)
 PG_FUNCTION_INFO_V1(rp_reach_changed);
 
 /*
- * reach_changed(): AFTER ... FOR EACH STATEMENT on the rights tables, and
- * BEFORE ... FOR EACH ROW in replica mode (a logical replication apply
- * worker fires row triggers only; BEFORE queues nothing per row).  Notes the table, to announce the change to every
- * backend at commit (rights_xact_callback, which also takes the writers'
- * lock).
+ * Did an UPDATE change any of the columns the trigger lists (UPDATE OF
+ * ...)?  A trigger that lists none counts every update.
+ */
+static bool
+listed_columns_changed(TriggerData *td)
+{
+	Trigger    *trigger = td->tg_trigger;
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+
+	if (trigger->tgnattr == 0)
+		return true;
+	for (int i = 0; i < trigger->tgnattr; i++)
+		if (row_column_changed(td->tg_trigtuple, td->tg_newtuple, desc, trigger->tgattr[i]))
+			return true;
+	return false;
+}
+
+/* Notes a change of rights, to be announced when the transaction commits. */
+static void
+note_change(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	SubTransactionId subid = GetCurrentSubTransactionId();
+	int			i;
+
+	if (nchanged == 0 || subid < changed_subid)
+		changed_subid = subid;
+	for (i = 0; i < nchanged && changed[i] != relid; i++)
+		;
+	if (i == nchanged && nchanged < (int) NUM_RIGHTS_TABLES)
+		changed[nchanged++] = relid;
+	else if (i == nchanged)
+		CacheInvalidateRelcache(rel);	/* not ours: now */
+	own_change_lxid = CURRENT_LXID;
+	own_change_cid = GetCurrentCommandId(false);
+}
+
+/*
+ * reach_changed(): BEFORE ... FOR EACH ROW on the tables rights are read
+ * from (an UPDATE counts only if a column the trigger lists changed), and
+ * AFTER TRUNCATE.  Notes the change, to announce it to every backend at
+ * commit (rights_xact_callback, which also takes the writers' lock).  The
+ * SQL of release 1.1 fires it AFTER ... FOR EACH STATEMENT, which notes a
+ * change whatever the statement did.
  */
 Datum
 rp_reach_changed(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_data_checked(fcinfo, "reach_changed");
-
 	bool		row = TRIGGER_FIRED_FOR_ROW(trigdata->tg_event);
+	bool		update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
 
 	if (row ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event) : !TRIGGER_FIRED_AFTER(trigdata->tg_event))
-		elog(ERROR, "reach_changed() must fire AFTER ... FOR EACH STATEMENT or BEFORE ... FOR EACH ROW");
+		elog(ERROR, "reach_changed() must fire BEFORE ... FOR EACH ROW or AFTER ... FOR EACH STATEMENT");
 
-	{
-		Oid			relid = RelationGetRelid(trigdata->tg_relation);
-		int			i;
-
-		for (i = 0; i < nchanged && changed[i] != relid; i++)
-			;
-		if (i == nchanged && nchanged < (int) NUM_RIGHTS_TABLES)
-			changed[nchanged++] = relid;
-		else if (i == nchanged)
-			CacheInvalidateRelcache(trigdata->tg_relation); /* not ours: now */
-	}
-	own_change_lxid = CURRENT_LXID;
-	own_change_cid = GetCurrentCommandId(false);
+	if (!row || !update || listed_columns_changed(trigdata))
+		note_change(trigdata->tg_relation);
 	if (!row)
 		return PointerGetDatum(NULL);
 	/* the row goes on as it came */
-	return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-						   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+	return PointerGetDatum(update ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
 }

@@ -24,6 +24,9 @@ extern void reach_cache_init(void);
  */
 extern uint64 reach_cache_epoch(void);
 
+/* Announcements of changed rights this backend received, since it started. */
+extern uint64 reach_cache_invalidations(void);
+
 /*
  * Whether a reach built earlier (under the same epoch) may answer for the
  * running statement as far as other sessions go: processes the pending

@@ -135,6 +135,36 @@ int8_equality(void)
 	return eq;
 }
 
+/* bigint[] && bigint[], the overlap a GIN index on an array column answers */
+static Oid
+int8_array_overlap(void)
+{
+	static Oid	op = InvalidOid;
+
+	if (!OidIsValid(op))
+		op = LookupOperName(NULL, list_make2(makeString("pg_catalog"), makeString("&&")),
+							ANYARRAYOID, ANYARRAYOID, true, -1);
+	return op;
+}
+
+/* "ids && runner_policy.reach(set)" for an in_reach_any(set, ids) call. */
+static Node *
+as_overlap_of_reach(FuncExpr *call)
+{
+	Oid			reach_fn = reach_function(call->funcid);
+	Oid			op = int8_array_overlap();
+	Node	   *ids = lsecond(call->args);
+
+	if (!OidIsValid(reach_fn) || !OidIsValid(op) || exprType(ids) != INT8ARRAYOID)
+		return NULL;
+	return (Node *) make_opclause(op, BOOLOID, false, (Expr *) copyObject(ids),
+								  (Expr *) makeFuncExpr(reach_fn, INT8ARRAYOID,
+														list_make1(copyObject(linitial(call->args))),
+														InvalidOid, InvalidOid,
+														COERCE_EXPLICIT_CALL),
+								  InvalidOid, InvalidOid);
+}
+
 /*
  * "id = ANY (runner_policy.reach(set))" for an in_reach(set, id) call, and
  * "condition AND id = ANY (...)" for a guarded id (the same rows: a false
@@ -178,6 +208,8 @@ rp_in_reach_support(PG_FUNCTION_ARGS)
 		if (req->root == NULL || kind < 0 ||
 			policy_reach_set_size(kind) > INLINE_MAX_IDS)
 			PG_RETURN_POINTER(NULL);
+		if (exprType(lsecond(req->fcall->args)) == INT8ARRAYOID)
+			PG_RETURN_POINTER(as_overlap_of_reach(req->fcall));	/* in_reach_any() */
 		PG_RETURN_POINTER(as_any_of_reach(req->fcall));
 	}
 	if (IsA(rawreq, SupportRequestSelectivity))

@@ -1,28 +1,41 @@
 /*-------------------------------------------------------------------------
  *
  * rules.c
- *	  Who reaches what: every rule of SPEC section 5, in one place.
+ *	  Who reaches what: every access rule, in one table.
  *
- * The policies, authorize(), the queue view, explain_access() and the
- * write-path guards all ask these functions, through the reach
- * (policy_core.c builds and keeps it, reach.h describes it):
+ * An actor's rights are sets of ids, worked out from the tables that say
+ * who belongs where (users, namespaces, projects, memberships, job token
+ * scope links) and from the actor itself.  A runner, link or job row is
+ * then decided from those sets and the row's own columns: a project
+ * runner's linked_project_ids, a link's project_id and owner_project_id, a
+ * job's project_id.  So writing runners, links or jobs never changes
+ * anyone's sets, and a reach worked out once serves the actor until a
+ * change of those slow tables is announced (reach_cache.c).
  *
- * - decide_reaches_all(): who reaches every row of a kind (administrators,
- *   auditors, read tokens), the policies' first arm, decided once per
- *   reach and folded into plans (plan_binding.c);
- * - build_set(): the id sets the other arms probe, one case per set, each
- *   saying who has it and from what it is computed;
- * - runner_readable(), runner_manageable(), project_readable(),
- *   namespace_readable(): the same rules over one stored row, for the C
- *   guards and explain_access().
+ * set_rules[] below is the vocabulary: one row per set, by the name the
+ * policies use (reach('name'), in_reach('name', ...)), saying who has it,
+ * what it is computed from, and where it is asked.  The row-level security
+ * policies, authorize(), the write-path guards, the queue view,
+ * explain_access() and runner_access all ask these sets, and
+ * runner_readable(), runner_manageable() and runner_linkable() state the
+ * runner rules over one stored row for the C callers.
+ * runner_policy.reach_sets() shows the table to SQL, and
+ * test/sql/rule_table.sql checks it against every set the SQL names.
  *
  * Who may read a project runner, for instance: anyone who reaches all
- * runners_read (decide_reaches_all, RA_RUNNERS_READ); a runner, itself
- * (RS_RUNNER_READ_IDS); a user (or a token acting for one) who maintains
- * a project the runner is linked to (RS_RUNNER_READ_IDS, over
- * runners_linked_to) or the project that owns it (RS_RUNNER_READ_PROJECTS).
- * The ci_runners_read policy asks exactly those, and runner_readable()
- * states the same for one row.
+ * runners_read (decide_reaches_all, RA_RUNNERS_READ: administrators,
+ * auditors and their read tokens); a runner, itself (runner_self); a user,
+ * or a token acting for one, who is maintainer or owner of any project the
+ * runner is linked to, its owner project included (runner_read_projects,
+ * probed against the runner's linked_project_ids).  The ci_runners_read
+ * policy asks exactly those, and runner_readable() states the same for one
+ * row.
+ *
+ * A set lives as long as the reach (kept across statements) unless its
+ * builder read something that is not announced: the actor's own row (a
+ * runner's links, read for every statement with its token) or, for the
+ * policies of releases before 1.2, the runner and link tables.  Such a set
+ * is marked per_statement and worked out again for each statement.
  *
  * The queries below run as the tables' owner (reach_query: the newest
  * state, narrowed by the statement's snapshot when they differ).
@@ -35,6 +48,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -44,67 +58,71 @@
 #include "reach.h"
 #include "runner_policy.h"
 
-SavedQuery runners_linked_to = {
-	"SELECT DISTINCT runner_id FROM runner_policy.ci_runner_projects"
-	" WHERE project_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
-};
-
-SavedQuery unlocked_runners_linked_to = {
-	"SELECT DISTINCT rp.runner_id FROM runner_policy.ci_runner_projects rp"
-	" JOIN runner_policy.ci_runners r ON r.id = rp.runner_id"
-	" WHERE rp.project_id = ANY ($1) AND NOT r.locked", 1, {INT8ARRAYOID}, NULL
-};
-
-SavedQuery runners_owned_by = {
-	"SELECT id FROM runner_policy.ci_runners"
-	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND sharding_key_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
-};
-
-SavedQuery ancestors_of_projects = {
+static SavedQuery ancestors_of_projects = {
 	"SELECT DISTINCT unnest(n.traversal_ids) FROM runner_policy.projects p"
 	" JOIN runner_policy.namespaces n ON n.id = p.namespace_id"
 	" WHERE p.id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
 };
 
-SavedQuery open_projects = {
+static SavedQuery open_projects = {
 	"SELECT id FROM runner_policy.projects WHERE visibility = ANY ($1)",
 	1, {TEXTARRAYOID}, NULL
 };
 
-SavedQuery open_namespaces = {
+static SavedQuery open_namespaces = {
 	"SELECT id FROM runner_policy.namespaces WHERE visibility = ANY ($1)",
 	1, {TEXTARRAYOID}, NULL
 };
 
-SavedQuery runner_kind = {
-	"SELECT runner_type, sharding_key_id FROM runner_policy.ci_runners WHERE id = $1",
-	1, {INT8OID}, NULL
-};
-
-SavedQuery projects_sharing_runners = {
+static SavedQuery projects_sharing_runners = {
 	"SELECT id FROM runner_policy.projects WHERE shared_runners_enabled",
 	0, {InvalidOid}, NULL
 };
 
-SavedQuery projects_under_namespace = {
+static SavedQuery projects_under_namespace = {
 	"SELECT p.id FROM runner_policy.namespaces n"
 	" JOIN runner_policy.projects p ON p.namespace_id = n.id"
 	" WHERE n.traversal_ids @> ARRAY[$1::bigint]", 1, {INT8OID}, NULL
 };
 
-SavedQuery projects_linked_to_runner = {
-	"SELECT project_id FROM runner_policy.ci_runner_projects WHERE runner_id = $1",
-	1, {INT8OID}, NULL
-};
-
-SavedQuery job_project = {
-	"SELECT project_id FROM runner_policy.ci_builds WHERE id = $1",
-	1, {INT8OID}, NULL
-};
-
-SavedQuery all_projects = {
+static SavedQuery all_projects = {
 	"SELECT id FROM runner_policy.projects", 0, {InvalidOid}, NULL
 };
+
+/*
+ * A runner's stored row, as the C callers decide on it: release 1.2 keeps
+ * the projects it is linked to on the row; before it, they were only in
+ * the link table (and the legacy sets below read them there).
+ */
+static SavedQuery runner_facts = {
+	"SELECT runner_type, sharding_key_id, locked, linked_project_ids"
+	"  FROM runner_policy.ci_runners WHERE id = $1",
+	1, {INT8OID}, NULL
+};
+static SavedQuery runner_facts_legacy = {
+	"SELECT runner_type, sharding_key_id, locked FROM runner_policy.ci_runners WHERE id = $1",
+	1, {INT8OID}, NULL
+};
+
+/* Release 1.0 and 1.1 policies: runner sets read from the link table. */
+static SavedQuery legacy_runners_linked_to = {
+	"SELECT DISTINCT runner_id FROM runner_policy.ci_runner_projects"
+	" WHERE project_id = ANY ($1)", 1, {INT8ARRAYOID}, NULL
+};
+static SavedQuery legacy_unlocked_runners_linked_to = {
+	"SELECT DISTINCT rp.runner_id FROM runner_policy.ci_runner_projects rp"
+	" JOIN runner_policy.ci_runners r ON r.id = rp.runner_id"
+	" WHERE rp.project_id = ANY ($1) AND NOT r.locked", 1, {INT8ARRAYOID}, NULL
+};
+static SavedQuery legacy_runners_owned_by = {
+	"SELECT id FROM runner_policy.ci_runners"
+	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND sharding_key_id = ANY ($1)",
+	1, {INT8ARRAYOID}, NULL
+};
+
+/* ----------------------------------------------------------------------
+ * Helpers of the builders
+ * ---------------------------------------------------------------------- */
 
 /* Runs an "= ANY ($1)" query over a set and collects its first column. */
 static IdSet
@@ -113,21 +131,11 @@ query_over_set(Reach *r, SavedQuery *query, const IdSet *set)
 	Datum		arg;
 
 	if (set->n == 0)
-		return idset_empty(r->cxt);
+		return idset_empty(r->build_cxt);
 	arg = idset_array(set);
 	(void) reach_query(query, &arg);
-	return idset_from_spi(r->cxt);
+	return idset_from_spi(r->build_cxt);
 }
-
-/* A query over the projects the actor's user maintains. */
-static IdSet
-over_maintained(Reach *r, SavedQuery *query)
-{
-	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
-
-	return query_over_set(r, query, &maintained);
-}
-
 
 static IdSet
 query_open(Reach *r, SavedQuery *query)
@@ -139,15 +147,26 @@ query_open(Reach *r, SavedQuery *query)
 	arg = PointerGetDatum(construct_array(vis, user_like ? 2 : 1, TEXTOID, -1,
 										  false, TYPALIGN_INT));
 	(void) reach_query(query, &arg);
-	return idset_from_spi(r->cxt);
+	return idset_from_spi(r->build_cxt);
 }
 
+/*
+ * The set being built reads what no announcement covers (the actor's own
+ * row, or the runner and link tables): it is worked out again for each
+ * statement (set_of).
+ */
+static void
+per_statement(Reach *r)
+{
+	r->building_per_statement = true;
+	r->build_cxt = r->statement_cxt;
+}
 
 /* ----------------------------------------------------------------------
- * The rules (SPEC section 5)
+ * Who: the kinds of actor, and how each reads and writes
  * ---------------------------------------------------------------------- */
 
-/* Reads as its user: a user, or a token acting for one within its scopes. */
+/* Reads runners as its user: a user, or a token acting for one within its scopes. */
 static bool
 reads_runners_as_user(const Reach *r)
 {
@@ -197,6 +216,495 @@ sees_everything(const Reach *r)
 {
 	return r->admin || r->auditor;
 }
+
+/* The "who" of the rule table: whether an actor has the set at all. */
+static bool
+who_any(const Reach *r)
+{
+	return true;
+}
+
+static bool
+who_user(const Reach *r)
+{
+	return KIND(r) == ACTOR_USER;
+}
+
+static bool
+who_runner(const Reach *r)
+{
+	return KIND(r) == ACTOR_RUNNER;
+}
+
+static bool
+who_job_token(const Reach *r)
+{
+	return KIND(r) == ACTOR_JOB_TOKEN;
+}
+
+/* Reads runners as its user and does not already read every runner. */
+static bool
+who_reads_some_runners(const Reach *r)
+{
+	return reads_runners_as_user(r) && !sees_everything(r);
+}
+
+static bool
+who_reads_runners_as_user(const Reach *r)
+{
+	return reads_runners_as_user(r);
+}
+
+static bool
+who_manages_runners_as_user(const Reach *r)
+{
+	return manages_runners_as_user(r);
+}
+
+static bool
+who_reads_jobs_as_user(const Reach *r)
+{
+	return reads_jobs_as_user(r);
+}
+
+static bool
+who_reads_projects_as_user(const Reach *r)
+{
+	return reads_projects_as_user(r);
+}
+
+/* ... or is a plain job token, which reads the projects it may use */
+static bool
+who_reads_projects_as_user_or_job(const Reach *r)
+{
+	return reads_projects_as_user(r) || KIND(r) == ACTOR_JOB_TOKEN;
+}
+
+static bool
+who_acts_for_user(const Reach *r)
+{
+	return r->actor.user_id != 0;
+}
+
+static bool
+who_sees_everything_for_user(const Reach *r)
+{
+	return sees_everything(r) && acts_for_user(r);
+}
+
+/* ----------------------------------------------------------------------
+ * What: the builders of the rule table
+ * ---------------------------------------------------------------------- */
+
+static IdSet
+build_runner_read_types(Reach *r)
+{
+	int64		types[3];
+	int			n = 0;
+
+	/* instance runners: any active user; tokens need a read scope */
+	if (KIND(r) == ACTOR_USER ||
+		(KIND(r) == ACTOR_INSTANCE_TOKEN && HAS(r, SCOPE_READ_RUNNERS)) ||
+		(KIND(r) == ACTOR_EXTENDED_JOB_TOKEN && HAS(r, SCOPE_READ_API | SCOPE_API)))
+		types[n++] = RUNNER_TYPE_INSTANCE;
+	if (reads_runners_as_user(r) && sees_everything(r))
+	{
+		types[n++] = RUNNER_TYPE_GROUP;
+		types[n++] = RUNNER_TYPE_PROJECT;
+	}
+	return idset_of(r->build_cxt, types, n);
+}
+
+static IdSet
+build_maintained(Reach *r)
+{
+	return levels_at_least(r->build_cxt, projects_of(r), LEVEL_MAINTAINER);
+}
+
+static IdSet
+build_project_maintained_copy(Reach *r)
+{
+	return set_of(r, RS_PROJECT_MAINTAINED);
+}
+
+/*
+ * maintainer+ of the group or an ancestor (the levels map is already
+ * inherited down), or of a project in its subtree
+ */
+static IdSet
+build_runner_read_groups(Reach *r)
+{
+	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
+
+	return idset_union(r->build_cxt, levels_at_least(r->build_cxt, namespaces_of(r), LEVEL_MAINTAINER),
+					   query_over_set(r, &ancestors_of_projects, &maintained));
+}
+
+static IdSet
+build_runner_write_types(Reach *r)
+{
+	int64		types[3];
+	int			n = 0;
+
+	if (KIND(r) == ACTOR_USER && r->admin)
+		types[n++] = RUNNER_TYPE_INSTANCE;
+	if (manages_runners_as_user(r) && r->admin)
+	{
+		types[n++] = RUNNER_TYPE_GROUP;
+		types[n++] = RUNNER_TYPE_PROJECT;
+	}
+	return idset_of(r->build_cxt, types, n);
+}
+
+static IdSet
+build_owned_namespaces(Reach *r)
+{
+	return levels_at_least(r->build_cxt, namespaces_of(r), LEVEL_OWNER);
+}
+
+static IdSet
+build_runner_self(Reach *r)
+{
+	return idset_of(r->build_cxt, &r->actor.runner_id, 1);
+}
+
+static IdSet
+build_user_self(Reach *r)
+{
+	int64		one = r->actor.user_id;
+
+	r->levels_asked = true;		/* the user's own: not its kind's */
+	return idset_of(r->build_cxt, &one, 1);
+}
+
+static IdSet
+build_reporter_projects(Reach *r)
+{
+	return levels_at_least(r->build_cxt, projects_of(r), LEVEL_REPORTER);
+}
+
+static IdSet
+build_developer_projects(Reach *r)
+{
+	return levels_at_least(r->build_cxt, projects_of(r), LEVEL_DEVELOPER);
+}
+
+/* a job token reads its own job, if its user may read the job's project */
+static IdSet
+build_job_read_ids(Reach *r)
+{
+	int64		project = r->facts.job_project;
+
+	if (project == 0 ||
+		(!sees_everything(r) && level_of(projects_of(r), project) < LEVEL_REPORTER))
+		return idset_empty(r->build_cxt);
+	return idset_of(r->build_cxt, &r->actor.job_id, 1);
+}
+
+/*
+ * The projects a runner actor serves, where it may pick up pending jobs:
+ * an instance runner those with shared runners enabled, a group runner
+ * those in its group's subtree (both from the slow tables, kept), a
+ * project runner those it is linked to (from its own row, read with its
+ * token for every statement).
+ */
+static IdSet
+build_job_pickup_projects(Reach *r)
+{
+	Datum		arg;
+
+	switch (r->facts.runner_type)
+	{
+		case RUNNER_TYPE_INSTANCE:
+			(void) reach_query(&projects_sharing_runners, NULL);
+			return idset_from_spi(r->build_cxt);
+		case RUNNER_TYPE_GROUP:
+			if (!r->facts.runner_has_owner)
+				return idset_empty(r->build_cxt);
+			arg = Int64GetDatum(r->facts.runner_owner);
+			(void) reach_query(&projects_under_namespace, &arg);
+			return idset_from_spi(r->build_cxt);
+		case RUNNER_TYPE_PROJECT:
+			per_statement(r);
+			return idset_of(r->build_cxt, r->facts.runner_linked, r->facts.runner_nlinked);
+	}
+	return idset_empty(r->build_cxt);
+}
+
+/*
+ * The projects it reads as a member (guest or more); a plain job token its
+ * own project and those that let it in, if its user may read them.
+ */
+static IdSet
+build_project_read_ids(Reach *r)
+{
+	IdSet		usable;
+
+	if (KIND(r) != ACTOR_JOB_TOKEN)
+		return levels_at_least(r->build_cxt, projects_of(r), LEVEL_GUEST);
+	if (!r->have_job_scope)
+		load_job_scope(r);
+	usable.ids = MemoryContextAlloc(r->build_cxt, sizeof(int64) * (r->job_scope_targets.n + 1));
+	usable.n = 0;
+	for (int i = -1; i < r->job_scope_targets.n; i++)
+	{
+		int64		project = i < 0 ? r->facts.job_project : r->job_scope_targets.ids[i];
+
+		if (project != 0 &&
+			(sees_everything(r) || level_of(projects_of(r), project) >= LEVEL_REPORTER))
+			usable.ids[usable.n++] = project;
+	}
+	idset_normalize(&usable);
+	return usable;
+}
+
+static IdSet
+build_project_readable_ids(Reach *r)
+{
+	return idset_union(r->build_cxt, query_open(r, &open_projects), set_of(r, RS_PROJECT_READ_IDS));
+}
+
+static IdSet
+build_namespace_read_ids(Reach *r)
+{
+	return levels_at_least(r->build_cxt, namespaces_of(r), LEVEL_GUEST);
+}
+
+static IdSet
+build_namespace_readable_ids(Reach *r)
+{
+	return idset_union(r->build_cxt, query_open(r, &open_namespaces), set_of(r, RS_NAMESPACE_READ_IDS));
+}
+
+static IdSet
+build_projects_open(Reach *r)
+{
+	return query_open(r, &open_projects);
+}
+
+static IdSet
+build_projects_all(Reach *r)
+{
+	(void) reach_query(&all_projects, NULL);
+	return idset_from_spi(r->build_cxt);
+}
+
+/* Releases 1.0 and 1.1: the same rules, with the runners looked up by link. */
+static IdSet
+build_legacy_runner_read_ids(Reach *r)
+{
+	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
+
+	per_statement(r);
+	if (KIND(r) == ACTOR_RUNNER)
+		return idset_of(r->build_cxt, &r->actor.runner_id, 1);
+	if (!who_reads_some_runners(r))
+		return idset_empty(r->build_cxt);
+	return query_over_set(r, &legacy_runners_linked_to, &maintained);
+}
+
+static IdSet
+build_legacy_runners_owned(Reach *r)
+{
+	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
+
+	per_statement(r);
+	return query_over_set(r, &legacy_runners_owned_by, &maintained);
+}
+
+static IdSet
+build_legacy_link_runners(Reach *r)
+{
+	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
+
+	per_statement(r);
+	return query_over_set(r, &legacy_unlocked_runners_linked_to, &maintained);
+}
+
+/* ----------------------------------------------------------------------
+ * The rule table
+ * ---------------------------------------------------------------------- */
+
+const SetRule set_rules[NUM_REACH_SETS] = {
+	[RS_RUNNER_READ_TYPES] = {
+		.name = "runner_read_types", .use = SET_IN_POLICIES,
+		.who = who_any, .build = build_runner_read_types,
+		.who_text = "any actor",
+		.from_text = "instance runners for users and tokens that read runners; every type for administrators and auditors",
+	},
+	[RS_RUNNER_READ_PROJECTS] = {
+		.name = "runner_read_projects", .use = SET_IN_POLICIES,
+		.who = who_reads_some_runners, .build = build_project_maintained_copy,
+		.who_text = "users, and read and extended job tokens as their user, who do not read every runner",
+		.from_text = "projects the user is maintainer or owner of; a project runner linked to one of them is read",
+	},
+	[RS_RUNNER_READ_GROUPS] = {
+		.name = "runner_read_groups", .use = SET_IN_POLICIES,
+		.who = who_reads_some_runners, .build = build_runner_read_groups,
+		.who_text = "users, and read and extended job tokens as their user, who do not read every runner",
+		.from_text = "groups the user is maintainer or owner of (inherited down), and the groups above a project they maintain",
+	},
+	[RS_RUNNER_WRITE_TYPES] = {
+		.name = "runner_write_types", .use = SET_IN_POLICIES,
+		.who = who_any, .build = build_runner_write_types,
+		.who_text = "administrators (instance runners: as users only)",
+		.from_text = "every runner type an administrator manages",
+	},
+	[RS_RUNNER_WRITE_PROJECTS] = {
+		.name = "runner_write_projects", .use = SET_IN_POLICIES,
+		.who = who_manages_runners_as_user, .build = build_project_maintained_copy,
+		.who_text = "users, and extended job tokens with api",
+		.from_text = "projects the user is maintainer or owner of: their own project runners",
+	},
+	[RS_RUNNER_WRITE_GROUPS] = {
+		.name = "runner_write_groups", .use = SET_IN_POLICIES,
+		.who = who_manages_runners_as_user, .build = build_owned_namespaces,
+		.who_text = "users, and extended job tokens with api",
+		.from_text = "groups the user owns (inherited down): their group runners",
+	},
+	[RS_RUNNER_SELF] = {
+		.name = "runner_self", .use = SET_IN_POLICIES,
+		.who = who_runner, .build = build_runner_self,
+		.who_text = "runners",
+		.from_text = "the runner's own id",
+	},
+	[RS_LINK_READ_PROJECTS] = {
+		.name = "link_read_projects", .use = SET_IN_POLICIES,
+		.who = who_reads_runners_as_user, .build = build_project_maintained_copy,
+		.who_text = "users, and read and extended job tokens as their user",
+		.from_text = "projects the user is maintainer or owner of: links to them, and links of the runners they own",
+	},
+	[RS_LINK_PROJECTS] = {
+		.name = "link_projects", .use = SET_IN_POLICIES,
+		.who = who_user, .build = build_project_maintained_copy,
+		.who_text = "users (links are made and removed by people)",
+		.from_text = "projects the user is maintainer or owner of: runners are linked to and unlinked from them, and their own runners unlinked from others",
+	},
+	[RS_JOB_READ_PROJECTS] = {
+		.name = "job_read_projects", .use = SET_IN_POLICIES,
+		.who = who_reads_jobs_as_user, .build = build_reporter_projects,
+		.who_text = "users, read tokens with read_jobs, extended job tokens with read_api",
+		.from_text = "projects the user is reporter or more of",
+	},
+	[RS_JOB_READ_IDS] = {
+		.name = "job_read_ids", .use = SET_IN_POLICIES,
+		.who = who_job_token, .build = build_job_read_ids,
+		.who_text = "job tokens",
+		.from_text = "the token's own job, if its user may read the job's project",
+	},
+	[RS_JOB_PICKUP_PROJECTS] = {
+		.name = "job_pickup_projects", .use = SET_IN_POLICIES,
+		.who = who_runner, .build = build_job_pickup_projects,
+		.who_text = "runners",
+		.from_text = "the projects the runner serves: linked (project runner), in its group's subtree (group runner), with shared runners enabled (instance runner)",
+	},
+	[RS_JOB_WRITE_PROJECTS] = {
+		.name = "job_write_projects", .use = SET_IN_POLICIES,
+		.who = who_user, .build = build_developer_projects,
+		.who_text = "users",
+		.from_text = "projects the user is developer or more of",
+	},
+	[RS_PROJECT_READ_IDS] = {
+		.name = "project_read_ids", .use = SET_IN_POLICIES,
+		.who = who_reads_projects_as_user_or_job, .build = build_project_read_ids,
+		.who_text = "users, extended job tokens with read_api or api, job tokens",
+		.from_text = "projects the user is a member of (guest or more); for a job token, its project and those that let it in",
+	},
+	[RS_PROJECT_READABLE_IDS] = {
+		.name = "project_readable_ids", .use = SET_IN_POLICIES,
+		.who = who_any, .build = build_project_readable_ids,
+		.who_text = "any actor",
+		.from_text = "open projects (public; internal for users) and project_read_ids",
+	},
+	[RS_PROJECT_MAINTAINED] = {
+		.name = "project_maintained", .use = SET_IN_CORE,
+		.who = who_acts_for_user, .build = build_maintained,
+		.who_text = "any actor that acts for a user",
+		.from_text = "projects the user is maintainer or owner of (directly or by a group)",
+	},
+	[RS_PROJECT_MANAGED] = {
+		.name = "project_managed", .use = SET_IN_POLICIES,
+		.who = who_user, .build = build_project_maintained_copy,
+		.who_text = "users",
+		.from_text = "projects the user is maintainer or owner of: their settings and job token scopes",
+	},
+	[RS_NAMESPACE_READ_IDS] = {
+		.name = "namespace_read_ids", .use = SET_IN_POLICIES,
+		.who = who_reads_projects_as_user, .build = build_namespace_read_ids,
+		.who_text = "users, extended job tokens with read_api or api",
+		.from_text = "groups the user is a member of (guest or more, inherited down)",
+	},
+	[RS_NAMESPACE_READABLE_IDS] = {
+		.name = "namespace_readable_ids", .use = SET_IN_POLICIES,
+		.who = who_any, .build = build_namespace_readable_ids,
+		.who_text = "any actor",
+		.from_text = "open groups (public; internal for users) and namespace_read_ids",
+	},
+	[RS_NAMESPACE_OWNED] = {
+		.name = "namespace_owned", .use = SET_IN_POLICIES,
+		.who = who_user, .build = build_owned_namespaces,
+		.who_text = "users",
+		.from_text = "groups the user owns (inherited down)",
+	},
+	[RS_USER_SELF] = {
+		.name = "user_self", .use = SET_IN_POLICIES,
+		.who = who_user, .build = build_user_self,
+		.who_text = "users",
+		.from_text = "the user's own id",
+	},
+	[RS_PROJECTS_OPEN] = {
+		.name = "projects_open", .use = SET_IN_CORE,
+		.who = who_any, .build = build_projects_open,
+		.who_text = "any actor",
+		.from_text = "public projects, and internal ones for users (authorize)",
+	},
+	[RS_PROJECTS_ALL] = {
+		.name = "projects_all", .use = SET_IN_CORE,
+		.who = who_sees_everything_for_user, .build = build_projects_all,
+		.who_text = "administrators and auditors, and tokens acting for them",
+		.from_text = "every project (authorize)",
+	},
+	[RS_LEGACY_RUNNER_READ_IDS] = {
+		.name = "runner_read_ids", .use = SET_IN_LEGACY_POLICIES,
+		.who = who_any, .build = build_legacy_runner_read_ids,
+		.who_text = "users and tokens as their user; runners",
+		.from_text = "project runners linked to a project the user maintains, looked up in the link table; a runner itself",
+	},
+	[RS_LEGACY_LINK_READ_RUNNERS] = {
+		.name = "link_read_runners", .use = SET_IN_LEGACY_POLICIES,
+		.who = who_reads_runners_as_user, .build = build_legacy_runners_owned,
+		.who_text = "users, and read and extended job tokens as their user",
+		.from_text = "project runners owned by a project the user maintains",
+	},
+	[RS_LEGACY_LINK_RUNNERS] = {
+		.name = "link_runners", .use = SET_IN_LEGACY_POLICIES,
+		.who = who_user, .build = build_legacy_link_runners,
+		.who_text = "users",
+		.from_text = "unlocked runners linked to a project the user maintains",
+	},
+	[RS_LEGACY_UNLINK_RUNNERS] = {
+		.name = "unlink_runners", .use = SET_IN_LEGACY_POLICIES,
+		.who = who_user, .build = build_legacy_runners_owned,
+		.who_text = "users",
+		.from_text = "project runners owned by a project the user maintains",
+	},
+};
+
+/* ----------------------------------------------------------------------
+ * Decisions that fold into plans: who reaches every row of a kind
+ * ---------------------------------------------------------------------- */
+
+const char *const reach_all_names[NUM_REACH_ALL] = {
+	[RA_ADMIN] = "admin",
+	[RA_RUNNERS_READ] = "runners_read",
+	[RA_LINKS_READ] = "links_read",
+	[RA_JOBS_READ] = "jobs_read",
+	[RA_PROJECTS_READ] = "projects_read",
+	[RA_NAMESPACES_READ] = "namespaces_read",
+	[RA_USERS_READ] = "users_read",
+	[RA_MEMBERS_READ] = "members_read",
+	[RA_SCOPE_LINKS_READ] = "scope_links_read",
+};
 
 bool
 decide_reaches_all(Reach *r, ReachAll which)
@@ -271,269 +779,113 @@ reaches_all(Reach *r, ReachAll which)
 	return r->all[which];
 }
 
-/* The projects a runner actor serves: where it may pick up pending jobs. */
-static IdSet
-pickup_projects(Reach *r)
-{
-	Datum		arg = Int64GetDatum(r->actor.runner_id);
-	int64		type = 0;
-	int64		owner = 0;
-
-	if (reach_query(&runner_kind, &arg) == 0)
-		return idset_empty(r->cxt);
-	(void) spi_result_int64(0, 1, &type);
-	(void) spi_result_int64(0, 2, &owner);
-	if (type == RUNNER_TYPE_INSTANCE)
-		(void) reach_query(&projects_sharing_runners, NULL);
-	else if (type == RUNNER_TYPE_GROUP)
-	{
-		arg = Int64GetDatum(owner);
-		(void) reach_query(&projects_under_namespace, &arg);
-	}
-	else
-		(void) reach_query(&projects_linked_to_runner, &arg);
-	return idset_from_spi(r->cxt);
-}
-
-static IdSet
-build_set(Reach *r, ReachSet which)
-{
-	int64		one;
-
-	if (!r->live)
-		return idset_empty(r->cxt);
-
-	switch (which)
-	{
-		case RS_RUNNER_READ_TYPES:
-			{
-				int64		types[3];
-				int			n = 0;
-
-				/* instance runners: any active user; tokens need a read scope */
-				if (KIND(r) == ACTOR_USER ||
-					(KIND(r) == ACTOR_INSTANCE_TOKEN && HAS(r, SCOPE_READ_RUNNERS)) ||
-					(KIND(r) == ACTOR_EXTENDED_JOB_TOKEN && HAS(r, SCOPE_READ_API | SCOPE_API)))
-					types[n++] = RUNNER_TYPE_INSTANCE;
-				if (reads_runners_as_user(r) && sees_everything(r))
-				{
-					types[n++] = RUNNER_TYPE_GROUP;
-					types[n++] = RUNNER_TYPE_PROJECT;
-				}
-				return idset_of(r->cxt, types, n);
-			}
-		case RS_RUNNER_READ_IDS:
-			if (KIND(r) == ACTOR_RUNNER)
-				return idset_of(r->cxt, &r->actor.runner_id, 1);
-			/* maintainer+ of any project the runner is linked to */
-			if (!reads_runners_as_user(r) || sees_everything(r))
-				return idset_empty(r->cxt);
-			return over_maintained(r, &runners_linked_to);
-		case RS_RUNNER_READ_PROJECTS:
-			/*
-			 * The owner project's runners, by owner: the same runners as
-			 * through their owner links, but also a runner being registered
-			 * right now, whose owner link is not there yet (INSERT ...
-			 * RETURNING reads it back).
-			 */
-			if (!reads_runners_as_user(r) || sees_everything(r))
-				return idset_empty(r->cxt);
-			return set_of(r, RS_PROJECT_MAINTAINED);
-		case RS_RUNNER_READ_GROUPS:
-			{
-				/*
-				 * maintainer+ of the group or an ancestor (the levels map is
-				 * already inherited down), or of a project in its subtree
-				 */
-				if (!reads_runners_as_user(r) || sees_everything(r))
-					return idset_empty(r->cxt);
-				return idset_union(r->cxt, levels_at_least(r->cxt, namespaces_of(r), LEVEL_MAINTAINER),
-								   over_maintained(r, &ancestors_of_projects));
-			}
-		case RS_RUNNER_WRITE_TYPES:
-			{
-				int64		types[3];
-				int			n = 0;
-
-				if (KIND(r) == ACTOR_USER && r->admin)
-					types[n++] = RUNNER_TYPE_INSTANCE;
-				if (manages_runners_as_user(r) && r->admin)
-				{
-					types[n++] = RUNNER_TYPE_GROUP;
-					types[n++] = RUNNER_TYPE_PROJECT;
-				}
-				return idset_of(r->cxt, types, n);
-			}
-		case RS_RUNNER_WRITE_PROJECTS:
-			if (!manages_runners_as_user(r))
-				return idset_empty(r->cxt);
-			return set_of(r, RS_PROJECT_MAINTAINED);
-		case RS_RUNNER_WRITE_GROUPS:
-			if (!manages_runners_as_user(r))
-				return idset_empty(r->cxt);
-			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_OWNER);
-		case RS_RUNNER_SELF:
-			if (KIND(r) != ACTOR_RUNNER)
-				return idset_empty(r->cxt);
-			return idset_of(r->cxt, &r->actor.runner_id, 1);
-		case RS_LINK_READ_PROJECTS:
-			if (!reads_runners_as_user(r))
-				return idset_empty(r->cxt);
-			return set_of(r, RS_PROJECT_MAINTAINED);
-		case RS_LINK_READ_RUNNERS:
-			if (!reads_runners_as_user(r))
-				return idset_empty(r->cxt);
-			return over_maintained(r, &runners_owned_by);
-		case RS_LINK_PROJECTS:
-			/* users only: links are made and removed by people */
-			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r->cxt);
-			return set_of(r, RS_PROJECT_MAINTAINED);
-		case RS_LINK_RUNNERS:
-			/* unlocked, and linked to a project it maintains */
-			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r->cxt);
-			return over_maintained(r, &unlocked_runners_linked_to);
-		case RS_UNLINK_RUNNERS:
-			/* maintainer+ of the runner's owner project: the same runners */
-			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r->cxt);
-			return set_of(r, RS_LINK_READ_RUNNERS);
-		case RS_JOB_READ_PROJECTS:
-			if (!reads_jobs_as_user(r))
-				return idset_empty(r->cxt);
-			return levels_at_least(r->cxt, projects_of(r), LEVEL_REPORTER);
-		case RS_JOB_READ_IDS:
-			{
-				/* a job token reads its own job, if its user may */
-				Datum		arg = Int64GetDatum(r->actor.job_id);
-				int64		project = 0;
-
-				if (KIND(r) != ACTOR_JOB_TOKEN)
-					return idset_empty(r->cxt);
-				if (reach_query(&job_project, &arg) == 0 ||
-					!spi_result_int64(0, 1, &project))
-					return idset_empty(r->cxt);
-				if (!sees_everything(r) &&
-					level_of(projects_of(r), project) < LEVEL_REPORTER)
-					return idset_empty(r->cxt);
-				return idset_of(r->cxt, &r->actor.job_id, 1);
-			}
-		case RS_JOB_PICKUP_PROJECTS:
-			if (KIND(r) != ACTOR_RUNNER)
-				return idset_empty(r->cxt);
-			return pickup_projects(r);
-		case RS_JOB_WRITE_PROJECTS:
-			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r->cxt);
-			return levels_at_least(r->cxt, projects_of(r), LEVEL_DEVELOPER);
-		case RS_PROJECT_READ_IDS:
-			if (KIND(r) == ACTOR_JOB_TOKEN)
-			{
-				/* its own project and those that let it in, if its user may read them */
-				IdSet		usable;
-
-				if (!r->have_job_project)
-					load_job_project(r);
-				usable.ids = MemoryContextAlloc(r->cxt, sizeof(int64) * (r->job_scope_targets.n + 1));
-				usable.n = 0;
-				for (int i = -1; i < r->job_scope_targets.n; i++)
-				{
-					int64		project = i < 0 ? r->job_project : r->job_scope_targets.ids[i];
-
-					if (project != 0 &&
-						(sees_everything(r) || level_of(projects_of(r), project) >= LEVEL_REPORTER))
-						usable.ids[usable.n++] = project;
-				}
-				idset_normalize(&usable);
-				return usable;
-			}
-			if (!reads_projects_as_user(r))
-				return idset_empty(r->cxt);
-			return levels_at_least(r->cxt, projects_of(r), LEVEL_GUEST);
-		case RS_PROJECT_READABLE_IDS:
-			return idset_union(r->cxt, query_open(r, &open_projects), set_of(r, RS_PROJECT_READ_IDS));
-		case RS_PROJECT_MAINTAINED:
-			if (r->actor.user_id == 0)
-				return idset_empty(r->cxt);
-			return levels_at_least(r->cxt, projects_of(r), LEVEL_MAINTAINER);
-		case RS_PROJECT_MANAGED:
-			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r->cxt);
-			return set_of(r, RS_PROJECT_MAINTAINED);
-		case RS_NAMESPACE_READ_IDS:
-			if (!reads_projects_as_user(r))
-				return idset_empty(r->cxt);
-			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_GUEST);
-		case RS_NAMESPACE_READABLE_IDS:
-			return idset_union(r->cxt, query_open(r, &open_namespaces), set_of(r, RS_NAMESPACE_READ_IDS));
-		case RS_NAMESPACE_OWNED:
-			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r->cxt);
-			return levels_at_least(r->cxt, namespaces_of(r), LEVEL_OWNER);
-		case RS_PROJECTS_OPEN:
-			return query_open(r, &open_projects);
-		case RS_PROJECTS_ALL:
-			if (!sees_everything(r) || !acts_for_user(r))
-				return idset_empty(r->cxt);
-			(void) reach_query(&all_projects, NULL);
-			return idset_from_spi(r->cxt);
-		case RS_USER_SELF:
-			if (KIND(r) != ACTOR_USER)
-				return idset_empty(r->cxt);
-			r->levels_asked = true; /* the user's own: not its kind's */
-			one = r->actor.user_id;
-			return idset_of(r->cxt, &one, 1);
-		case NUM_REACH_SETS:
-			break;
-	}
-	elog(ERROR, "unknown reach set %d", (int) which);
-	pg_unreachable();
-}
+/* ----------------------------------------------------------------------
+ * Sets, built on first use
+ * ---------------------------------------------------------------------- */
 
 IdSet
 set_of(Reach *r, ReachSet which)
 {
 	if (!r->have_set[which])
 	{
+		const SetRule *rule = &set_rules[which];
 		IdSet		set;
 		bool		asked_before = r->levels_asked;
+		bool		per_statement_before = r->building_per_statement;
+		MemoryContext cxt_before = r->build_cxt;
 
 		/* a builder may ask for the sets it builds on: set_of() nests */
 		r->levels_asked = false;
-		set = build_set(r, which);
+		r->building_per_statement = false;
+		r->build_cxt = r->cxt;
+		set = (r->live && rule->who(r)) ? rule->build(r) : idset_empty(r->cxt);
+		r->build_cxt = cxt_before;
 		r->sets[which] = set;
 		r->set_asked_levels[which] = r->levels_asked;
+		r->set_per_statement[which] = r->building_per_statement;
 		r->levels_asked |= asked_before;
+		r->building_per_statement |= per_statement_before;
 		r->have_set[which] = true;
 	}
-	else if (r->set_asked_levels[which])
-		r->levels_asked = true;
+	else
+	{
+		if (r->set_asked_levels[which])
+			r->levels_asked = true;
+		if (r->set_per_statement[which])
+			r->building_per_statement = true;
+	}
 	return r->sets[which];
 }
 
+/* The index of a set's name, or -1. */
+int
+reach_set_index(const char *name)
+{
+	for (int i = 0; i < NUM_REACH_SETS; i++)
+		if (strcmp(name, set_rules[i].name) == 0)
+			return i;
+	return -1;
+}
+
 /* ----------------------------------------------------------------------
- * Probes used by the C functions (same sets as the policies)
+ * The runner rules over one stored row (same sets as the policies)
  * ---------------------------------------------------------------------- */
 
+/*
+ * A runner's stored row, read as the rights are (reach_query), with the
+ * projects it is linked to from its own row (release 1.2's SQL) or, before
+ * it, unknown (the legacy sets then stand for them).
+ */
 bool
-stored_runner(int64 runner_id, StoredRunner *runner)
+stored_runner(int64 runner_id, RunnerFacts *f)
 {
 	Datum		arg = Int64GetDatum(runner_id);
+	bool		linked_on_row = runner_policy_sql_at_least(1, 2);
 	int64		type = 0;
+	bool		isnull;
+	Datum		locked;
 
-	if (reach_query(&runner_kind, &arg) == 0)
+	if (reach_query(linked_on_row ? &runner_facts : &runner_facts_legacy, &arg) == 0)
 		return false;
+	memset(f, 0, sizeof(*f));
+	f->id = runner_id;
 	(void) spi_result_int64(0, 1, &type);
-	runner->type = (int) type;
-	runner->owner = 0;
-	runner->has_owner = spi_result_int64(0, 2, &runner->owner);
+	f->type = (int) type;
+	f->has_owner = spi_result_int64(0, 2, &f->owner);
+	locked = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	f->locked = !isnull && DatumGetBool(locked);
+	f->linked_known = linked_on_row;
+	if (linked_on_row)
+	{
+		Datum		linked = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+
+		f->linked = isnull ? idset_empty(CurrentMemoryContext) :
+			idset_of_array(CurrentMemoryContext, linked);
+	}
 	return true;
+}
+
+/* Is any project the runner is linked to in a set of the reach? */
+static bool
+linked_to_any(Reach *r, const RunnerFacts *f, ReachSet which, ReachSet legacy)
+{
+	IdSet		set;
+
+	if (!f->linked_known)
+	{
+		set = set_of(r, legacy);
+		return idset_contains(&set, f->id);
+	}
+	set = set_of(r, which);
+	for (int i = 0; i < f->linked.n; i++)
+		if (idset_contains(&set, f->linked.ids[i]))
+			return true;
+	return false;
 }
 
 /* The runner read rule, as the ci_runners SELECT policy states it. */
 bool
-runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
+runner_readable(Reach *r, const RunnerFacts *f)
 {
 	IdSet		set;
 
@@ -541,45 +893,68 @@ runner_readable(Reach *r, int64 id, int type, bool has_owner, int64 owner)
 	if (reaches_all(r, RA_RUNNERS_READ))
 		return true;
 	set = set_of(r, RS_RUNNER_READ_TYPES);
-	if (idset_contains(&set, type))
+	if (idset_contains(&set, f->type))
 		return true;
-	if (type == RUNNER_TYPE_PROJECT && has_owner)
+	set = set_of(r, RS_RUNNER_SELF);
+	if (idset_contains(&set, f->id))
+		return true;
+	if (f->type == RUNNER_TYPE_PROJECT)
 	{
-		/* before the links: this arm needs no query beyond the levels */
+		/* the owner link may not be there yet (INSERT ... RETURNING) */
 		set = set_of(r, RS_RUNNER_READ_PROJECTS);
-		if (idset_contains(&set, owner))
+		if (!f->linked_known && f->has_owner && idset_contains(&set, f->owner))
 			return true;
+		return linked_to_any(r, f, RS_RUNNER_READ_PROJECTS, RS_LEGACY_RUNNER_READ_IDS);
 	}
-	set = set_of(r, RS_RUNNER_READ_IDS);
-	if (idset_contains(&set, id))
-		return true;
-	if (type == RUNNER_TYPE_GROUP && has_owner)
+	if (f->type == RUNNER_TYPE_GROUP && f->has_owner)
 	{
 		set = set_of(r, RS_RUNNER_READ_GROUPS);
-		return idset_contains(&set, owner);
+		return idset_contains(&set, f->owner);
 	}
 	return false;
 }
 
 /* The runner manage rule, as the ci_runners UPDATE/DELETE policies state it. */
 bool
-runner_manageable(Reach *r, int type, bool has_owner, int64 owner)
+runner_manageable(Reach *r, const RunnerFacts *f)
 {
 	IdSet		set = set_of(r, RS_RUNNER_WRITE_TYPES);
 
-	if (idset_contains(&set, type))
+	if (idset_contains(&set, f->type))
 		return true;
-	if (type == RUNNER_TYPE_PROJECT && has_owner)
+	if (f->type == RUNNER_TYPE_PROJECT && f->has_owner)
 	{
 		set = set_of(r, RS_RUNNER_WRITE_PROJECTS);
-		return idset_contains(&set, owner);
+		return idset_contains(&set, f->owner);
 	}
-	if (type == RUNNER_TYPE_GROUP && has_owner)
+	if (f->type == RUNNER_TYPE_GROUP && f->has_owner)
 	{
 		set = set_of(r, RS_RUNNER_WRITE_GROUPS);
-		return idset_contains(&set, owner);
+		return idset_contains(&set, f->owner);
 	}
 	return false;
+}
+
+/*
+ * The runner half of the link rule (the project half is the
+ * ci_runner_projects INSERT policy's, link_projects): an administrator
+ * links any runner; a user links an unlocked runner that is linked to a
+ * project they maintain.
+ */
+bool
+runner_linkable(Reach *r, const RunnerFacts *f)
+{
+	if (reaches_all(r, RA_ADMIN))
+		return true;
+	if (f->type != RUNNER_TYPE_PROJECT || f->locked)
+		return false;
+	if (!f->linked_known)
+	{
+		IdSet		set = set_of(r, RS_LEGACY_LINK_RUNNERS);
+
+		return idset_contains(&set, f->id);
+	}
+	return linked_to_any(r, f, RS_LINK_PROJECTS, RS_LEGACY_LINK_RUNNERS);
 }
 
 /* The visibility levels the actor reads (reach_visibilities()). */
@@ -620,20 +995,55 @@ namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent_id,
 		(has_parent && idset_contains(&namespaces, parent_id));
 }
 
+/* ----------------------------------------------------------------------
+ * SQL: reach_sets(), the rule table for tests and DBAs
+ * ---------------------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(rp_reach_sets);
+
+/*
+ * reach_sets() -> SETOF (name text, used_in text, who text, computed_from
+ * text): one row per set; used_in is 'policies' (named by the SQL of this
+ * release), 'core' (asked by the C code only) or 'legacy' (named only by
+ * the policies of releases before 1.2).
+ */
+Datum
+rp_reach_sets(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	static const char *const uses[] = {
+		[SET_IN_POLICIES] = "policies",
+		[SET_IN_CORE] = "core",
+		[SET_IN_LEGACY_POLICIES] = "legacy",
+	};
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < NUM_REACH_SETS; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = CStringGetTextDatum(set_rules[i].name);
+		values[1] = CStringGetTextDatum(uses[set_rules[i].use]);
+		values[2] = CStringGetTextDatum(set_rules[i].who_text);
+		values[3] = CStringGetTextDatum(set_rules[i].from_text);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
 
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry rules_saved_queries[] = {
-	SAVED_QUERY_ENTRY(runners_linked_to),
-	SAVED_QUERY_ENTRY(unlocked_runners_linked_to),
-	SAVED_QUERY_ENTRY(runners_owned_by),
 	SAVED_QUERY_ENTRY(ancestors_of_projects),
 	SAVED_QUERY_ENTRY(open_projects),
 	SAVED_QUERY_ENTRY(open_namespaces),
-	SAVED_QUERY_ENTRY(runner_kind),
 	SAVED_QUERY_ENTRY(projects_sharing_runners),
 	SAVED_QUERY_ENTRY(projects_under_namespace),
-	SAVED_QUERY_ENTRY(projects_linked_to_runner),
-	SAVED_QUERY_ENTRY(job_project),
 	SAVED_QUERY_ENTRY(all_projects),
+	SAVED_QUERY_ENTRY(runner_facts),
+	SAVED_QUERY_ENTRY(runner_facts_legacy),
+	SAVED_QUERY_ENTRY(legacy_runners_linked_to),
+	SAVED_QUERY_ENTRY(legacy_unlocked_runners_linked_to),
+	SAVED_QUERY_ENTRY(legacy_runners_owned_by),
 	{NULL, NULL}
 };

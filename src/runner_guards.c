@@ -31,11 +31,15 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/rel.h"
 
+#include "idset.h"
 #include "owner_spi.h"
 #include "policy_core.h"
 #include "restore.h"
@@ -56,6 +60,57 @@ PG_FUNCTION_INFO_V1(rp_ci_runner_projects_guard);
 PG_FUNCTION_INFO_V1(rp_ci_runner_namespaces_guard);
 PG_FUNCTION_INFO_V1(rp_delete_owned_runners);
 PG_FUNCTION_INFO_V1(rp_truncate_guard);
+PG_FUNCTION_INFO_V1(rp_ci_runner_projects_copy);
+
+/*
+ * The columns the extension keeps as copies (release 1.2): a project
+ * runner's linked projects, a link's owner project.  Only the extension
+ * writes them: its copy trigger and repair (while copies_writing is set),
+ * and its own install and upgrade scripts; anyone else's write to them is
+ * ignored, as a write to namespaces.traversal_ids is.
+ */
+#define LINKED_PROJECTS_COLUMN	"linked_project_ids"
+#define OWNER_PROJECT_COLUMN	"owner_project_id"
+
+static bool copies_writing = false;
+
+static bool
+copies_writable(void)
+{
+	return copies_writing || creating_extension;
+}
+
+bool
+runner_copy_column(const char *column)
+{
+	return strcmp(column, LINKED_PROJECTS_COLUMN) == 0 ||
+		strcmp(column, OWNER_PROJECT_COLUMN) == 0;
+}
+
+/* A row with one column replaced. */
+static HeapTuple
+with_column(HeapTuple tuple, TupleDesc desc, int attnum, Datum value, bool isnull)
+{
+	int			cols[1] = {attnum};
+	Datum		values[1] = {value};
+	bool		nulls[1] = {isnull};
+
+	return heap_modify_tuple_by_cols(tuple, desc, 1, cols, values, nulls);
+}
+
+/* A new row with the old row's value of a copy column, unless the extension writes it. */
+static HeapTuple
+keep_copy(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, const char *column)
+{
+	int			attnum = SPI_fnumber(desc, column);
+	bool		isnull;
+	Datum		old;
+
+	if (attnum <= 0 || copies_writable() || !row_column_changed(oldtup, newtup, desc, attnum))
+		return newtup;
+	old = heap_getattr(oldtup, attnum, desc, &isnull);
+	return with_column(newtup, desc, attnum, old, isnull);
+}
 
 /* Which owner a trigger argument names: 'project' or 'namespace'. */
 typedef enum OwnerKind
@@ -109,6 +164,51 @@ static SavedQuery delete_project_runners = {
 static SavedQuery delete_group_runners = {
 	"DELETE FROM runner_policy.ci_runners"
 	" WHERE runner_type = " CppAsString2(RUNNER_TYPE_GROUP) " AND sharding_key_id = $1", 1, {INT8OID}, NULL
+};
+/*
+ * A link made or removed: the project goes into or out of the runner's
+ * copy, relative to the row's current value (so that two links made at
+ * once both count: the second update waits for the first and then works
+ * on its result), kept sorted and without duplicates.
+ */
+static SavedQuery copy_add_project = {
+	"UPDATE runner_policy.ci_runners SET linked_project_ids ="
+	"       ARRAY(SELECT DISTINCT x.id FROM pg_catalog.unnest(linked_project_ids"
+	"             OPERATOR(pg_catalog.||) $2) AS x (id) ORDER BY x.id)"
+	" WHERE id = $1 AND NOT linked_project_ids OPERATOR(pg_catalog.@>) ARRAY[$2]",
+	2, {INT8OID, INT8OID}, NULL
+};
+static SavedQuery copy_remove_project = {
+	"UPDATE runner_policy.ci_runners"
+	"   SET linked_project_ids = pg_catalog.array_remove(linked_project_ids, $2)"
+	" WHERE id = $1 AND linked_project_ids OPERATOR(pg_catalog.@>) ARRAY[$2]",
+	2, {INT8OID, INT8OID}, NULL
+};
+/*
+ * Repairs after a load with triggers off (backfill_owners): each link's
+ * owner copy, then each runner's copy of its links, where they differ
+ * from the rows they copy.  Returns the runners repaired.
+ */
+static SavedQuery repair_link_owners = {
+	"UPDATE runner_policy.ci_runner_projects rp SET owner_project_id = r.sharding_key_id"
+	"  FROM runner_policy.ci_runners r"
+	" WHERE r.id = rp.runner_id AND rp.owner_project_id IS DISTINCT FROM"
+	"       (CASE WHEN r.runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " THEN r.sharding_key_id END)"
+	/* a link to a project that is gone is check_invariants()' to report */
+	"   AND EXISTS (SELECT FROM runner_policy.projects p WHERE p.id = rp.project_id)"
+	" RETURNING rp.runner_id",
+	0, {InvalidOid}, NULL
+};
+static SavedQuery repair_linked_projects = {
+	"WITH want AS ("
+	"  SELECT r.id, COALESCE(l.ids, '{}') AS ids FROM runner_policy.ci_runners r"
+	"    LEFT JOIN (SELECT runner_id, pg_catalog.array_agg(project_id ORDER BY project_id) AS ids"
+	"                 FROM runner_policy.ci_runner_projects GROUP BY runner_id) l"
+	"      ON l.runner_id = r.id AND r.runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) ")"
+	" UPDATE runner_policy.ci_runners r SET linked_project_ids = w.ids FROM want w"
+	"  WHERE r.id = w.id AND r.linked_project_ids IS DISTINCT FROM w.ids"
+	" RETURNING r.id",
+	0, {InvalidOid}, NULL
 };
 static SavedQuery any_project_runner = {
 	"SELECT 1 FROM runner_policy.ci_runners WHERE runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " LIMIT 1",
@@ -207,6 +307,34 @@ check_owner_exists(OwnerKind kind, int64 owner_id)
 /* ----------------------------------------------------------------------
  * ci_runners: BEFORE INSERT OR UPDATE
  * ---------------------------------------------------------------------- */
+
+/*
+ * A new runner's copy of its links: its owner project, whose link the
+ * extension makes at once (ci_runners_link_owner), for a project runner;
+ * none for the others.  Whatever the INSERT said.
+ */
+static HeapTuple
+set_linked_projects(HeapTuple tuple, TupleDesc desc)
+{
+	int			attnum = SPI_fnumber(desc, LINKED_PROJECTS_COLUMN);
+	int64		type = 0;
+	int64		owner = 0;
+	Datum		elem;
+	int			n = 0;
+
+	if (attnum <= 0)
+		return tuple;			/* the SQL of a release before 1.2 */
+	if (row_get_int64(tuple, desc, "runner_type", &type) && type == RUNNER_TYPE_PROJECT &&
+		row_get_int64(tuple, desc, "sharding_key_id", &owner))
+	{
+		elem = Int64GetDatum(owner);
+		n = 1;
+	}
+	return with_column(tuple, desc, attnum,
+					   PointerGetDatum(construct_array(&elem, n, INT8OID, sizeof(int64),
+													   true, TYPALIGN_DOUBLE)),
+					   false);
+}
 
 static void
 check_new_runner(Relation rel, HeapTuple tuple, TupleDesc desc)
@@ -396,13 +524,14 @@ rp_ci_runners_guard(PG_FUNCTION_ARGS)
 	{
 		check_new_runner(td->tg_relation, td->tg_trigtuple, desc);
 		check_token_digest(NULL, td->tg_trigtuple, desc);
-		return PointerGetDatum(td->tg_trigtuple);
+		return PointerGetDatum(set_linked_projects(td->tg_trigtuple, desc));
 	}
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		check_runner_update(td->tg_trigtuple, td->tg_newtuple, desc);
 		check_token_digest(td->tg_trigtuple, td->tg_newtuple, desc);
-		return PointerGetDatum(td->tg_newtuple);
+		return PointerGetDatum(keep_copy(td->tg_trigtuple, td->tg_newtuple, desc,
+										 LINKED_PROJECTS_COLUMN));
 	}
 	elog(ERROR, "ci_runners_guard must fire on INSERT or UPDATE");
 	pg_unreachable();
@@ -450,7 +579,7 @@ rp_ci_runners_link_owner(PG_FUNCTION_ARGS)
  * ci_runner_projects and ci_runner_namespaces: BEFORE INSERT/UPDATE/DELETE
  * ---------------------------------------------------------------------- */
 
-static void
+static RunnerRow
 check_new_project_link(int64 runner_id, int64 project_id, bool full_messages)
 {
 	RunnerRow	runner = fetch_runner(runner_id, true);
@@ -482,7 +611,7 @@ check_new_project_link(int64 runner_id, int64 project_id, bool full_messages)
 	 * has refused whoever may not make the link.
 	 */
 	if (!full_messages)
-		return;
+		return runner;
 	args[0] = Int64GetDatum(runner_id);
 	args[1] = Int64GetDatum(project_id);
 	if (saved_query_run(&project_link_exists, args, NULL) > 0)
@@ -490,6 +619,50 @@ check_new_project_link(int64 runner_id, int64 project_id, bool full_messages)
 				(errcode(ERRCODE_UNIQUE_VIOLATION),
 				 errmsg("runner %lld is already linked to project %lld",
 						(long long) runner_id, (long long) project_id)));
+	return runner;
+}
+
+/*
+ * The runner's half of the link rule, for a writer subject to row-level
+ * security (the project's half is the INSERT policy's): the policy core
+ * decides on the stored runner (runner_linkable() in rules.c).  A locked
+ * runner the actor reads is refused with row-level security's message and
+ * a DETAIL that names the lock: it is a column the actor reads anyway, and
+ * the bare message would leave them guessing.
+ */
+static void
+check_runner_linkable(Relation rel, int64 runner_id)
+{
+	switch (policy_runner_link_check(runner_id))
+	{
+		case LINK_ALLOWED:
+			return;
+		case LINK_LOCKED:
+			/* the refusal row-level security gives, and why */
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("new row violates row-level security policy for table \"%s\"",
+							RelationGetRelationName(rel)),
+					 errdetail("Runner %lld is locked: it serves only the projects it is linked to, and only an administrator links it to more.",
+							   (long long) runner_id),
+					 errhint("A maintainer of its owner project can unlock it (UPDATE runner_policy.ci_runners SET locked = false WHERE id = %lld).",
+							 (long long) runner_id)));
+			break;
+		case LINK_REFUSED:
+			refuse_as_rls(rel);
+	}
+}
+
+/* A new link carries its runner's owner project (a copy column). */
+static HeapTuple
+set_owner_project(HeapTuple tuple, TupleDesc desc, const RunnerRow *runner)
+{
+	int			attnum = SPI_fnumber(desc, OWNER_PROJECT_COLUMN);
+
+	if (attnum <= 0)
+		return tuple;			/* the SQL of a release before 1.2 */
+	return with_column(tuple, desc, attnum, Int64GetDatum(runner->owner_id),
+					   !(runner->runner_type == RUNNER_TYPE_PROJECT && runner->has_owner));
 }
 
 static void
@@ -585,18 +758,24 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 		bool		full_messages = !writer_subject_to_rls(td->tg_relation) ||
 			policy_actor_is_admin();
 
+		RunnerRow	runner = {false, 0, false, 0};
+
 		if (!full_messages &&
 			(kind == OWNER_NAMESPACE ||
 			 hidden_runner(td->tg_relation, runner_id) ||
 			 hidden_project(td->tg_relation, target_id)))
 			refuse_as_rls(td->tg_relation);
+		if (!full_messages)
+			check_runner_linkable(td->tg_relation, runner_id);
 
 		owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
 		if (kind == OWNER_PROJECT)
-			check_new_project_link(runner_id, target_id, full_messages);
+			runner = check_new_project_link(runner_id, target_id, full_messages);
 		else
 			check_new_namespace_link(runner_id, target_id);
 		owner_spi_end(&spi);
+		if (kind == OWNER_PROJECT)
+			return PointerGetDatum(set_owner_project(oldtup, desc, &runner));
 		return PointerGetDatum(oldtup);
 	}
 
@@ -614,7 +793,9 @@ link_guard(FunctionCallInfo fcinfo, OwnerKind kind, const char *funcname)
 		if (row_get_int64(newtup, desc, "runner_id", &new_runner) &&
 			row_get_int64(newtup, desc, target_column, &new_target) &&
 			new_runner == old_runner && new_target == old_target)
-			return PointerGetDatum(newtup);
+			return PointerGetDatum(kind == OWNER_PROJECT ?
+								   keep_copy(oldtup, newtup, desc, OWNER_PROJECT_COLUMN) :
+								   newtup);
 
 		/* whether it is the owner link is the runner's to tell */
 		if (hidden_runner(td->tg_relation, old_runner))
@@ -758,6 +939,76 @@ rp_truncate_guard(PG_FUNCTION_ARGS)
 	return PointerGetDatum(NULL);
 }
 
+/* ----------------------------------------------------------------------
+ * ci_runner_projects: AFTER INSERT OR DELETE, the runner's copy of its links
+ * ---------------------------------------------------------------------- */
+
+Datum
+rp_ci_runner_projects_copy(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data_checked(fcinfo, "ci_runner_projects_copy");
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	int64		runner_id;
+	int64		project_id;
+	Datum		args[2];
+	OwnerSpi	spi;
+
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		elog(ERROR, "ci_runner_projects_copy must fire AFTER INSERT OR DELETE, FOR EACH ROW");
+	if (restore_copy_loads_row(td))
+		return PointerGetDatum(NULL);	/* the dump holds the copy: restore.c */
+	if (!row_get_int64(td->tg_trigtuple, desc, "runner_id", &runner_id) ||
+		!row_get_int64(td->tg_trigtuple, desc, "project_id", &project_id))
+		return PointerGetDatum(NULL);
+
+	args[0] = Int64GetDatum(runner_id);
+	args[1] = Int64GetDatum(project_id);
+	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
+	copies_writing = true;
+	PG_TRY();
+	{
+		(void) saved_query_run(TRIGGER_FIRED_BY_INSERT(td->tg_event) ?
+							   &copy_add_project : &copy_remove_project, args, NULL);
+	}
+	PG_FINALLY();
+	{
+		copies_writing = false;
+	}
+	PG_END_TRY();
+	owner_spi_end(&spi);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * backfill_owners()'s second part: the copies repaired, the runners whose
+ * copy or whose links' copies changed (sorted, without duplicates).  Call
+ * between owner_spi_begin() and _end(); with the SQL of a release before
+ * 1.2, which has no copies, there is nothing to repair.
+ */
+IdSet
+repair_runner_copies(MemoryContext cxt)
+{
+	IdSet		out = idset_empty(cxt);
+
+	if (!runner_policy_sql_at_least(1, 2))
+		return out;
+	copies_writing = true;
+	PG_TRY();
+	{
+		(void) saved_query_run(&repair_link_owners, NULL, NULL);
+		out = idset_union(cxt, out, idset_from_spi(cxt));
+		(void) saved_query_run(&repair_linked_projects, NULL, NULL);
+		out = idset_union(cxt, out, idset_from_spi(cxt));
+	}
+	PG_FINALLY();
+	{
+		copies_writing = false;
+	}
+	PG_END_TRY();
+	return out;
+}
+
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry runner_guards_saved_queries[] = {
 	SAVED_QUERY_ENTRY(runner_locked),
@@ -772,6 +1023,10 @@ const SavedQueryEntry runner_guards_saved_queries[] = {
 	SAVED_QUERY_ENTRY(insert_namespace_link),
 	SAVED_QUERY_ENTRY(delete_project_runners),
 	SAVED_QUERY_ENTRY(delete_group_runners),
+	SAVED_QUERY_ENTRY(copy_add_project),
+	SAVED_QUERY_ENTRY(repair_link_owners),
+	SAVED_QUERY_ENTRY(repair_linked_projects),
+	SAVED_QUERY_ENTRY(copy_remove_project),
 	SAVED_QUERY_ENTRY(any_project_runner),
 	SAVED_QUERY_ENTRY(any_group_runner),
 	{NULL, NULL}

@@ -60,6 +60,13 @@ struct Node;
 extern struct Node *any_of_function(Oid eq, struct Node *key, Oid fn, struct Node *arg,
 									int location);
 
+/* runner_guards.c: a column the extension keeps as a copy (linked_project_ids, owner_project_id) */
+extern bool runner_copy_column(const char *column);
+
+/* runner_guards.c: repairs the copies a load with triggers off left wrong; the runners repaired */
+struct IdSet;
+extern struct IdSet repair_runner_copies(MemoryContext cxt);
+
 /* backfill.c: the runner backfill_owners() is placing right now, or 0 */
 extern int64 backfill_placing_runner(void);
 

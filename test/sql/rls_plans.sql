@@ -28,7 +28,10 @@ INSERT INTO runner_policy.project_members (project_id, user_id, access_level)
 	SELECT p, 8005, 40 FROM generate_series(80001, 80400) p;
 INSERT INTO runner_policy.ci_builds (id, project_id, runner_id, status)
 	SELECT b, 80001 + (b % 400), 800001 + (b % 4000), 'success' FROM generate_series(800001, 810000) b;
-ANALYZE runner_policy.users, runner_policy.namespaces, runner_policy.projects,
+-- VACUUM too, so that the plans do not depend on what autovacuum has done
+-- yet: the visibility map (index-only scans) and the GIN index's pending
+-- list (linked_project_ids), which the planner costs.
+VACUUM ANALYZE runner_policy.users, runner_policy.namespaces, runner_policy.projects,
 	runner_policy.ci_runners, runner_policy.ci_runner_projects, runner_policy.project_members,
 	runner_policy.ci_builds;
 
@@ -36,9 +39,16 @@ CREATE ROLE regress_plans_app;
 GRANT USAGE ON SCHEMA runner_policy TO regress_plans_app;
 GRANT SELECT ON ALL TABLES IN SCHEMA runner_policy TO regress_plans_app;
 GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_plans_app;
+-- The leaky function writes down every value it is shown, in whatever order
+-- the scan shows them (the order of the heap, which is not this test's to
+-- fix), and the test reads what it saw, sorted.
+CREATE TABLE public.regress_leaked (value text);
+GRANT INSERT, SELECT, DELETE ON public.regress_leaked TO regress_plans_app;
 CREATE FUNCTION public.regress_leak(text) RETURNS boolean
 	LANGUAGE plpgsql COST 0.0000001 AS
-	$$BEGIN RAISE NOTICE 'leak: %', $1; RETURN true; END$$;
+	$$BEGIN INSERT INTO public.regress_leaked VALUES ($1); RETURN true; END$$;
+CREATE FUNCTION public.regress_seen() RETURNS SETOF text
+	LANGUAGE sql AS $$DELETE FROM public.regress_leaked RETURNING value$$;
 SET ROLE regress_plans_app;
 
 -- The maintainer of two projects: 40 instance runners, the 20 project
@@ -52,7 +62,9 @@ EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners WHERE id = 800003;
 -- The leaky function sees only her rows, and only after the policy.
 EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_runners WHERE public.regress_leak(description) AND runner_type = 3;
 SELECT id FROM runner_policy.ci_runners WHERE public.regress_leak(description) AND runner_type = 3 ORDER BY id;
+SELECT v AS leaked FROM public.regress_seen() AS v ORDER BY 1;
 SELECT count(*) FROM runner_policy.ci_runners WHERE public.regress_leak(description) AND runner_type = 1 AND id < 800500;
+SELECT v AS leaked FROM public.regress_seen() AS v ORDER BY 1;
 
 -- Her jobs: reporter+ of the project, an index scan on (project_id, status).
 EXPLAIN (COSTS OFF) SELECT * FROM runner_policy.ci_builds WHERE status = 'success';
@@ -78,6 +90,7 @@ SELECT count(*) FROM runner_policy.ci_runners;
 -- No actor: the policy still decides, and nothing comes back.
 SELECT runner_policy.reset_actor();
 SELECT count(*) FROM runner_policy.ci_runners WHERE public.regress_leak(description);
+SELECT count(*) AS leaked FROM public.regress_seen();
 
 -- The "everything" decision is folded into the plan where it is made
 -- (plan_binding.c), and a cached plan never serves other rights: a generic
@@ -125,6 +138,8 @@ SET ROLE regress_plans_app;
 
 RESET ROLE;
 DROP FUNCTION public.regress_leak(text);
+DROP FUNCTION public.regress_seen();
+DROP TABLE public.regress_leaked;
 REVOKE ALL ON ALL TABLES IN SCHEMA runner_policy FROM regress_plans_app;
 REVOKE ALL ON FUNCTION runner_policy.act_as(bigint, boolean) FROM regress_plans_app;
 REVOKE USAGE ON SCHEMA runner_policy FROM regress_plans_app;
