@@ -4,6 +4,7 @@
 #   ./test/run-all              everything, on a throwaway cluster (README)
 #   make installcheck           pg_regress + isolation against a running server
 #   make bench                  benchmarks (bench/README.md); never part of tests
+#   make check-invalidation     the cache tests fail with invalidation built out
 
 EXTENSION = runner_policy
 # Versions have one source each: default_version in the control file is what
@@ -79,7 +80,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # The two halves of installcheck, so that the harness can count each.
-.PHONY: installcheck-db installcheck-regress installcheck-isolation bench
+.PHONY: installcheck-db installcheck-regress installcheck-isolation bench check-invalidation
 installcheck-db:
 	for db in $(CONTRIB_TESTDB) $(ISOLATION_TESTDB); do \
 		psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $$db" \
@@ -92,6 +93,10 @@ installcheck-regress: installcheck-db
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
 installcheck-isolation: installcheck-db
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+
+# The cache tests can fail: with invalidation built out, they must.
+check-invalidation:
+	./test/check-invalidation
 
 bench:
 	./bench/run

@@ -131,12 +131,8 @@ SET session_replication_role = replica;
 
 INSERT INTO runner_policy.ci_runners
 	(id, runner_type, sharding_key_id, description, tag_list, paused, locked,
-	 contacted_at, created_by_id, created_at, token_digest)
-SELECT i,
-	   CASE WHEN i <= :ni THEN 1 WHEN i <= :pr0 THEN 2 ELSE 3 END,
-	   CASE WHEN i <= :ni THEN NULL
-			WHEN i <= :pr0 THEN 1 + (i - :ni - 1) % :ng
-			ELSE 1 + (i - :pr0 - 1) % :np END,
+	 contacted_at, created_by_id, created_at, token_digest, linked_project_ids)
+SELECT i, t, sk,
 	   'runner ' || i || ' on host-' || (i % 977),
 	   CASE i % 4 WHEN 0 THEN ARRAY['docker', 'linux']
 				  WHEN 1 THEN ARRAY['shell', 'linux', 'x86_64']
@@ -148,17 +144,29 @@ SELECT i,
 			ELSE now() - (i % 600) * interval '1 minute' END,
 	   CASE WHEN i % 3 = 0 THEN 1 ELSE 6 + i % (:nu - 5) END,
 	   now() - (i % 1000) * interval '1 hour',
-	   sha256(int8send(i))
-  FROM generate_series(1::bigint, :nr) AS i;
+	   sha256(int8send(i)),
+	   -- the copy of its links the extension keeps on a project runner
+	   -- (release 1.2): its owner, and for one in ten the projects below
+	   CASE WHEN t <> 3 THEN '{}'::bigint[]
+			WHEN i % 10 <> 0 THEN ARRAY[sk]
+			ELSE ARRAY(SELECT DISTINCT p FROM unnest(ARRAY[sk] || ARRAY(
+					 SELECT 1 + (sk - 1 + k * 3331) % :np
+					   FROM generate_series(1, 1 + (i / 10) % 3) AS k)) AS p ORDER BY p) END
+  FROM (SELECT i,
+			   CASE WHEN i <= :ni THEN 1 WHEN i <= :pr0 THEN 2 ELSE 3 END AS t,
+			   CASE WHEN i <= :ni THEN NULL
+					WHEN i <= :pr0 THEN 1 + (i - :ni - 1) % :ng
+					ELSE 1 + (i - :pr0 - 1) % :np END AS sk
+		  FROM generate_series(1::bigint, :nr) AS i) AS r (i, t, sk);
 
 -- the owner links the extension's trigger would have made
 INSERT INTO runner_policy.ci_runner_namespaces (runner_id, namespace_id)
 SELECT id, sharding_key_id FROM runner_policy.ci_runners WHERE runner_type = 2 ORDER BY id;
-INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id)
-SELECT id, sharding_key_id FROM runner_policy.ci_runners WHERE runner_type = 3 ORDER BY id;
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id, owner_project_id)
+SELECT id, sharding_key_id, sharding_key_id FROM runner_policy.ci_runners WHERE runner_type = 3 ORDER BY id;
 -- one project runner in ten is shared with 1-3 more projects
-INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id)
-SELECT r.id, 1 + (r.sharding_key_id - 1 + k * 3331) % :np
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id, owner_project_id)
+SELECT r.id, 1 + (r.sharding_key_id - 1 + k * 3331) % :np, r.sharding_key_id
   FROM runner_policy.ci_runners r
  CROSS JOIN generate_series(1, 3) AS k
  WHERE r.runner_type = 3 AND r.id % 10 = 0 AND k <= 1 + (r.id / 10) % 3
