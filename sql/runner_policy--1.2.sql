@@ -1320,24 +1320,28 @@ COMMENT ON TABLE runner_policy.rights_epoch IS
 /*
  * The tables and columns rights are read from, in one list: the change
  * triggers below are made from it, and test/sql/rule_table.sql checks the
- * catalog against it.
+ * catalog against it.  user_column names the user a row concerns (a
+ * membership's, a user's own): a change to such a row is announced as
+ * concerning that user alone, and the other backends keep the reaches of
+ * everyone else (src/reach_cache.c, "Who changed").  A change to the other
+ * tables concerns everyone.
  */
 CREATE FUNCTION runner_policy.rights_columns(
-	OUT table_name text, OUT column_names text[])
+	OUT table_name text, OUT column_names text[], OUT user_column text)
 	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT v.table_name, v.column_names FROM (VALUES
+	SELECT v.table_name, v.column_names, v.user_column FROM (VALUES
 		-- who exists, who is an administrator or an auditor, who is blocked
-		('users', ARRAY['id', 'admin', 'auditor', 'state']),
+		('users', ARRAY['id', 'admin', 'auditor', 'state'], 'id'),
 		-- the tree of groups, and who may see each
-		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids']),
+		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids'], NULL),
 		-- where each project is, who may see it, whether instance runners serve it
-		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled']),
+		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled'], NULL),
 		-- memberships and scope links: every column
-		('project_members', ARRAY['project_id', 'user_id', 'access_level']),
-		('group_members', ARRAY['namespace_id', 'user_id', 'access_level']),
-		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id']))
-		AS v (table_name, column_names);
+		('project_members', ARRAY['project_id', 'user_id', 'access_level'], 'user_id'),
+		('group_members', ARRAY['namespace_id', 'user_id', 'access_level'], 'user_id'),
+		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id'], NULL))
+		AS v (table_name, column_names, user_column);
 END;
 COMMENT ON FUNCTION runner_policy.rights_columns() IS
 	'The tables and columns rights are read from: a committed change to them is announced to every backend.';
@@ -1363,11 +1367,11 @@ BEGIN
 	FOR t IN SELECT * FROM runner_policy.rights_columns() LOOP
 		EXECUTE pg_catalog.format(
 			'CREATE TRIGGER %I BEFORE INSERT OR DELETE OR UPDATE OF %s ON runner_policy.%I'
-			' FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed()',
+			' FOR EACH ROW EXECUTE FUNCTION runner_policy.reach_changed(%s)',
 			t.table_name || '_reach_changed',
 			pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(c)
 											 FROM pg_catalog.unnest(t.column_names) AS c), ', '),
-			t.table_name);
+			t.table_name, COALESCE(pg_catalog.quote_literal(t.user_column), ''));
 		EXECUTE pg_catalog.format(
 			'CREATE TRIGGER %I AFTER TRUNCATE ON runner_policy.%I'
 			' FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.reach_changed()',

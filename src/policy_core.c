@@ -422,7 +422,7 @@ reach_build(const Actor *actor)
 	r->cxt = cxt;
 	r->build = ++builds;
 	r->actor = *actor;
-	r->epoch = reach_cache_epoch();
+	reach_cache_stamp(&r->stamp);	/* before it reads anything */
 	r->narrowings = narrowings;
 	r->statement_cxt = AllocSetContextCreate(cxt, "runner_policy reach statement",
 											 ALLOCSET_SMALL_SIZES);
@@ -545,7 +545,7 @@ reusable_reach(const Actor *actor)
 
 	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
 		return NULL;
-	if (r->epoch != reach_cache_epoch() || r->narrowings != narrowings ||
+	if (!reach_cache_stamp_valid(&r->stamp, r->actor.user_id) || r->narrowings != narrowings ||
 		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes) ||
 		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
 	{

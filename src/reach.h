@@ -146,12 +146,12 @@ typedef struct Reach
 	uint64		build;			/* a serial number, unique per reach built */
 
 	/*
-	 * Whether a later statement may use it (reach_cache.c): the epoch it was
-	 * built in, what the newest state looked like then, and whether every
+	 * Whether a later statement may use it (reach_cache.c): the stamp of
+	 * the announcements it has seen, what the newest state looked like then, and whether every
 	 * query so far read exactly the newest state (none was narrowed by an
 	 * older statement snapshot, see reach_query).
 	 */
-	uint64		epoch;
+	ReachStamp	stamp;
 	SnapshotImage image;
 	uint64		narrowings;
 	uint64		last_used;		/* for keeping the most recently used */

@@ -80,8 +80,11 @@
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "storage/lmgr.h"
+#include "storage/lwlock.h"
 #include "storage/proc.h"
+#include "storage/shmem.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -110,7 +113,12 @@ static const char *const rights_tables[] = {
 };
 #define NUM_RIGHTS_TABLES lengthof(rights_tables)
 
+/*
+ * epoch moves on every change that drops every kept reach; signals on
+ * every announcement that the ring below can narrow (see "Who changed").
+ */
 static uint64 epoch = 1;
+static uint64 signals = 0;
 
 /*
  * The oids of the rights tables, looked up outside the callback (which must
@@ -160,6 +168,195 @@ extension_oid(void)
 	return ext;
 }
 
+/* ----------------------------------------------------------------------
+ * Who changed: announcements narrowed to the users they concern
+ *
+ * A membership row concerns its user only, and a users row that user: a
+ * change to one drops only the reaches of that user's actors (a user, or
+ * a token acting for one).  A relcache invalidation carries no such
+ * detail, so a committing transaction also writes whom it changed into a
+ * ring in shared memory, and a backend that receives the announcement
+ * reads the ring before it drops anything.  The entry is written at
+ * XACT_EVENT_COMMIT, after the commit is visible and before the
+ * invalidation is sent and the writers' lock let go; a reach remembers the
+ * ring's head from before it read anything (reach_cache_stamp), so a
+ * commit its reads missed has an entry after that head.  Everything else
+ * stays coarse: changes to groups, projects and scope links concern
+ * everyone; a transaction that changed more users than an entry holds, or
+ * an entry the ring has already overwritten, counts as everyone; so do a
+ * prepared transaction (COMMIT PREPARED runs no callback of ours: its
+ * announcement is the coarse one) and a hot standby, which replays the
+ * invalidation and nothing else.  Without the library in
+ * shared_preload_libraries there is no ring, and every announcement is
+ * coarse.
+ * ---------------------------------------------------------------------- */
+
+#define RING_ENTRIES	1024
+#define RING_USERS		8
+
+typedef struct RingEntry
+{
+	uint64		seq;			/* its position, from 1 */
+	Oid			dboid;
+	bool		everyone;
+	int			nusers;
+	int64		users[RING_USERS];
+} RingEntry;
+
+typedef struct RightsRing
+{
+	LWLock	   *lock;
+	uint64		head;			/* the last entry's seq; 0 for none */
+	RingEntry	entries[RING_ENTRIES];
+} RightsRing;
+
+static RightsRing *ring = NULL;
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* Whom this transaction changed, for its entry. */
+static bool changed_everyone = false;
+static int	changed_nusers = 0;
+static int64 changed_users[RING_USERS];
+static bool entry_due = false;	/* announced at PRE_COMMIT: write the entry at COMMIT */
+
+static void
+ring_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(RightsRing)));
+	RequestNamedLWLockTranche("runner_policy rights ring", 1);
+}
+
+static void
+ring_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	ring = ShmemInitStruct("runner_policy rights ring", sizeof(RightsRing), &found);
+	if (!found)
+	{
+		memset(ring, 0, sizeof(RightsRing));
+		ring->lock = &(GetNamedLWLockTranche("runner_policy rights ring"))->lock;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Notes a user the transaction's change concerns, or everyone (user 0). */
+static void
+note_user(int64 user_id)
+{
+	if (user_id == 0 || changed_nusers == RING_USERS)
+	{
+		changed_everyone = true;
+		return;
+	}
+	for (int i = 0; i < changed_nusers; i++)
+		if (changed_users[i] == user_id)
+			return;
+	changed_users[changed_nusers++] = user_id;
+}
+
+static void
+forget_users(void)
+{
+	changed_everyone = false;
+	changed_nusers = 0;
+}
+
+/* After the commit is visible: whom it changed, for the backends it tells. */
+static void
+ring_append(void)
+{
+	RingEntry  *e;
+
+	if (ring == NULL)
+		return;
+	LWLockAcquire(ring->lock, LW_EXCLUSIVE);
+	e = &ring->entries[ring->head % RING_ENTRIES];
+	e->seq = ++ring->head;
+	e->dboid = MyDatabaseId;
+	e->everyone = changed_everyone;
+	e->nusers = changed_nusers;
+	memcpy(e->users, changed_users, sizeof(int64) * changed_nusers);
+	LWLockRelease(ring->lock);
+}
+
+/* The ring's head now; 0 without a ring. */
+static uint64
+ring_head(void)
+{
+	uint64		head;
+
+	if (ring == NULL)
+		return 0;
+	LWLockAcquire(ring->lock, LW_SHARED);
+	head = ring->head;
+	LWLockRelease(ring->lock);
+	return head;
+}
+
+/*
+ * Do the entries after "since", up to "upto", leave a reach of this user's
+ * actor as it was?  Not if one concerns everyone or the user, or the ring
+ * has overwritten one of them.
+ */
+static bool
+ring_spares(uint64 since, uint64 upto, int64 user_id)
+{
+	bool		spared = true;
+
+	if (ring == NULL || upto - since > RING_ENTRIES)
+		return false;
+	LWLockAcquire(ring->lock, LW_SHARED);
+	for (uint64 seq = since + 1; seq <= upto && spared; seq++)
+	{
+		RingEntry  *e = &ring->entries[(seq - 1) % RING_ENTRIES];
+
+		if (e->seq != seq)
+			spared = false;		/* overwritten since */
+		else if (e->dboid != MyDatabaseId)
+			continue;
+		else if (e->everyone)
+			spared = false;
+		else					/* a runner (user 0) has no memberships */
+			for (int i = 0; i < e->nusers && spared; i++)
+				spared = e->users[i] != user_id;
+	}
+	LWLockRelease(ring->lock);
+	return spared;
+}
+
+void
+reach_cache_stamp(ReachStamp *stamp)
+{
+	/* the head first: a commit the reach's reads miss comes after it */
+	stamp->ring_seq = ring_head();
+	stamp->epoch = epoch;
+	stamp->signals = signals;
+}
+
+bool
+reach_cache_stamp_valid(ReachStamp *stamp, int64 user_id)
+{
+	uint64		head;
+
+	if (stamp->epoch != epoch)
+		return false;
+	if (stamp->signals == signals)
+		return true;
+	head = ring_head();
+	if (!ring_spares(stamp->ring_seq, head, user_id))
+		return false;
+	stamp->signals = signals;
+	stamp->ring_seq = head;
+	return true;
+}
+
 /*
  * A rights table changed (or every relation did): no kept reach holds, and
  * no cached plan may keep a decision made with one (plan_binding.c).
@@ -178,7 +375,12 @@ rights_relcache_callback(Datum arg, Oid relid)
 #endif
 	if (rights)
 	{
-		epoch++;
+		/* an announcement the ring can narrow, or one that drops every reach */
+		if (relid == rights_epoch_oid && OidIsValid(relid) && ring != NULL &&
+			!RecoveryInProgress())
+			signals++;
+		else
+			epoch++;
 		invalidations++;
 		plan_binding_forget();
 	}
@@ -210,16 +412,23 @@ rights_xact_callback(XactEvent event, void *arg)
 									   RowExclusiveLock);
 				if (OidIsValid(announce))
 					CacheInvalidateRelcacheByRelid(announce);
-				else
+				/* no ring entry after COMMIT PREPARED: announce it coarsely */
+				if (!OidIsValid(announce) || event == XACT_EVENT_PRE_PREPARE)
 					for (int i = 0; i < nchanged; i++)
 						CacheInvalidateRelcacheByRelid(changed[i]);
+				entry_due = OidIsValid(announce) && event == XACT_EVENT_PRE_COMMIT;
 			}
 			nchanged = 0;
 			break;
 		case XACT_EVENT_COMMIT:
+			if (entry_due)
+				ring_append();
+			/* FALLTHROUGH */
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
 			nchanged = 0;
+			entry_due = false;
+			forget_users();
 			break;
 		default:
 			break;
@@ -238,7 +447,10 @@ rights_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
 	if (nchanged > 0 && changed_subid >= mySubid)
+	{
 		nchanged = 0;
+		forget_users();
+	}
 	if (own_change_lxid == CURRENT_LXID)
 		epoch++;
 }
@@ -249,6 +461,13 @@ reach_cache_init(void)
 	CacheRegisterRelcacheCallback(rights_relcache_callback, (Datum) 0);
 	RegisterXactCallback(rights_xact_callback, NULL);
 	RegisterSubXactCallback(rights_subxact_callback, NULL);
+	if (process_shared_preload_libraries_in_progress)
+	{
+		prev_shmem_request_hook = shmem_request_hook;
+		shmem_request_hook = ring_shmem_request;
+		prev_shmem_startup_hook = shmem_startup_hook;
+		shmem_startup_hook = ring_shmem_startup;
+	}
 }
 
 uint64
@@ -451,6 +670,36 @@ note_change(Relation rel)
 }
 
 /*
+ * Whom the change concerns: the user named by the column the trigger's
+ * argument gives (a membership's user_id, a users row's id), in the old
+ * row and the new; everyone for a trigger without one, and for TRUNCATE.
+ */
+static void
+note_users_of(TriggerData *td, bool row)
+{
+	Trigger    *trigger = td->tg_trigger;
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	int64		user_id;
+
+	if (!row || trigger->tgnargs != 1)
+	{
+		note_user(0);
+		return;
+	}
+	if (row_get_int64(td->tg_trigtuple, desc, trigger->tgargs[0], &user_id))
+		note_user(user_id);
+	else
+		note_user(0);
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		if (row_get_int64(td->tg_newtuple, desc, trigger->tgargs[0], &user_id))
+			note_user(user_id);
+		else
+			note_user(0);
+	}
+}
+
+/*
  * reach_changed(): BEFORE ... FOR EACH ROW on the tables rights are read
  * from (an UPDATE counts only if a column the trigger lists changed), and
  * AFTER TRUNCATE.  Notes the change, to announce it to every backend at
@@ -469,7 +718,10 @@ rp_reach_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "reach_changed() must fire BEFORE ... FOR EACH ROW or AFTER ... FOR EACH STATEMENT");
 
 	if (!row || !update || listed_columns_changed(trigdata))
+	{
 		note_change(trigdata->tg_relation);
+		note_users_of(trigdata, row);
+	}
 	if (!row)
 		return PointerGetDatum(NULL);
 	/* the row goes on as it came */

@@ -24,6 +24,23 @@ extern void reach_cache_init(void);
  */
 extern uint64 reach_cache_epoch(void);
 
+/*
+ * When a reach was worked out, as far as announcements go: a kept reach
+ * answers for a later statement only while reach_cache_stamp_valid() says
+ * no announcement since concerns its actor's user (user 0: a runner, which
+ * only announcements to everyone concern).  Take the stamp before the
+ * reach reads anything.
+ */
+typedef struct ReachStamp
+{
+	uint64		epoch;
+	uint64		signals;
+	uint64		ring_seq;
+} ReachStamp;
+
+extern void reach_cache_stamp(ReachStamp *stamp);
+extern bool reach_cache_stamp_valid(ReachStamp *stamp, int64 user_id);
+
 /* Announcements of changed rights this backend received, since it started. */
 extern uint64 reach_cache_invalidations(void);
 

@@ -145,6 +145,10 @@ harness_start() {
 	local opts="-c listen_addresses='' -c unix_socket_directories='$HARNESS_DIR'"
 	opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	opts+=" -c max_prepared_transactions=10 -c lc_messages=C"
+	# the recommended set-up (README, "On an existing server"): the library
+	# preloaded, so that its log hook runs from a session's first statement
+	# and its shared memory narrows the announcements of changed rights
+	opts+=" -c shared_preload_libraries=${RP_PRELOAD-runner_policy}"
 	local extra
 	for extra in "$@"; do opts+=" -c $extra"; done
 	local postgres=()

@@ -44,8 +44,9 @@ SELECT used_in, count(*) FROM runner_policy.reach_sets() GROUP BY 1 ORDER BY 1;
 
 -- The change triggers are the list: on each table of rights_columns(), a
 -- BEFORE ROW trigger on INSERT, DELETE and UPDATE OF exactly the listed
--- columns, and an AFTER TRUNCATE statement trigger, both enabled always;
--- reach_changed() fires nowhere else.
+-- columns, whose argument is the list's user column (none for the tables
+-- whose changes concern everyone), and an AFTER TRUNCATE statement
+-- trigger, both enabled always; reach_changed() fires nowhere else.
 CREATE TEMP VIEW change_triggers AS
 SELECT c.relname AS table_name, t.tgname, t.tgenabled,
 	   (t.tgtype & 2) <> 0 AS before, (t.tgtype & 1) <> 0 AS per_row,
@@ -53,20 +54,22 @@ SELECT c.relname AS table_name, t.tgname, t.tgenabled,
 	   (t.tgtype & 16) <> 0 AS on_update, (t.tgtype & 32) <> 0 AS on_truncate,
 	   ARRAY(SELECT a.attname::text FROM unnest(t.tgattr) WITH ORDINALITY AS k(attnum, ord)
 			   JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum
-			  ORDER BY a.attname) AS columns
+			  ORDER BY a.attname) AS columns,
+	   CASE WHEN t.tgnargs = 1
+			THEN convert_from(substr(t.tgargs, 1, length(t.tgargs) - 1), 'UTF8') END AS user_column
   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
  WHERE t.tgfoid = 'runner_policy.reach_changed()'::regprocedure;
 -- differences between the list and the catalog: none
-(SELECT table_name, ARRAY(SELECT unnest(column_names) ORDER BY 1) AS columns
+(SELECT table_name, ARRAY(SELECT unnest(column_names) ORDER BY 1) AS columns, user_column
    FROM runner_policy.rights_columns()
  EXCEPT
- SELECT table_name, columns FROM change_triggers
+ SELECT table_name, columns, user_column FROM change_triggers
   WHERE tgname = table_name || '_reach_changed' AND tgenabled = 'A'
 	AND before AND per_row AND on_insert AND on_delete AND on_update AND NOT on_truncate)
 UNION ALL
-(SELECT table_name, NULL::text[] FROM runner_policy.rights_columns()
+(SELECT table_name, NULL::text[], NULL FROM runner_policy.rights_columns()
  EXCEPT
- SELECT table_name, NULL::text[] FROM change_triggers
+ SELECT table_name, NULL::text[], NULL FROM change_triggers
   WHERE tgname = table_name || '_reach_changed_truncate' AND tgenabled = 'A'
 	AND NOT before AND NOT per_row AND on_truncate AND NOT on_insert AND NOT on_update AND NOT on_delete);
 -- triggers calling reach_changed() that the list does not name: none
