@@ -438,3 +438,31 @@ CREATE INDEX ci_builds_active_idx ON runner_policy.ci_builds (status, id)
 -- The statements the extension runs, for the DBA's EXPLAIN.
 REVOKE ALL ON FUNCTION runner_policy.saved_queries() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.ci_runner_projects_copy() FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * runner_access decides who may read it before it reads a row
+ *
+ * 1.1's view read users and runners as its owner and checked the session
+ * inside its join, after a caller's own conditions had run on those rows:
+ * "WHERE username::int = 0" put a username into the error.  The view is a
+ * security barrier now, and its first condition refuses the session.  Its
+ * grants are kept (CREATE OR REPLACE VIEW).
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION runner_policy.runner_access_allowed()
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_runner_access_allowed';
+COMMENT ON FUNCTION runner_policy.runner_access_allowed() IS
+	'True when the session may read runner_access (an administrator or auditor acting as themselves, or no actor and EXECUTE on explain_access()); refuses otherwise.';
+
+CREATE OR REPLACE VIEW runner_policy.runner_access WITH (security_barrier = true) AS
+	SELECT r.id AS runner_id, r.runner_type, u.id AS user_id, u.username, a.action
+	  FROM runner_policy.users u
+	  JOIN runner_policy.ci_runners r
+		ON runner_policy.access_candidate(u.id, u.admin, u.auditor, u.state,
+										  r.id, r.runner_type, r.sharding_key_id, r.locked)
+	 CROSS JOIN LATERAL pg_catalog.unnest(
+			runner_policy.access_actions(u.id, u.admin, u.auditor, u.state,
+										 r.id, r.runner_type, r.sharding_key_id, r.locked))
+		   AS a (action)
+	 WHERE runner_policy.runner_access_allowed();

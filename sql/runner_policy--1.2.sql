@@ -825,6 +825,17 @@ CREATE FUNCTION runner_policy.access_actions(user_id bigint, user_admin boolean,
 COMMENT ON FUNCTION runner_policy.access_actions(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean) IS
 	'What the user may do to the runner (read, update, delete, link), as the policy core decides: the rows of runner_access.';
 
+/*
+ * The first condition of runner_access, before any row is read: true, or
+ * 42501 for a session that may not see other users' rights (the same check
+ * as the functions above).
+ */
+CREATE FUNCTION runner_policy.runner_access_allowed()
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_runner_access_allowed';
+COMMENT ON FUNCTION runner_policy.runner_access_allowed() IS
+	'True when the session may read runner_access (an administrator or auditor acting as themselves, or no actor and EXECUTE on explain_access()); refuses otherwise.';
+
 /* ------------------------------------------------------------------------
  * Repairing rows loaded with triggers off
  * ------------------------------------------------------------------------ */
@@ -1839,10 +1850,15 @@ COMMENT ON COLUMN runner_policy.runner_ownership.created_at IS 'When the runner 
 /*
  * Who may read, update, delete or link which runner, decided by the policy
  * core through access_candidate() and access_actions() (section 3).  Not
- * security_invoker: the view reads users and runners as its owner, and
- * the functions decide who may see the answer.
+ * security_invoker: the view reads users and runners as its owner, past
+ * row-level security, so it decides first who may see the answer.
+ * runner_access_allowed(), a condition with no column, becomes a one-time
+ * filter above the scans and refuses a session before a row is read; as a
+ * security barrier, the view keeps a caller's condition above it unless
+ * the condition is leakproof (WHERE runner_id = 42 still goes down to the
+ * index), so no function of the caller's sees a row first.
  */
-CREATE VIEW runner_policy.runner_access AS
+CREATE VIEW runner_policy.runner_access WITH (security_barrier = true) AS
 	SELECT r.id AS runner_id, r.runner_type, u.id AS user_id, u.username, a.action
 	  FROM runner_policy.users u
 	  JOIN runner_policy.ci_runners r
@@ -1851,7 +1867,8 @@ CREATE VIEW runner_policy.runner_access AS
 	 CROSS JOIN LATERAL pg_catalog.unnest(
 			runner_policy.access_actions(u.id, u.admin, u.auditor, u.state,
 										 r.id, r.runner_type, r.sharding_key_id, r.locked))
-		   AS a (action);
+		   AS a (action)
+	 WHERE runner_policy.runner_access_allowed();
 COMMENT ON VIEW runner_policy.runner_access IS
 	'Who (user) may do what (read, update, delete, link) to which runner, decided by the policy core. Filter it by runner_id or user_id; runner_policy.explain_access() says why.';
 COMMENT ON COLUMN runner_policy.runner_access.runner_id IS 'The runner (ci_runners.id).';

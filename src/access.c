@@ -632,6 +632,7 @@ rp_explain_access(PG_FUNCTION_ARGS)
  * nothing when it forgets to name its user.
  * ---------------------------------------------------------------------- */
 
+PG_FUNCTION_INFO_V1(rp_runner_access_allowed);
 PG_FUNCTION_INFO_V1(rp_access_actions);
 PG_FUNCTION_INFO_V1(rp_access_candidate);
 PG_FUNCTION_INFO_V1(rp_access_candidate_support);
@@ -739,6 +740,21 @@ access_check(AccessState *st)
 				 errdetail("Who may do what to runners is shown to administrators and auditors acting as themselves, and, with no actor, to roles that may run explain_access()."),
 				 errhint("Ask a DBA, or use explain_access().")));
 	st->checked = true;
+}
+
+/*
+ * runner_access_allowed() -> boolean: true, or the refusal of
+ * access_check().  The first condition of every part of the view, with no
+ * column in it: the planner makes it a one-time filter above the part's
+ * scans, so the session is refused before any row is read, and before any
+ * condition of the caller's (which the security barrier keeps above the
+ * view) sees one.
+ */
+Datum
+rp_runner_access_allowed(PG_FUNCTION_ARGS)
+{
+	access_check(access_current());
+	PG_RETURN_BOOL(true);
 }
 
 /* A reach of the statement: freed with it. */
