@@ -232,8 +232,10 @@ first_with_level(Reach *r, const IdSet *candidates, int level)
 #define LINKED_LOOKUPS		100
 #define LINKED_FEW_TARGETS	10000
 
-static SavedQuery count_projects = {
-	"SELECT count(*) FROM runner_policy.projects", 0, {InvalidOid}, NULL
+/* How many projects there are, up to $1: enough to know there are more than n. */
+static SavedQuery count_projects_up_to = {
+	"SELECT count(*) FROM (SELECT FROM runner_policy.projects LIMIT $1) AS p",
+	1, {INT8OID}, NULL
 };
 static SavedQuery runners_linked_at_least = {
 	"SELECT runner_id FROM runner_policy.ci_runner_projects"
@@ -265,18 +267,33 @@ runner_links(LinkedCache *lc, const RunnerFacts *f)
 	return &lc->linked;
 }
 
-/* How many projects there are (-1 if the two snapshots disagree). */
-static int64
-project_count(LinkedCache *lc)
+/*
+ * Are there more projects than n?  Counted up to a bound, never all of
+ * them (a count of 100,000 projects cost a runner's row 10 ms): the most
+ * known to exist is kept for the statement, so a user's many runners ask
+ * once or twice.  False also when the two snapshots disagree on the count:
+ * then the caller looks at the projects themselves.
+ */
+#define PROJECTS_COUNTED_AT_ONCE	1024
+
+static bool
+more_projects_than(LinkedCache *lc, int n)
 {
-	if (!lc->have_projects)
-	{
-		lc->projects = -1;
-		if (reach_query(&count_projects, NULL) == 1)
-			(void) spi_result_int64(0, 1, &lc->projects);
-		lc->have_projects = true;
-	}
-	return lc->projects;
+	int64		counted = -1;
+	int64		bound = Max((int64) n + 1, PROJECTS_COUNTED_AT_ONCE);
+	Datum		arg = Int64GetDatum(bound);
+
+	if (lc->projects_at_least > n)
+		return true;
+	if (lc->have_projects)
+		return false;			/* counted them all: n or fewer */
+	if (reach_query(&count_projects_up_to, &arg) == 1)
+		(void) spi_result_int64(0, 1, &counted);
+	if (counted < 0)
+		return false;
+	lc->projects_at_least = counted;
+	lc->have_projects = counted < bound;
+	return counted > n;
 }
 
 /*
@@ -360,13 +377,9 @@ runner_action_allowed(Reach *r, const RunnerFacts *f, RunnerAction action,
 				 * linked to fewer projects than there are leaves one free,
 				 * known from a count without the 100,000 ids of the set.
 				 */
-				if (admin && !r->have_set[RS_PROJECTS_ALL] && lc->lookups < LINKED_LOOKUPS)
-				{
-					int64		projects = project_count(lc);
-
-					if (projects >= 0 && runner_links(lc, f)->n < projects)
-						return true;
-				}
+				if (admin && !r->have_set[RS_PROJECTS_ALL] && lc->lookups < LINKED_LOOKUPS &&
+					more_projects_than(lc, runner_links(lc, f)->n))
+					return true;
 				targets = set_of(r, which);
 				*no_target_left = all_targets_linked(lc, f, &targets,
 													 r->build * NUM_REACH_SETS + which + 1);
@@ -594,7 +607,7 @@ const SavedQueryEntry access_saved_queries[] = {
 	SAVED_QUERY_ENTRY(explain_project_membership),
 	SAVED_QUERY_ENTRY(explain_namespace_membership),
 	SAVED_QUERY_ENTRY(explain_project_below),
-	SAVED_QUERY_ENTRY(count_projects),
+	SAVED_QUERY_ENTRY(count_projects_up_to),
 	SAVED_QUERY_ENTRY(runners_linked_at_least),
 	SAVED_QUERY_ENTRY(runners_linked_to_all),
 	{NULL, NULL}

@@ -52,8 +52,8 @@ typedef struct LinkedCache
 	uint64		full_key;		/* the targets "full" was counted for */
 	int			full_min;
 	IdSet		full;			/* the runners linked to all of them */
-	bool		have_projects;
-	int64		projects;		/* how many projects there are */
+	int64		projects_at_least;	/* projects known to exist */
+	bool		have_projects;	/* that is all of them */
 } LinkedCache;
 
 /*

@@ -116,6 +116,8 @@ PG_FUNCTION_INFO_V1(rp_users_of_runner);
 
 #define ALL_ACTIONS		((uint8) ((1 << NUM_ACTIONS) - 1))
 #define ACTION_BIT(a)	((uint8) (1 << (a)))
+/* a kind of user, as a bit: administrator, auditor, both or neither */
+#define KIND_BIT(admin, auditor)	((uint8) (1 << ((admin) * 2 + (auditor))))
 
 /* ----------------------------------------------------------------------
  * The statement's state
@@ -156,18 +158,20 @@ typedef struct KindState
 	KindDecision last;
 } KindState;
 
-/* One user of users_of_runner(): what it may do to that runner. */
+/*
+ * One user of users_of_runner(): what it may do to that runner, in each
+ * kind of user whose decisions on it read memberships (its users row is
+ * not read: the view passes its kind, and a kind whose reach decides every
+ * action by itself needs no user's levels).
+ */
 typedef struct RunnerUser
 {
 	int64		user_id;
-	bool		admin;			/* its kind, as its users row said */
-	bool		auditor;
-	bool		active;
 	LevelMap	projects;		/* its levels on what decisions read */
 	LevelMap	namespaces;
 	ProjectPlaces places;
-	uint8		yes;			/* its decision, every action */
-	uint8		mask;			/* beyond its kind */
+	uint8		yes[2][2];		/* its decision in each kind, every action */
+	uint8		linkable;		/* kinds (bits) in which it could link the runner */
 } RunnerUser;
 
 /* users_of_runner()'s users of one runner, decided in one go. */
@@ -179,7 +183,8 @@ typedef struct RunnerUsers
 	RunnerFacts facts;
 	int			n;
 	RunnerUser *users;			/* sorted by user id */
-	Datum		candidates;		/* the users with a mask, as bigint[] */
+	uint8		member_kinds;	/* the kinds decided per user (KIND_BIT) */
+	Datum		candidates;		/* users who may do more than their kind, as bigint[] */
 } RunnerUsers;
 
 typedef struct AccessState
@@ -690,13 +695,6 @@ static SavedQuery runner_link_witness = {
 	2, {INT8ARRAYOID, INT8ARRAYOID}, NULL
 };
 
-/* The kind of each user, as the statement reads the users rows. */
-static SavedQuery runner_users_kinds = {
-	"SELECT id, admin, auditor, state = 'active' FROM runner_policy.users"
-	" WHERE id = ANY ($1) ORDER BY id",
-	1, {INT8ARRAYOID}, NULL
-};
-
 /* The runners a user's sets name (runners_of_user()). */
 static SavedQuery member_project_runners = {
 	"SELECT id FROM runner_policy.ci_runners"
@@ -782,7 +780,7 @@ map_with(MemoryContext cxt, const LevelMap *map, int64 id, int level)
 
 /*
  * Reads the levels of every user on what a decision on the runner reads,
- * one RunnerUser each (sorted by user id; kinds not yet read).
+ * one RunnerUser each (sorted by user id).
  */
 static void
 runner_users_levels(AccessState *st, const RunnerFacts *f)
@@ -935,19 +933,19 @@ beyond_kind(AccessState *st, bool admin, bool auditor, const RunnerFacts *f, uin
 
 /*
  * users_of_runner()'s work: every user with a level on what decisions on
- * the runner read, its kind, its decision on a narrowed reach, and what it
- * may do beyond its kind.
+ * the runner read, its decision in each kind whose decisions read
+ * memberships, on a reach narrowed to its levels, and the users who may do
+ * something beyond their kind in one of those kinds.
  */
 static void
 runner_users_build(AccessState *st, const RunnerFacts *f)
 {
 	RunnerUsers *ru = &st->runner;
-	int64	   *ids;
+	uint8		member_kinds = 0;
 	int64	   *witness_ids;
 	int			nwitness = 0;
 	int			ncandidates = 0;
 	int64	   *candidates;
-	Datum		arg;
 	uint64		rows;
 
 	MemoryContextReset(ru->cxt);
@@ -956,53 +954,45 @@ runner_users_build(AccessState *st, const RunnerFacts *f)
 	ru->facts = *f;
 	ru->facts.linked = idset_union(ru->cxt, f->linked, idset_empty(ru->cxt));
 
-	/* what every kind decides on it, and a check that instance runners need no more */
+	/*
+	 * The kinds whose users may do something to it beyond their kind: those
+	 * whose decisions on it read memberships.  (An instance runner must
+	 * need none.)
+	 */
 	for (int admin = 0; admin < 2; admin++)
 		for (int auditor = 0; auditor < 2; auditor++)
-			instance_runner_by_kind(f, kind_decide(st, kind_state(st, admin, auditor), f,
-												   ALL_ACTIONS));
-
-	runner_users_levels(st, f);
-
-	/* their kinds, as the statement reads the users rows */
-	ids = MemoryContextAlloc(ru->cxt, sizeof(int64) * Max(ru->n, 1));
-	for (int i = 0; i < ru->n; i++)
-		ids[i] = ru->users[i].user_id;
-	if (ru->n > 0)
-	{
-		IdSet		set = {ids, ru->n};
-		int			j = 0;
-
-		arg = idset_array(&set);
-		need_spi();
-		rows = saved_query_run_readonly(&runner_users_kinds, &arg, NULL);
-		for (uint64 k = 0; k < rows; k++)
 		{
-			int64		id = 0;
-			bool		isnull;
+			const KindDecision *d = kind_decide(st, kind_state(st, admin, auditor), f,
+												ALL_ACTIONS);
 
-			(void) spi_result_int64(k, 1, &id);
-			while (j < ru->n && ru->users[j].user_id < id)
-				j++;
-			if (j == ru->n || ru->users[j].user_id != id)
-				continue;
-			ru->users[j].admin = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 2, &isnull));
-			ru->users[j].auditor = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 3, &isnull));
-			ru->users[j].active = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 4, &isnull));
+			instance_runner_by_kind(f, d);
+			if ((d->by_kind & ALL_ACTIONS) != ALL_ACTIONS)
+				member_kinds |= KIND_BIT(admin, auditor);
 		}
-	}
+	if (member_kinds != 0)
+		runner_users_levels(st, f);
+	else
+		ru->n = 0;
 
-	/* each one's decision on its narrowed reach */
+	/* each one's decisions, in each of those kinds, on its narrowed reach */
 	witness_ids = MemoryContextAlloc(ru->cxt, sizeof(int64) * Max(ru->n, 1));
 	for (int i = 0; i < ru->n; i++)
 	{
 		RunnerUser *u = &ru->users[i];
-		bool		needs_witness = false;
 
-		if (!u->active)
-			continue;			/* blocked, or gone: nothing */
-		u->yes = runner_user_decide(st, u, u->admin, u->auditor, f, &needs_witness);
-		if (needs_witness)
+		for (int admin = 0; admin < 2; admin++)
+			for (int auditor = 0; auditor < 2; auditor++)
+			{
+				bool		needs_witness = false;
+
+				if (!(member_kinds & KIND_BIT(admin, auditor)))
+					continue;
+				u->yes[admin][auditor] = runner_user_decide(st, u, admin, auditor, f,
+															&needs_witness);
+				if (needs_witness)
+					u->linkable |= KIND_BIT(admin, auditor);
+			}
+		if (u->linkable)
 			witness_ids[nwitness++] = u->user_id;
 	}
 	if (nwitness > 0)
@@ -1038,19 +1028,25 @@ runner_users_build(AccessState *st, const RunnerFacts *f)
 			if (u == NULL)
 				continue;
 			u->projects = map_with(ru->cxt, &u->projects, project, (int) level);
-			u->yes = runner_user_decide(st, u, u->admin, u->auditor, f, NULL);
+			for (int admin = 0; admin < 2; admin++)
+				for (int auditor = 0; auditor < 2; auditor++)
+					if (u->linkable & KIND_BIT(admin, auditor))
+						u->yes[admin][auditor] = runner_user_decide(st, u, admin, auditor, f, NULL);
 		}
 	}
 
+	/* the candidates: users who may do something beyond their kind in one */
 	candidates = MemoryContextAlloc(ru->cxt, sizeof(int64) * Max(ru->n, 1));
 	for (int i = 0; i < ru->n; i++)
 	{
 		RunnerUser *u = &ru->users[i];
+		bool		beyond = false;
 
-		if (!u->active)
-			continue;
-		u->mask = beyond_kind(st, u->admin, u->auditor, f, u->yes);
-		if (u->mask != 0)
+		for (int admin = 0; admin < 2; admin++)
+			for (int auditor = 0; auditor < 2; auditor++)
+				if (member_kinds & KIND_BIT(admin, auditor))
+					beyond |= beyond_kind(st, admin, auditor, f, u->yes[admin][auditor]) != 0;
+		if (beyond)
 			candidates[ncandidates++] = u->user_id;
 	}
 	{
@@ -1060,6 +1056,7 @@ runner_users_build(AccessState *st, const RunnerFacts *f)
 		ru->candidates = idset_array(&set);
 		MemoryContextSwitchTo(old);
 	}
+	ru->member_kinds = member_kinds;
 	ru->valid = true;
 }
 
@@ -1080,24 +1077,23 @@ runner_user_yes(AccessState *st, int64 user_id, bool admin, bool auditor,
 	int			lo = 0,
 				hi = ru->n - 1;
 
-	while (lo <= hi)
-	{
-		int			mid = (lo + hi) / 2;
-		RunnerUser *u = &ru->users[mid];
-
-		if (u->user_id == user_id)
+	if (ru->member_kinds & KIND_BIT(admin, auditor))
+		while (lo <= hi)
 		{
-			if (u->active && u->admin == admin && u->auditor == auditor)
-				return u->yes;
-			/* the view read another kind than users_of_runner(): decide in it */
-			return runner_user_decide(st, u, admin, auditor, f, NULL);
+			int			mid = (lo + hi) / 2;
+			RunnerUser *u = &ru->users[mid];
+
+			if (u->user_id == user_id)
+				return u->yes[admin][auditor];
+			if (u->user_id < user_id)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
 		}
-		if (u->user_id < user_id)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	/* no level on what a decision on this runner reads: the kind's answer */
+	/*
+	 * No level on what a decision on this runner reads, or a kind that
+	 * decides every action by itself: the kind's answer.
+	 */
 	return kind_decide(st, kind_state(st, admin, auditor), f, ALL_ACTIONS)->yes;
 }
 
@@ -1201,6 +1197,37 @@ rp_access_member_candidate(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The runners a query over a set of ids names, the ids given CANDIDATES_AT_ONCE
+ * at a time: the planner estimates "linked_project_ids && $1" from the
+ * array's length, and for a user's thousands of projects prefers a scan of
+ * every runner, where each row's overlap test walks the whole array; a few
+ * hundred at a time stay an index scan.
+ */
+#define CANDIDATES_AT_ONCE	512
+
+static void
+runners_named_by(AccessState *st, SavedQuery *query, const IdSet *ids, IdSet *out,
+				 int *room)
+{
+	need_spi();
+	for (int first = 0; first < ids->n; first += CANDIDATES_AT_ONCE)
+	{
+		IdSet		part = {ids->ids + first, Min(CANDIDATES_AT_ONCE, ids->n - first)};
+		Datum		arg = idset_array(&part);
+		uint64		rows = saved_query_run_readonly(query, &arg, NULL);
+
+		if (out->n + (int64) rows > *room)
+		{
+			*room = Max(*room * 2, out->n + (int) rows);
+			out->ids = repalloc(out->ids, sizeof(int64) * *room);
+		}
+		for (uint64 i = 0; i < rows; i++)
+			if (spi_result_int64(i, 1, &out->ids[out->n]))
+				out->n++;
+	}
+}
+
+/*
  * runners_of_user(user_id) -> bigint[]: the group and project runners on
  * which the user may have a right through its memberships (a superset):
  * those the rules would decide through the user's sets, found by index.
@@ -1210,34 +1237,22 @@ static IdSet
 member_runners(AccessState *st, int64 user_id)
 {
 	Reach	   *r = user_reach(st, user_id);
-	IdSet		out = idset_empty(st->cxt);
 	IdSet		projects;
 	IdSet		groups;
-	Datum		arg;
-	uint64		rows;
+	IdSet		out = {NULL, 0};
+	int			room = 1024;
 
 	if (!r->live)
-		return out;
+		return idset_empty(st->cxt);
 	projects = idset_union(st->cxt, set_of(r, RS_RUNNER_READ_PROJECTS),
 						   idset_union(st->cxt, set_of(r, RS_RUNNER_WRITE_PROJECTS),
 									   set_of(r, RS_LINK_PROJECTS)));
 	groups = idset_union(st->cxt, set_of(r, RS_RUNNER_READ_GROUPS),
 						 set_of(r, RS_RUNNER_WRITE_GROUPS));
-	need_spi();
-	if (projects.n > 0)
-	{
-		arg = idset_array(&projects);
-		rows = saved_query_run_readonly(&member_project_runners, &arg, NULL);
-		if (rows > 0)
-			out = idset_union(st->cxt, out, idset_from_spi(st->cxt));
-	}
-	if (groups.n > 0)
-	{
-		arg = idset_array(&groups);
-		rows = saved_query_run_readonly(&member_group_runners, &arg, NULL);
-		if (rows > 0)
-			out = idset_union(st->cxt, out, idset_from_spi(st->cxt));
-	}
+	out.ids = MemoryContextAlloc(st->cxt, sizeof(int64) * room);
+	runners_named_by(st, &member_project_runners, &projects, &out, &room);
+	runners_named_by(st, &member_group_runners, &groups, &out, &room);
+	idset_normalize(&out);
 	return out;
 }
 
@@ -1664,7 +1679,6 @@ const SavedQueryEntry access_view_saved_queries[] = {
 	SAVED_QUERY_ENTRY(runner_project_levels),
 	SAVED_QUERY_ENTRY(runner_group_levels),
 	SAVED_QUERY_ENTRY(runner_link_witness),
-	SAVED_QUERY_ENTRY(runner_users_kinds),
 	SAVED_QUERY_ENTRY(member_project_runners),
 	SAVED_QUERY_ENTRY(member_group_runners),
 	SAVED_QUERY_ENTRY(access_runner_row),
