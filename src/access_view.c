@@ -199,7 +199,8 @@ typedef struct AccessState
 	KindState	kinds[2][2];	/* by admin, auditor */
 	Reach	   *user;			/* the last user's whole reach */
 	RunnerUsers runner;			/* users_of_runner()'s last runner */
-	int64		last_runner;	/* the runner of the last decision */
+	int64		last_runner;	/* the runner and user of the last decision */
+	int64		last_user;
 	LinkedCache links;
 
 	bool		have_pair;		/* the last pair decided, and its answer */
@@ -359,7 +360,13 @@ runner_facts_of_args(FunctionCallInfo fcinfo, int first, bool with_linked, Runne
 	f->locked = PG_GETARG_BOOL(first + 3);
 	f->linked_known = with_linked;
 	if (with_linked)
-		f->linked = idset_of_array(CurrentMemoryContext, PG_GETARG_DATUM(first + 4));
+	{
+		ArrayType  *linked = PG_GETARG_ARRAYTYPE_P(first + 4);
+
+		/* an instance or group runner's is empty: nothing to sort */
+		if (ArrayGetNItems(ARR_NDIM(linked), ARR_DIMS(linked)) > 0)
+			f->linked = idset_of_array(CurrentMemoryContext, PointerGetDatum(linked));
+	}
 	return true;
 }
 
@@ -419,6 +426,15 @@ kind_decide(AccessState *st, KindState *ks, const RunnerFacts *f, uint8 wanted)
 {
 	KindDecision *d = &ks->last;
 	RunnerKey	key = runner_key(f);
+
+	/*
+	 * A user's decision reads a runner's id only where the runner's links
+	 * are not on its row (the legacy sets; runner_self is a runner
+	 * actor's): otherwise runners that differ by id alone, a user's ten
+	 * thousand instance runners, are one decision.
+	 */
+	if (f->linked_known)
+		key.id = 0;
 
 	if (!d->valid || !runner_key_equal(&d->key, &key))
 	{
@@ -1099,9 +1115,8 @@ runner_user_yes(AccessState *st, int64 user_id, bool admin, bool auditor,
 
 /*
  * Every action the user may do to the runner: from users_of_runner()'s
- * answers for this runner, or on the user's whole reach.  A scan that asks
- * for one runner's users in a row (the whole view, runners outside) gets
- * users_of_runner()'s work at the second user.
+ * answers for this runner, or on the user's whole reach (runners_of_user()
+ * built it).
  */
 static uint8
 user_yes(AccessState *st, int64 user_id, bool admin, bool auditor, const RunnerFacts *f)
@@ -1109,9 +1124,17 @@ user_yes(AccessState *st, int64 user_id, bool admin, bool auditor, const RunnerF
 	bool		same_user = st->user != NULL && st->user->actor.user_id == user_id;
 	uint8		yes;
 
-	if (!same_user && !runner_users_match(st, f) && st->last_runner == f->id)
+	/*
+	 * A user asked about one runner after another (the whole view, users
+	 * outside) gets its whole reach at the second runner; anything else
+	 * starts from the runner's users, one query for all of them.
+	 */
+	if (!same_user && st->last_user == user_id && st->last_runner != f->id)
+		same_user = user_reach(st, user_id) != NULL;
+	else if (!same_user && !runner_users_match(st, f))
 		runner_users_build(st, f);
 	st->last_runner = f->id;
+	st->last_user = user_id;
 	if (!same_user && runner_users_match(st, f))
 		yes = runner_user_yes(st, user_id, admin, auditor, f);
 	else
@@ -1375,6 +1398,30 @@ access_function_oid(const char *name)
 						  1, argtypes, false);
 }
 
+/*
+ * Does the relation's own WHERE clause already fix the key to one value
+ * ("runner_id = 42" with "user_id = 7")?  Then the candidates of the other
+ * side would only be worked out to be narrowed to that one row: the call
+ * decides the pair by itself, on the runner's narrowed levels.
+ */
+static bool
+fixed_by_constant(RelOptInfo *rel, Node *key, Oid eq)
+{
+	ListCell   *lc;
+
+	foreach(lc, rel->baserestrictinfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+		OpExpr	   *op = (OpExpr *) rinfo->clause;
+
+		if (IsA(op, OpExpr) && op->opno == eq && list_length(op->args) == 2 &&
+			((equal(linitial(op->args), key) && IsA(lsecond(op->args), Const)) ||
+			 (equal(lsecond(op->args), key) && IsA(linitial(op->args), Const))))
+			return true;
+	}
+	return false;
+}
+
 Datum
 rp_access_candidate_support(PG_FUNCTION_ARGS)
 {
@@ -1407,7 +1454,7 @@ rp_access_candidate_support(PG_FUNCTION_ARGS)
 			!is_pseudo_constant_for_index(req->root, other, req->index))
 			PG_RETURN_POINTER(NULL);
 		eq = get_opfamily_member(req->opfamily, INT8OID, INT8OID, BTEqualStrategyNumber);
-		if (!OidIsValid(eq))
+		if (!OidIsValid(eq) || fixed_by_constant(req->index->rel, key, eq))
 			PG_RETURN_POINTER(NULL);
 
 		req->lossy = list_length(clause->args) == 8;

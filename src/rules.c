@@ -917,7 +917,9 @@ linked_to_any(Reach *r, const RunnerFacts *f, ReachSet which, ReachSet legacy)
  * runner, the projects it is linked to and its owner, and to link it, one
  * project it is not linked to; on a group runner, its group and the
  * projects below it.  A probe that comes to read another level must be
- * narrowed there too.
+ * narrowed there too.  It also keeps a kind of user's decision for runners
+ * whose rows differ by id alone: for a user, only the legacy sets read a
+ * runner's id (runner_self is a runner actor's own).
  */
 
 /* The runner read rule, as the ci_runners SELECT policy states it. */
