@@ -22,7 +22,8 @@
  *	reach_support.c	planner support for in_reach(): index form or probe
  *	credentials.c	digests, and whether the actor is still alive
  *	queue.c			the runner queue counts (runner_queue_status)
- *	access.c		explain_access() and runner_access: other users' rights
+ *	access.c		explain_access(): other users' rights, and why
+ *	access_view.c	the runner_access view: other users' rights, for all at once
  *
  * How a decision is made.  For a statement, this file finds the actor's
  * reach: whether the actor is still alive (its user active, its token

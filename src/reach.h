@@ -2,7 +2,8 @@
  *
  * reach.h
  *	  The reach: what one actor may reach, for the running statement.
- *	  INTERNAL to the policy core (policy_core.c, queue.c, access.c).
+ *	  INTERNAL to the policy core (policy_core.c, queue.c, access.c,
+ *	  access_view.c).
  *
  * Nothing outside the policy core includes this header: the rest of the
  * extension asks policy_core.h, which answers yes or no and never hands out
@@ -10,7 +11,7 @@
  * definition of the reach and of how a call starts SPI; policy_core.c owns
  * every reach (builds, caches and frees it) and decides every rule (the
  * sets of build_set and the probes runner_readable and runner_manageable).
- * queue.c and access.c only ask.
+ * queue.c, access.c and access_view.c only ask.
  *
  * src/reach.h
  *
