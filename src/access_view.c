@@ -337,7 +337,10 @@ runner_key(const RunnerFacts *f)
 static bool
 runner_key_equal(const RunnerKey *a, const RunnerKey *b)
 {
-	return memcmp(a, b, sizeof(RunnerKey)) == 0;
+	return a->id == b->id && a->type == b->type && a->has_owner == b->has_owner &&
+		a->owner == b->owner && a->locked == b->locked &&
+		a->linked_known == b->linked_known && a->nlinked == b->nlinked &&
+		a->linked_sum == b->linked_sum;
 }
 
 /*
