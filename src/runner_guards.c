@@ -45,6 +45,7 @@
 #include "restore.h"
 #include "runner_policy.h"
 #include "token.h"
+#include "version.h"
 #include "write_rls.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -77,7 +78,10 @@ static bool copies_writing = false;
 static bool
 copies_writable(void)
 {
-	return copies_writing || creating_extension;
+	/* our own scripts fill the copies when a release adds them */
+	return copies_writing ||
+		(creating_extension &&
+		 CurrentExtensionObject == get_extension_oid(RUNNER_POLICY_EXTENSION, true));
 }
 
 bool
