@@ -40,7 +40,9 @@ OBJS = \
 	src/version.o \
 	src/ddl_guard.o \
 	src/audit.o \
-	src/saved_queries.o
+	src/saved_queries.o \
+	src/monitor.o \
+	src/refusal_hint.o
 
 # sql/runner_policy--X.sql installs version X whole; sql/runner_policy--X--Y.sql
 # updates X to Y.  PostgreSQL installs a version that has no install script

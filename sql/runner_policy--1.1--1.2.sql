@@ -438,3 +438,60 @@ CREATE INDEX ci_builds_active_idx ON runner_policy.ci_builds (status, id)
 -- The statements the extension runs, for the DBA's EXPLAIN.
 REVOKE ALL ON FUNCTION runner_policy.saved_queries() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.ci_runner_projects_copy() FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * What a DBA watches
+ * ------------------------------------------------------------------------ */
+
+/*
+ * stat_backends(): one row per backend that has used the extension since it
+ * started: its actor (kind and ids; nothing secret), its decision cache
+ * (kept reaches and their memory, reaches worked out, kept reaches used
+ * again, announcements of changed rights received).  stat_counters(): the
+ * cluster's failed authentications, by the kind of token they claimed, and
+ * audit entries written, since the server started.  Both need the library
+ * in shared_preload_libraries to see other backends (src/monitor.c);
+ * without it they show the calling backend's own figures (scope
+ * 'backend').  For superusers and pg_read_all_stats: who acts in which
+ * backend is the DBA's business.
+ */
+CREATE FUNCTION runner_policy.stat_backends(
+	OUT pid integer, OUT database text, OUT actor_kind text, OUT actor_user_id bigint,
+	OUT actor_token_id bigint, OUT actor_runner_id bigint, OUT kept_reaches integer,
+	OUT kept_bytes bigint, OUT rebuilds bigint, OUT reuses bigint, OUT invalidations bigint)
+	RETURNS SETOF record LANGUAGE c VOLATILE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_stat_backends';
+COMMENT ON FUNCTION runner_policy.stat_backends() IS
+	'Each backend that has used the extension: its actor and its decision cache (preloaded; else the calling backend).';
+CREATE FUNCTION runner_policy.stat_counters(OUT counter text, OUT value bigint, OUT scope text)
+	RETURNS SETOF record LANGUAGE c VOLATILE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_stat_counters';
+COMMENT ON FUNCTION runner_policy.stat_counters() IS
+	'Failed authentications by token kind, audit entries written, cache figures: for the cluster (preloaded) or this backend.';
+CREATE VIEW runner_policy.stat_backends WITH (security_invoker = true) AS
+	SELECT * FROM runner_policy.stat_backends();
+COMMENT ON VIEW runner_policy.stat_backends IS
+	'Each backend that has used the extension: its actor and its decision cache.';
+CREATE VIEW runner_policy.stat_counters WITH (security_invoker = true) AS
+	SELECT * FROM runner_policy.stat_counters();
+COMMENT ON VIEW runner_policy.stat_counters IS
+	'Failed authentications by token kind, audit entries written, cache figures, since the server started.';
+COMMENT ON COLUMN runner_policy.stat_backends.pid IS 'The backend''s process id.';
+COMMENT ON COLUMN runner_policy.stat_backends.database IS 'The database it is connected to.';
+COMMENT ON COLUMN runner_policy.stat_backends.actor_kind IS 'The kind of its actor now: user, instance_token, job_token, extended_job_token, runner; NULL with none.';
+COMMENT ON COLUMN runner_policy.stat_backends.actor_user_id IS 'The user its actor acts for.';
+COMMENT ON COLUMN runner_policy.stat_backends.actor_token_id IS 'The token its actor authenticated with.';
+COMMENT ON COLUMN runner_policy.stat_backends.actor_runner_id IS 'The runner its actor is.';
+COMMENT ON COLUMN runner_policy.stat_backends.kept_reaches IS 'How many actors'' reaches it keeps (runner_policy.cache_actors bounds it).';
+COMMENT ON COLUMN runner_policy.stat_backends.kept_bytes IS 'The memory of those reaches (runner_policy.cache_memory bounds it).';
+COMMENT ON COLUMN runner_policy.stat_backends.rebuilds IS 'Reaches it worked out afresh since it started.';
+COMMENT ON COLUMN runner_policy.stat_backends.reuses IS 'Kept reaches it used again since it started.';
+COMMENT ON COLUMN runner_policy.stat_backends.invalidations IS 'Announcements of changed rights it received since it started.';
+COMMENT ON COLUMN runner_policy.stat_counters.counter IS 'What is counted.';
+COMMENT ON COLUMN runner_policy.stat_counters.value IS 'How many since the server started (scope cluster) or the backend started (scope backend).';
+COMMENT ON COLUMN runner_policy.stat_counters.scope IS 'cluster with the library preloaded; backend without.';
+REVOKE ALL ON FUNCTION runner_policy.stat_backends() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.stat_counters() FROM PUBLIC;
+GRANT USAGE ON SCHEMA runner_policy TO pg_read_all_stats;
+GRANT EXECUTE ON FUNCTION runner_policy.stat_backends(), runner_policy.stat_counters() TO pg_read_all_stats;
+GRANT SELECT ON runner_policy.stat_backends, runner_policy.stat_counters TO pg_read_all_stats;

@@ -112,12 +112,16 @@ actor_generation(void)
 	return generation;
 }
 
-static ActorChangeCallback change_callback = NULL;
+#define MAX_CHANGE_CALLBACKS	4
+static ActorChangeCallback change_callbacks[MAX_CHANGE_CALLBACKS];
+static int	nchange_callbacks = 0;
 
 void
 actor_register_change_callback(ActorChangeCallback callback)
 {
-	change_callback = callback;
+	if (nchange_callbacks == MAX_CHANGE_CALLBACKS)
+		elog(ERROR, "too many actor change callbacks");
+	change_callbacks[nchange_callbacks++] = callback;
 }
 
 static void
@@ -125,8 +129,8 @@ replace_actor(const Actor *actor)
 {
 	current = *actor;
 	generation++;
-	if (change_callback != NULL)
-		change_callback(&current);
+	for (int i = 0; i < nchange_callbacks; i++)
+		change_callbacks[i] (&current);
 }
 
 /* Clears the actor for good: no rollback brings it back. */
@@ -145,13 +149,22 @@ actor_set(const Actor *actor)
 {
 	SubTransactionId subid = GetCurrentSubTransactionId();
 
-	/* as SET LOCAL does: outside a transaction block it lasts one statement */
+	/*
+	 * As SET LOCAL does: outside a transaction block it lasts one statement.
+	 * The client hears it every time; the server log once per backend, for
+	 * an application that does it on purpose would fill the log with it.
+	 */
 	if (actor->is_local && !IsTransactionBlock())
-		ereport(WARNING,
+	{
+		static bool logged = false;
+
+		ereport(logged ? WARNING_CLIENT_ONLY : WARNING,
 				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
 				 errmsg("the actor ends with this statement"),
 				 errdetail("Outside a transaction block, an actor set with is_local => true lasts until the end of the statement."),
 				 errhint("Set the actor after BEGIN, or pass is_local => false for an actor that lasts the session.")));
+		logged = true;
+	}
 
 	if (undo_depth == 0 || undo_stack[undo_depth - 1].subid != subid)
 	{

@@ -71,6 +71,7 @@
 #include "utils/timestamp.h"
 
 #include "actor.h"
+#include "monitor.h"
 #include "owner_spi.h"
 #include "restore.h"
 #include "runner_policy.h"
@@ -399,6 +400,7 @@ audit_append(const AuditEntry *entry, int lane)
 				memcpy(writer_hash, VARDATA_ANY(hash), sizeof(writer_hash));
 				writer_seq = seq;
 				writer_hint_valid = true;
+				monitor_count(MON_AUDIT_ENTRIES);
 				break;
 			}
 			if (attempt > 0 || know_tail)

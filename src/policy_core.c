@@ -87,6 +87,7 @@
 #include "utils/array.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -104,6 +105,7 @@
 #include "statement.h"
 #include "reach_cache.h"
 #include "credentials.h"
+#include "monitor.h"
 
 PG_FUNCTION_INFO_V1(rp_reach);
 PG_FUNCTION_INFO_V1(rp_reach_all);
@@ -129,21 +131,37 @@ static uint64 builds = 0;
  * Bounded in number and in memory (a user in thousands of groups holds
  * megabytes); the statement's own reach is never the one let go.
  */
-#define KEPT_REACHES		8
-#define KEPT_REACH_BYTES	(64 * 1024 * 1024)
+#define KEPT_REACHES		64	/* at most runner_policy.cache_actors of them used */
 static Reach *kept_reaches[KEPT_REACHES];
+
+/*
+ * The limits, settings a superuser or the server's configuration sets
+ * (PGC_SUSET): how many actors' reaches a backend keeps, and how much
+ * memory they may take in all (kB).  Lowered, they apply at the next
+ * reach kept.
+ */
+static int	cache_actors = 8;
+static int	cache_memory_kb = 64 * 1024;
+
+void
+policy_core_init(void)
+{
+	DefineCustomIntVariable("runner_policy.cache_actors",
+							"How many actors' reaches a backend keeps from statement to statement.",
+							"0 keeps none: every statement works its reach out afresh.",
+							&cache_actors, 8, 0, KEPT_REACHES,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("runner_policy.cache_memory",
+							"How much memory the reaches a backend keeps may take in all.",
+							"The reach of the running statement is kept whatever its size.",
+							&cache_memory_kb, 64 * 1024, 0, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
+}
 static uint64 uses = 0;
 
 /* How many reach queries were narrowed by an older snapshot (reach_query). */
 static uint64 narrowings = 0;
 
-/*
- * What this backend's cache did, for runner_policy.reach_cache_counters():
- * reaches worked out (rebuilds) and kept reaches used again (reuses), since
- * the backend started.  The invalidations it received are reach_cache.c's.
- */
-static uint64 reach_rebuilds = 0;
-static uint64 reach_reuses = 0;
 
 /* The call into the policy core running now (WITH_REACH, WITH_CALL). */
 ReachCall  *active_call = NULL;
@@ -454,6 +472,22 @@ same_actor(const Actor *a, const Actor *b)
 		memcmp(a->runner_digest, b->runner_digest, sizeof(a->runner_digest)) == 0;
 }
 
+/* The kept reaches' number and memory, for the DBA (monitor.c). */
+static void
+report_kept(void)
+{
+	int			n = 0;
+	Size		bytes = 0;
+
+	for (int i = 0; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL)
+		{
+			n++;
+			bytes += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
+		}
+	monitor_kept(n, bytes);
+}
+
 static void
 forget_kept(int i)
 {
@@ -462,6 +496,7 @@ forget_kept(int i)
 	kept_reaches[i] = NULL;
 	if (r != NULL && r != cached)
 		MemoryContextDelete(r->cxt);
+	report_kept();
 }
 
 /*
@@ -475,15 +510,22 @@ keep_reach(Reach *r)
 	int			slot = -1;
 	Size		total;
 
+	/* the limit may have been lowered since: what lies past it goes */
+	for (int i = cache_actors; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL)
+			forget_kept(i);
+	if (cache_actors == 0)
+		return;
+
 	/* the place of the same actor's, a free one, or the least recently used */
-	for (int i = 0; i < KEPT_REACHES && slot < 0; i++)
+	for (int i = 0; i < cache_actors && slot < 0; i++)
 		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, &r->actor))
 			slot = i;
-	for (int i = 0; i < KEPT_REACHES && slot < 0; i++)
+	for (int i = 0; i < cache_actors && slot < 0; i++)
 		if (kept_reaches[i] == NULL)
 			slot = i;
 	if (slot < 0)
-		for (int i = 0; i < KEPT_REACHES; i++)
+		for (int i = 0; i < cache_actors; i++)
 			if (slot < 0 || kept_reaches[i]->last_used < kept_reaches[slot]->last_used)
 				slot = i;
 	forget_kept(slot);
@@ -502,10 +544,11 @@ keep_reach(Reach *r)
 					(oldest < 0 || kept_reaches[i]->last_used < kept_reaches[oldest]->last_used))
 					oldest = i;
 			}
-		if (total <= KEPT_REACH_BYTES || oldest < 0)
+		if (total <= (Size) cache_memory_kb * 1024 || oldest < 0)
 			break;
 		forget_kept(oldest);
 	}
+	report_kept();
 }
 
 /*
@@ -571,7 +614,7 @@ reusable_reach(const Actor *actor)
 		if (r->set_per_statement[s])
 			r->have_set[s] = false;
 	r->have_queue = false;
-	reach_reuses++;
+	monitor_count(MON_REUSES);
 	return r;
 }
 
@@ -616,7 +659,7 @@ current_reach(void)
 	r = (actor->kind == ACTOR_NONE || !keeping_allowed()) ? NULL : reusable_reach(actor);
 	if (r == NULL)
 	{
-		reach_rebuilds++;
+		monitor_count(MON_REBUILDS);
 		r = reach_build(actor);
 		if (r->actor.kind != ACTOR_NONE && !r->live)
 		{
@@ -1270,9 +1313,9 @@ rp_reach_cache_counters(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	desc = BlessTupleDesc(desc);
-	values[0] = Int64GetDatum((int64) reach_rebuilds);
-	values[1] = Int64GetDatum((int64) reach_reuses);
-	values[2] = Int64GetDatum((int64) reach_cache_invalidations());
+	values[0] = Int64GetDatum((int64) monitor_local(MON_REBUILDS));
+	values[1] = Int64GetDatum((int64) monitor_local(MON_REUSES));
+	values[2] = Int64GetDatum((int64) monitor_local(MON_INVALIDATIONS));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 

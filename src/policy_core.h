@@ -14,6 +14,9 @@
 
 #include "actor.h"
 
+/* From _PG_init: the cache's limits, as settings. */
+extern void policy_core_init(void);
+
 /* The actor is a live user who is an administrator. */
 extern bool policy_actor_is_admin(void);
 

@@ -90,6 +90,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "monitor.h"
 #include "owner_spi.h"
 #include "plan_binding.h"
 #include "reach_cache.h"
@@ -382,6 +383,7 @@ rights_relcache_callback(Datum arg, Oid relid)
 		else
 			epoch++;
 		invalidations++;
+		monitor_count(MON_INVALIDATIONS);
 		plan_binding_forget();
 	}
 }

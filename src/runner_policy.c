@@ -49,7 +49,9 @@
 
 #include "actor.h"
 #include "ddl_guard.h"
+#include "monitor.h"
 #include "plan_binding.h"
+#include "policy_core.h"
 #include "reach_cache.h"
 #include "runner_policy.h"
 #include "statement.h"
@@ -70,8 +72,11 @@ _PG_init(void)
 {
 	actor_init();
 	plan_binding_init();
+	monitor_init();
+	policy_core_init();
 	statement_init();
 	log_redact_init();
+	refusal_hint_init();
 	ddl_guard_init();
 	reach_cache_init();
 #if PG_VERSION_NUM >= 150000

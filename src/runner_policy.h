@@ -70,6 +70,9 @@ extern struct IdSet repair_runner_copies(MemoryContext cxt);
 /* backfill.c: the runner backfill_owners() is placing right now, or 0 */
 extern int64 backfill_placing_runner(void);
 
+/* refusal_hint.c: a refusal with no actor set says so */
+extern void refusal_hint_init(void);
+
 /* log_redact.c: keeps tokens out of the server log */
 extern void log_redact_init(void);
 extern bool text_carries_token(const char *text);
