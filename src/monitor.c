@@ -135,7 +135,13 @@ slot_release(int code, Datum arg)
 	my_slot = NULL;
 }
 
-/* This backend's slot, taken at its first use of the extension; or NULL. */
+/*
+ * This backend's slot, taken at its first use of the extension; or NULL.
+ * It is freed by an on_shmem_exit callback: a before_shmem_exit one,
+ * registered at whatever point the extension is first used, could land
+ * inside a PG_ENSURE_ERROR_CLEANUP section, which requires its own to be
+ * the latest.
+ */
 static BackendSlot *
 slot(void)
 {
@@ -151,7 +157,7 @@ slot(void)
 	my_slot->dboid = MyDatabaseId;
 	pg_write_barrier();
 	my_slot->changecount++;
-	before_shmem_exit(slot_release, PointerGetDatum(my_slot));
+	on_shmem_exit(slot_release, PointerGetDatum(my_slot));
 	return my_slot;
 }
 
