@@ -495,3 +495,27 @@ REVOKE ALL ON FUNCTION runner_policy.stat_counters() FROM PUBLIC;
 GRANT USAGE ON SCHEMA runner_policy TO pg_read_all_stats;
 GRANT EXECUTE ON FUNCTION runner_policy.stat_backends(), runner_policy.stat_counters() TO pg_read_all_stats;
 GRANT SELECT ON runner_policy.stat_backends, runner_policy.stat_counters TO pg_read_all_stats;
+
+/* ------------------------------------------------------------------------
+ * Tables told apart by trigger argument, never by name
+ * ------------------------------------------------------------------------ */
+
+DROP TRIGGER ci_runners_actor_write_guard ON runner_policy.ci_runners;
+DROP TRIGGER ci_builds_actor_write_guard ON runner_policy.ci_builds;
+DROP TRIGGER namespaces_actor_write_guard ON runner_policy.namespaces;
+DROP TRIGGER projects_actor_write_guard ON runner_policy.projects;
+-- Which columns an actor may change.  The argument says which table it
+-- guards (a table is never told by its name, which a shard of a
+-- distributed table does not keep).
+CREATE TRIGGER ci_runners_actor_write_guard
+	BEFORE INSERT OR UPDATE ON runner_policy.ci_runners
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('runners');
+CREATE TRIGGER ci_builds_actor_write_guard
+	BEFORE INSERT OR UPDATE ON runner_policy.ci_builds
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('jobs');
+CREATE TRIGGER namespaces_actor_write_guard
+	BEFORE UPDATE ON runner_policy.namespaces
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('namespaces');
+CREATE TRIGGER projects_actor_write_guard
+	BEFORE UPDATE ON runner_policy.projects
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('projects');

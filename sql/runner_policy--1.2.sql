@@ -1278,19 +1278,21 @@ CREATE FUNCTION runner_policy.actor_write_guard() RETURNS trigger
 COMMENT ON FUNCTION runner_policy.actor_write_guard() IS
 	'Trigger: refuses changes of columns the actor may not change, where row-level security cannot say.';
 
--- Which columns an actor may change.
+-- Which columns an actor may change.  The argument says which table it
+-- guards (a table is never told by its name, which a shard of a
+-- distributed table does not keep).
 CREATE TRIGGER ci_runners_actor_write_guard
 	BEFORE INSERT OR UPDATE ON runner_policy.ci_runners
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard();
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('runners');
 CREATE TRIGGER ci_builds_actor_write_guard
 	BEFORE INSERT OR UPDATE ON runner_policy.ci_builds
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard();
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('jobs');
 CREATE TRIGGER namespaces_actor_write_guard
 	BEFORE UPDATE ON runner_policy.namespaces
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard();
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('namespaces');
 CREATE TRIGGER projects_actor_write_guard
 	BEFORE UPDATE ON runner_policy.projects
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard();
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('projects');
 
 /*
  * A job's status moves only forward, and a finished job is final for every
