@@ -143,9 +143,15 @@ static Reach *kept_reaches[KEPT_REACHES];
 static int	cache_actors = 8;
 static int	cache_memory_kb = 64 * 1024;
 
+static void calls_xact_callback(XactEvent event, void *arg);
+static void calls_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								   SubTransactionId parentSubid, void *arg);
+
 void
 policy_core_init(void)
 {
+	RegisterXactCallback(calls_xact_callback, NULL);
+	RegisterSubXactCallback(calls_subxact_callback, NULL);
 	DefineCustomIntVariable("runner_policy.cache_actors",
 							"How many actors' reaches a backend keeps from statement to statement.",
 							"0 keeps none: every statement works its reach out afresh.",
@@ -165,6 +171,67 @@ static uint64 narrowings = 0;
 
 /* The call into the policy core running now (WITH_REACH, WITH_CALL). */
 ReachCall  *active_call = NULL;
+
+/* The calls running, innermost last, with the subtransaction each began in. */
+typedef struct CallFrame
+{
+	ReachCall  *call;
+	SubTransactionId subid;
+} CallFrame;
+
+static CallFrame *call_stack = NULL;
+static int	call_depth = 0;
+static int	call_stack_size = 0;
+
+void
+reach_call_enter(ReachCall *call)
+{
+	if (call_depth == call_stack_size)
+	{
+		int			size = call_stack_size == 0 ? 16 : call_stack_size * 2;
+
+		call_stack = call_stack == NULL ?
+			MemoryContextAlloc(TopMemoryContext, size * sizeof(CallFrame)) :
+			repalloc(call_stack, size * sizeof(CallFrame));
+		call_stack_size = size;
+	}
+	call_stack[call_depth].call = call;
+	call_stack[call_depth].subid = GetCurrentSubTransactionId();
+	call_depth++;
+	active_call = call;
+}
+
+void
+reach_call_leave(ReachCall *call)
+{
+	Assert(call_depth > 0 && call_stack[call_depth - 1].call == call);
+	if (call->started)
+		owner_spi_end(&call->spi);
+	call_depth--;
+	active_call = call_depth > 0 ? call_stack[call_depth - 1].call : NULL;
+}
+
+/* A failed (sub)transaction takes the calls that began in it along. */
+static void
+calls_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (call_depth > 0 && call_stack[call_depth - 1].subid >= mySubid)
+		call_depth--;
+	active_call = call_depth > 0 ? call_stack[call_depth - 1].call : NULL;
+}
+
+static void
+calls_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		call_depth = 0;
+		active_call = NULL;
+	}
+}
 
 void
 need_spi(void)

@@ -221,34 +221,34 @@ typedef struct ReachCall
 	bool		started;
 } ReachCall;
 
-extern ReachCall *active_call;
+extern ReachCall *active_call;	/* the innermost call running, or NULL */
 
 /* Starts SPI as the tables' owner for the running call, once. */
 extern void need_spi(void);
 
+/*
+ * Calls nest (a guard asks the core, whose query fires a trigger that asks
+ * it again), and each has its own frame.  The frames are kept on a stack
+ * with the subtransaction each began in: a call that fails is gone with
+ * its subtransaction, and the abort pops its frame and every frame above
+ * it, so that no pointer to a frame outlives the frame, also when the
+ * error is caught further up (a PL/pgSQL exception block).  SPI and the
+ * user id a failed call changed are put back by the abort itself.
+ */
+extern void reach_call_enter(ReachCall *call);
+extern void reach_call_leave(ReachCall *call);
+
 /* Runs the statements after "r" with the reach of the current statement. */
 #define WITH_REACH(r, ...) \
-	do { \
-		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
-		(r) = current_reach(); \
-		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
-	} while (0)
+	WITH_CALL((r) = current_reach(); __VA_ARGS__)
 
 /* Runs the statements after it with SPI started on demand, as WITH_REACH. */
 #define WITH_CALL(...) \
 	do { \
 		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
+		reach_call_enter(&call_); \
 		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
+		reach_call_leave(&call_); \
 	} while (0)
 
 #if PG_VERSION_NUM >= 170000
