@@ -459,19 +459,6 @@ spi_result_int64(uint64 row, int column, int64 *value)
 	if (isnull)
 		return false;
 	type = SPI_gettypeid(SPI_tuptable->tupdesc, column);
-	switch (type)
-	{
-		case INT2OID:
-			*value = DatumGetInt16(datum);
-			break;
-		case INT4OID:
-			*value = DatumGetInt32(datum);
-			break;
-		case INT8OID:
-			*value = DatumGetInt64(datum);
-			break;
-		default:
-			elog(ERROR, "unexpected type %u in column %d", type, column);
-	}
+	*value = integer_datum_as_int64(datum, type, "a result column");
 	return true;
 }

@@ -251,11 +251,6 @@ extern void reach_call_leave(ReachCall *call);
 		reach_call_leave(&call_); \
 	} while (0)
 
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID	(MyProc->lxid)
-#endif
 
 /* ----------------------------------------------------------------------
  * What the other files of the core ask (policy_core.c)

@@ -97,11 +97,6 @@
 #include "runner_policy.h"
 #include "version.h"
 
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID	(MyProc->lxid)
-#endif
 
 /* The relation whose invalidation announces a change of rights. */
 #define RIGHTS_EPOCH_RELATION	"rights_epoch"

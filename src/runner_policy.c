@@ -114,21 +114,24 @@ row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
 	datum = heap_getattr(tuple, attnum, desc, &isnull);
 	if (isnull)
 		return false;
-	switch (TupleDescAttr(desc, attnum - 1)->atttypid)
+	*value = integer_datum_as_int64(datum, TupleDescAttr(desc, attnum - 1)->atttypid, column);
+	return true;
+}
+
+int64
+integer_datum_as_int64(Datum datum, Oid type, const char *what)
+{
+	switch (type)
 	{
 		case INT2OID:
-			*value = DatumGetInt16(datum);
-			break;
+			return DatumGetInt16(datum);
 		case INT4OID:
-			*value = DatumGetInt32(datum);
-			break;
+			return DatumGetInt32(datum);
 		case INT8OID:
-			*value = DatumGetInt64(datum);
-			break;
-		default:
-			elog(ERROR, "column \"%s\" is not an integer", column);
+			return DatumGetInt64(datum);
 	}
-	return true;
+	elog(ERROR, "%s is not an integer", what);
+	pg_unreachable();
 }
 
 bool

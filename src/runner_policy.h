@@ -46,6 +46,16 @@ extern const char *runner_type_name(int runner_type);
 extern bool row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
 						  int64 *value);
 
+/* A smallint, integer or bigint datum as int64 (the one switch of both readers). */
+extern int64 integer_datum_as_int64(Datum datum, Oid type, const char *what);
+
+/* The local transaction, which every per-transaction cache is keyed on. */
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID	(MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID	(MyProc->lxid)
+#endif
+
 /* Whether column attnum (1-based) differs between two versions of a row. */
 extern bool row_column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 							   int attnum);
