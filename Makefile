@@ -89,9 +89,9 @@ installcheck-regress: installcheck-db
 installcheck-isolation: installcheck-db
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
 
+# BENCH_PARTS=reads,audit,pairs,mix chooses the parts (bench/README.md)
 bench:
-	./bench/run
-	./bench/audit_write.sh
+	./bench/all
 
 # PGXS does not track headers; every object depends on all of ours.
 $(OBJS): $(wildcard src/*.h)
