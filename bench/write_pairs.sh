@@ -225,27 +225,35 @@ echo "Committed write pairs, one session of $N pairs per pair and side (first $W
 echo "forge at BENCH_SCALE=$SCALE ($(psql_cur -At -c 'SELECT count(*) FROM runner_policy.ci_runners') runners), loaded in ${TWIN_LOAD_S}s;"
 echo "current: $TWIN_CUR_VERSION at $(git rev-parse --short HEAD); 1.0: $TWIN_BASE_SHA; audit log of $SMALL_LABEL and $BIG_LABEL entries over $LANES lanes,"
 echo "and ($FEW_LABEL) of $FEW entries in $FEW_LANES lanes, $FEW_N pairs a session."
-echo "ms = median per pair (two committed transactions), p90 in brackets.  1.0 and current: bench_app acting as the"
-echo "pair's user (runner token for the job pair); su+audit: the superuser, no actor, audit on.  Targets: current/1.0 <= 1.5x"
+echo "ms = median per pair (two committed transactions), p90 in brackets; 1.0 over every phase.  1.0 and current:"
+echo "bench_app acting as the pair's user (runner token for the job pair); su+audit: the superuser, no actor, audit on."
+echo "cur/1.0: over the 1.0 sessions of the same phase (interleaved with it).  1.0 drift: 1.0's own $BIG_LABEL-phase"
+echo "median over its $SMALL_LABEL-phase one (1.0 has no audit log: what the machine did).  Targets: current/1.0 <= 1.5x"
 echo "(any log), $BIG_LABEL/$SMALL_LABEL <= 1.1x."
 echo
 hdr=(pair "1.0 ms" "cur $SMALL_LABEL ms" "cur $BIG_LABEL ms" "cur $FEW_LABEL ms" "su+audit $SMALL_LABEL" "su+audit $BIG_LABEL" "su+audit $FEW_LABEL"
-	"cur/1.0 $SMALL_LABEL" "cur/1.0 $BIG_LABEL" "cur/1.0 $FEW_LABEL" "$BIG_LABEL/$SMALL_LABEL" "met?" "entries")
+	"cur/1.0 $SMALL_LABEL" "cur/1.0 $BIG_LABEL" "cur/1.0 $FEW_LABEL" "$BIG_LABEL/$SMALL_LABEL" "1.0 drift" "met?" "entries")
 {
 	printf '%s\n' "$(IFS='|'; echo "${hdr[*]}")"
 	for p in "${PAIR_LIST[@]}"; do
 		read -r b_med b_p90 <<<"$(pooled 'small|big|few' "$p" base)"
+		read -r b1_med _ <<<"$(pooled small "$p" base)"
+		read -r b2_med _ <<<"$(pooled big "$p" base)"
+		read -r b3_med _ <<<"$(pooled few "$p" base)"
 		read -r c1_med c1_p90 <<<"$(pooled small "$p" cur)"
 		read -r c2_med c2_p90 <<<"$(pooled big "$p" cur)"
 		read -r s1_med s1_p90 <<<"$(pooled small "$p" su)"
 		read -r s2_med s2_p90 <<<"$(pooled big "$p" su)"
 		read -r c3_med c3_p90 <<<"$(pooled few "$p" cur)"
 		read -r s3_med s3_p90 <<<"$(pooled few "$p" su)"
-		r4=$(ratio "$c3_med" "$b_med")
-		r1=$(ratio "$c1_med" "$b_med")
-		r2=$(ratio "$c2_med" "$b_med")
+		r4=$(ratio "$c3_med" "$b3_med")
+		# current over the 1.0 sessions of the same phase, which ran
+		# between them: what the machine did meanwhile weighs on both
+		r1=$(ratio "$c1_med" "$b1_med")
+		r2=$(ratio "$c2_med" "$b2_med")
 		r3=$(ratio "$c2_med" "$c1_med")
-		[ "$BIG" -gt 0 ] || { r2=-; r3=-; }
+		drift=$(ratio "$b2_med" "$b1_med")
+		[ "$BIG" -gt 0 ] || { r2=-; r3=-; drift=-; }
 		met=$(awk -v a="${r1%x}" -v b="${r2%x}" -v c="${r3%x}" -v d="${r4%x}" 'BEGIN {
 			m = ""; if (a == "-" ) { print "-"; exit }
 			if (a > 1.5) m = m "cur/1.0 "; if (b != "-" && b > 1.5) m = m "big/1.0 "; if (c != "-" && c > 1.1) m = m "growth "; if (d != "-" && d > 1.5) m = m "few/1.0 ";
@@ -253,16 +261,20 @@ hdr=(pair "1.0 ms" "cur $SMALL_LABEL ms" "cur $BIG_LABEL ms" "cur $FEW_LABEL ms"
 		nfail=$(($(failed 'small|big|few' "$p" base) + $(failed 'small|big|few' "$p" cur) + $(failed 'small|big|few' "$p" su)))
 		[ "$nfail" -gt 0 ] && met="$met ($nfail FAILED)"
 		cell() { [ "$1" = - ] && echo - || echo "$(fmt "$1") ($(fmt "$2"))"; }
-		printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$p" "$(cell "$b_med" "$b_p90")" \
+		printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$p" "$(cell "$b_med" "$b_p90")" \
 			"$(cell "$c1_med" "$c1_p90")" "$(cell "$c2_med" "$c2_p90")" "$(cell "$c3_med" "$c3_p90")" \
 			"$(cell "$s1_med" "$s1_p90")" "$(cell "$s2_med" "$s2_p90")" "$(cell "$s3_med" "$s3_p90")" \
-			"$r1" "$r2" "$r4" "$r3" "$met" "$(entries small "$p" cur)"
+			"$r1" "$r2" "$r4" "$r3" "$drift" "$met" "$(entries small "$p" cur)"
 	done
 } | column -t -s '|' -o ' | '
 echo
 echo "entries: audit entries one pair commits (current build).  Times: forge load ${TWIN_LOAD_S}s (both clusters at once),"
 echo "phase $SMALL_LABEL ${small_s}s (with its reloads), load of $BIG_LABEL entries ${big_load_s}s, phase $BIG_LABEL ${big_s}s,"
 echo "load of $FEW_LABEL ${few_load_s}s, phase $FEW_LABEL ${few_s}s."
+
+echo
+echo "Sessions (phase round pair side ok median_ms p90_ms audit_entries pairs):"
+sed 's/^/  /' "$WORK/runs"
 
 # Where the time goes: pgbench -r, average ms per statement (round 1).
 echo
