@@ -68,7 +68,7 @@ run_mix() {
 	for v in ${VARS[$side]}; do vars+=(-D "$v"); done
 	rm -f "$WORK/$id".log*
 	out=$(pgbench_on "$side" -n -U bench_app -M prepared -c "$CLIENTS" -j 2 -T "$SECS" \
-		--failures-detailed --log --log-prefix="$WORK/$id.log" "${vars[@]}" \
+		--failures-detailed -r --log --log-prefix="$WORK/$id.log" "${vars[@]}" \
 		-f bench/mix/reader.pgbench@6 -f bench/mix/writer.pgbench@3 -f bench/mix/deleter.pgbench@1 2>&1) || rc=$?
 	echo "$out" >"$WORK/$id.out"
 	aborted=$(grep -c 'aborted in command' <<<"$out" || true)
@@ -134,7 +134,7 @@ for scale in $SCALES; do
 				read -r tx fl secs ab <<<"$(awk -v sc="$scale" -v s="$side" -v re="^($sel)\$" '
 					$1 == sc && $3 == s && $4 ~ re { tx += $5; fl += $6; if (!(($2) in seen)) { secs += $7; ab += $8; seen[$2] = 1 } }
 					END { print tx + 0, fl + 0, secs + 0, ab + 0 }' "$WORK/runs")"
-				tps=$(awk -v a="$tx" -v b="$secs" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "" }')
+				tps=$(awk -v a="$tx" -v b="$secs" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "" }')
 				scriptno=$((i + 1))
 				lat=$(awk -v n="$scriptno" -v all="$([ "$i" = 3 ] && echo 1 || echo 0)" 'all || $1 == n - 1 { print $2 }' "$WORK/$scale.$side.lat")
 				avg=$(awk '{ s += $1; n++ } END { if (n) print s / n }' <<<"$lat")
@@ -154,5 +154,20 @@ for scale in $SCALES; do
 	} | column -t -s '|' -o ' | '
 	left=$(awk -v sc="$scale" '$1 == sc && $9 == 0 { n++ } END { print n + 0 }' "$WORK/runs")
 	[ "$left" = 0 ] || echo "note: the disposable projects ran out in some runs (BENCH_MIX_POOL=$POOL): the deleter deleted nothing after that"
+	# where the time goes: pgbench -r of round 1, average ms per statement
+	echo
+	echo "Per statement (pgbench -r, round 1, average ms): 1.0, current"
+	for i in 1 2 3; do
+		for side in base cur; do
+			awk -v s="SQL script $i:" 'index($0, s) == 1 { on = 1; next } /^SQL script/ { on = 0 }
+				on && /^ +[0-9.]+ +[0-9]+ / { print }' "$WORK/$scale.1.$side.out" |
+				grep -vE '\\(set|if|endif)' | awk '{ print $1 }' >"$WORK/$scale.$i.$side.stmts"
+		done
+		awk -v s="SQL script $i:" 'index($0, s) == 1 { on = 1; next } /^SQL script/ { on = 0 }
+			on && /^ +[0-9.]+ +[0-9]+ / { print }' "$WORK/$scale.1.cur.out" |
+			grep -vE '\\(set|if|endif)' | sed -E 's/^ *[0-9.]+ +[0-9]+ +//' | cut -c1-80 >"$WORK/$scale.$i.text"
+		paste "$WORK/$scale.$i.base.stmts" "$WORK/$scale.$i.cur.stmts" "$WORK/$scale.$i.text" |
+			awk -F '\t' '{ printf "%10s %10s  %s\n", $1, $2, $3 }'
+	done
 done
 harness_say "mix done in $((SECONDS - START))s"
