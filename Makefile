@@ -100,9 +100,9 @@ installcheck-isolation: installcheck-db
 check-invalidation:
 	./test/check-invalidation
 
+# BENCH_PARTS=reads,audit,pairs,mix chooses the parts (bench/README.md)
 bench:
-	./bench/run
-	./bench/audit_write.sh
+	./bench/all
 
 # PGXS does not track headers; every object depends on all of ours.
 $(OBJS): $(wildcard src/*.h)
