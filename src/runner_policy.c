@@ -13,6 +13,7 @@
  *	statement.c			where client statements end; portals pinned to their actor
  *	token.c				tokens: issue, authenticate, revoke (digests only)
  *	credentials.c		digests, and whether an actor is still alive
+ *	token_text.c		where a statement's text spells a token, however it does
  *	log_redact.c		tokens kept out of the server log
  *	policy_core.c		every access rule, asked by RLS policies and functions
  *	  reach.h			  the reach, shared by the policy core's files only

@@ -72,6 +72,5 @@ extern int64 backfill_placing_runner(void);
 
 /* log_redact.c: keeps tokens out of the server log */
 extern void log_redact_init(void);
-extern bool text_carries_token(const char *text);
 
 #endif							/* RUNNER_POLICY_H */
