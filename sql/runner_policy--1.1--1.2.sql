@@ -434,3 +434,22 @@ CREATE INDEX ci_builds_active_idx ON runner_policy.ci_builds (status, id)
 -- The statements the extension runs, for the DBA's EXPLAIN.
 REVOKE ALL ON FUNCTION runner_policy.saved_queries() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.ci_runner_projects_copy() FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
+ * The DDL guard in every replication role, and against DROP OWNED
+ *
+ * 1.1's event trigger did not fire while session_replication_role was
+ * replica (a legacy load sets it), nor for DROP OWNED BY the role that owns
+ * the extension: either dropped a forge with its data.  The trigger's tags
+ * cannot be altered, so it is made again.
+ * ------------------------------------------------------------------------ */
+
+DROP EVENT TRIGGER runner_policy_ddl_guard;
+CREATE EVENT TRIGGER runner_policy_ddl_guard ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED', 'ALTER SCHEMA')
+	EXECUTE FUNCTION runner_policy.ddl_guard();
+ALTER EVENT TRIGGER runner_policy_ddl_guard ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER runner_policy_ddl_guard IS
+	'Refuses DDL that would lose the forge''s data or rename the extension''s schema, in every session_replication_role (runner_policy.ddl_guard()).';
+COMMENT ON FUNCTION runner_policy.ddl_guard() IS
+	'Event trigger: refuses DROP EXTENSION, DROP SCHEMA CASCADE and DROP OWNED that would drop the extension while the tables hold rows, and renames of the schema.';

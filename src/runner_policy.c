@@ -8,7 +8,7 @@
  *
  *	owner_spi.c			run the extension's own queries as the tables' owner
  *	version.c			version(): the SQL and the library checked against each other
- *	ddl_guard.c			DROP EXTENSION with data, and a schema rename, refused
+ *	ddl_guard.c			drops that would lose the data, and a schema rename, refused
  *	actor.c				who the session acts for, in backend memory
  *	statement.c			where client statements end; portals pinned to their actor
  *	token.c				tokens: issue, authenticate, revoke (digests only)
