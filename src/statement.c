@@ -248,8 +248,9 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	 * Statement statistics keep the text of a utility statement (DO,
 	 * EXPLAIN, CALL, ...) as written, where they keep a plannable one's
 	 * with its constants replaced: a token written in one is refused before
-	 * it runs, at every level, so that no statistics hook after this one
-	 * ever stores it.
+	 * it runs, at every level.  pg_stat_statements stores a utility
+	 * statement only once it has run, so nothing is stored whether its hook
+	 * is called before this one or after.
 	 */
 	token_text_refuse_utility(queryString, pstmt->stmt_location, pstmt->stmt_len,
 							  parsetree);
