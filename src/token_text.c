@@ -172,6 +172,11 @@ spelling_add(TextScan *scan, Spelling *s, char c, int from, int to)
 	{
 		Spelling	bigger;
 
+		if (s->cap > PG_INT32_MAX / 2)
+		{
+			scan->failed = true;	/* longer than any statement can be */
+			return;
+		}
 		if (!spelling_init(scan, &bigger, s->cap * 2))
 			return;
 		memcpy(bigger.chars, s->chars, s->len);
