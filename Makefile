@@ -36,6 +36,7 @@ OBJS = \
 	src/row_origin.o \
 	src/write_rls.o \
 	src/statement.o \
+	src/token_text.o \
 	src/log_redact.o \
 	src/version.o \
 	src/ddl_guard.o \

@@ -519,3 +519,22 @@ CREATE TRIGGER namespaces_actor_write_guard
 CREATE TRIGGER projects_actor_write_guard
 	BEFORE UPDATE ON runner_policy.projects
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('projects');
+
+/* ------------------------------------------------------------------------
+ * The DDL guard in every replication role, and against DROP OWNED
+ *
+ * 1.1's event trigger did not fire while session_replication_role was
+ * replica (a legacy load sets it), nor for DROP OWNED BY the role that owns
+ * the extension: either dropped a forge with its data.  The trigger's tags
+ * cannot be altered, so it is made again.
+ * ------------------------------------------------------------------------ */
+
+DROP EVENT TRIGGER runner_policy_ddl_guard;
+CREATE EVENT TRIGGER runner_policy_ddl_guard ON ddl_command_start
+	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED', 'ALTER SCHEMA')
+	EXECUTE FUNCTION runner_policy.ddl_guard();
+ALTER EVENT TRIGGER runner_policy_ddl_guard ENABLE ALWAYS;
+COMMENT ON EVENT TRIGGER runner_policy_ddl_guard IS
+	'Refuses DDL that would lose the forge''s data or rename the extension''s schema, in every session_replication_role (runner_policy.ddl_guard()).';
+COMMENT ON FUNCTION runner_policy.ddl_guard() IS
+	'Event trigger: refuses DROP EXTENSION, DROP SCHEMA CASCADE and DROP OWNED that would drop the extension while the tables hold rows, and renames of the schema.';

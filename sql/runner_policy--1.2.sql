@@ -1547,20 +1547,24 @@ CREATE TRIGGER audit_lanes_append_only
  * ------------------------------------------------------------------------ */
 
 /*
- * DROP EXTENSION, and DROP SCHEMA ... CASCADE, while the tables hold rows,
- * and renames of the schema are refused before they start (src/ddl_guard.c).
- * The event trigger is a member of the extension: it is dropped with it and
- * not dumped.  Nobody calls the function but the event trigger manager.
+ * DROP EXTENSION, DROP SCHEMA ... CASCADE and DROP OWNED BY the role that
+ * owns the extension or its schema, while the tables hold rows, and
+ * renames of the schema are refused before they start (src/ddl_guard.c).
+ * The event trigger is enabled ALWAYS, so that it fires also while
+ * session_replication_role is replica, which a legacy load sets.  It is a
+ * member of the extension: it is dropped with it and not dumped.  Nobody
+ * calls the function but the event trigger manager.
  */
 CREATE FUNCTION runner_policy.ddl_guard() RETURNS event_trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_ddl_guard';
 COMMENT ON FUNCTION runner_policy.ddl_guard() IS
-	'Event trigger: refuses DROP EXTENSION or DROP SCHEMA CASCADE while the tables hold rows, and renames of the schema.';
+	'Event trigger: refuses DROP EXTENSION, DROP SCHEMA CASCADE and DROP OWNED that would drop the extension while the tables hold rows, and renames of the schema.';
 CREATE EVENT TRIGGER runner_policy_ddl_guard ON ddl_command_start
-	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'ALTER SCHEMA')
+	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED', 'ALTER SCHEMA')
 	EXECUTE FUNCTION runner_policy.ddl_guard();
+ALTER EVENT TRIGGER runner_policy_ddl_guard ENABLE ALWAYS;
 COMMENT ON EVENT TRIGGER runner_policy_ddl_guard IS
-	'Refuses DDL that would lose the forge''s data or rename the extension''s schema (runner_policy.ddl_guard()).';
+	'Refuses DDL that would lose the forge''s data or rename the extension''s schema, in every session_replication_role (runner_policy.ddl_guard()).';
 
 /* ========================================================================
  * 5. Row-level security on every table, ENABLEd and FORCEd

@@ -67,6 +67,7 @@ typedef struct ExtensionState
 {
 	LocalTransactionId lxid;	/* transaction the rest is valid in */
 	Oid			extoid;
+	Oid			extowner;
 	Oid			nspoid;
 	char		nspname[NAMEDATALEN];
 	char		version[NAMEDATALEN];
@@ -114,6 +115,7 @@ read_extension_row(ExtensionState *state)
 		char	   *text_version;
 
 		state->extoid = form->oid;
+		state->extowner = form->extowner;
 		state->nspoid = form->extnamespace;
 		version = heap_getattr(tuple, Anum_pg_extension_extversion,
 							   RelationGetDescr(rel), &isnull);
@@ -193,6 +195,12 @@ Oid
 runner_policy_extension_schema(void)
 {
 	return current_extension(false)->nspoid;
+}
+
+Oid
+runner_policy_extension_owner(void)
+{
+	return current_extension(false)->extowner;
 }
 
 const char *

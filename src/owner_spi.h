@@ -56,12 +56,13 @@ typedef struct SavedQueryEntry
 extern bool saved_query_listed(const SavedQuery *query);
 
 /*
- * The extension's schema and installed SQL version, looked up once per
- * transaction through pg_extension (never by name).  All but the schema and
- * the _unchecked owner fail when this library does not serve the installed
- * version.
+ * The extension's schema, owner and installed SQL version, looked up once
+ * per transaction through pg_extension (never by name).  All but the
+ * schema, the extension's owner and the _unchecked owner fail when this
+ * library does not serve the installed version.
  */
 extern Oid	runner_policy_extension_schema(void);
+extern Oid	runner_policy_extension_owner(void);
 extern const char *runner_policy_extension_version(void);
 extern bool runner_policy_sql_at_least(int major, int minor);
 extern Oid	runner_policy_tables_owner(void);

@@ -51,6 +51,7 @@
 #include "plan_binding.h"
 #include "runner_policy.h"
 #include "statement.h"
+#include "token_text.h"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
@@ -227,8 +228,8 @@ rp_ExecutorEnd(QueryDesc *queryDesc)
 }
 
 /* ----------------------------------------------------------------------
- * Utility hook: DISCARD ALL, DECLARE and FETCH of SQL cursors, and the
- * statement count
+ * Utility hook: tokens written in a utility statement, DISCARD ALL,
+ * DECLARE and FETCH of SQL cursors, and the statement count
  * ---------------------------------------------------------------------- */
 
 static void
@@ -242,6 +243,17 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		top = nesting == 0;
+
+	/*
+	 * Statement statistics keep the text of a utility statement (DO,
+	 * EXPLAIN, CALL, ...) as written, where they keep a plannable one's
+	 * with its constants replaced: a token written in one is refused before
+	 * it runs, at every level.  pg_stat_statements stores a utility
+	 * statement only once it has run, so nothing is stored whether its hook
+	 * is called before this one or after.
+	 */
+	token_text_refuse_utility(queryString, pstmt->stmt_location, pstmt->stmt_len,
+							  parsetree);
 
 	/*
 	 * DISCARD ALL is what session poolers send between clients: it ends any

@@ -185,10 +185,21 @@ SELECT pg_temp.try('SELECT runner_policy.issue_job_token(999999)') AS job_servic
 -- fails, not when another part of the statement fails, not when every
 -- statement is logged.  The client sees the error; the log sees the token
 -- as rpi_[redacted].
+SELECT substr(:'token', 5) AS token_hex \gset
 SET log_statement = 'all';
 SELECT runner_policy.authenticate(:'token', NULL);
 SELECT runner_policy.authenticate(:'token', false), 1 / 0;
 SELECT (:'token')::bigint;
+-- However a literal spells it: the log sees 'rpi_' || '[redacted]'.
+SELECT runner_policy.authenticate('rpi_' || :'token_hex', false);
+SELECT runner_policy.authenticate(E'\x72pi_' || :'token_hex', NULL);
+SELECT runner_policy.authenticate(U&'!0072pi_' UESCAPE '!' || :'token_hex', false), 1 / 0;
+-- A utility statement keeps its text in statement statistics: one that
+-- spells a token is refused before it runs.  A digest is no token.
+EXPLAIN (COSTS OFF) SELECT runner_policy.authenticate('rpi_' || :'token_hex', false);
+PREPARE regress_core_auth AS SELECT runner_policy.authenticate(E'\162pi_' || :'token_hex');
+EXPLAIN (COSTS OFF) SELECT 1 FROM runner_policy.tokens
+ WHERE digest = '\xdeadbeefcafef00ddeadbeefcafef00ddeadbeefcafef00ddeadbeefcafef00d';
 RESET log_statement;
 SELECT runner_policy.reset_actor();
 
