@@ -9,6 +9,13 @@
  * role, the actor of src/actor.h, the action, the object and its old and
  * new values as jsonb, with every token digest column left out.
  *
+ * The actor named is the one current when the trigger fires, at the end of
+ * the statement (or of the cascade's own statement).  It is the actor whose
+ * rights applied to the change: statement.c refuses act_as(),
+ * authenticate() and reset_actor() while a statement that writes the
+ * extension's tables runs, so the actor cannot differ between the moment a
+ * row was written and the moment its entry is.
+ *
  * The entries form hash chains.  One chain for the whole database would
  * make every writing transaction wait for the one before it to commit,
  * because an entry must name the hash of the entry before it and that entry
