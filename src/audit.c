@@ -49,9 +49,10 @@
  *	  names the hash the head kept, not the hash of what is left.
 
  * The append-only trigger refuses UPDATE, DELETE and TRUNCATE of the log and
- * of the lane heads to every role, with two exceptions that live in
- * backend memory where no SQL can set them: the head trigger moving a lane
- * head, and prune_audit_log() removing old entries and moving anchors.
+ * of the lane heads to every role, except the extension's own writes, named
+ * by the internal-write mode of owner_spi.h that lives in backend memory
+ * where no SQL can set it: the head trigger moving a lane head, and
+ * prune_audit_log() removing old entries and moving anchors.
  *
  * src/audit.c
  *
@@ -110,10 +111,6 @@ PG_FUNCTION_INFO_V1(rp_audit_head);
  * under the newest snapshot (see audit_append), which the saved-query
  * wrappers of owner_spi.h do not offer for writes.
  */
-
-/* Set only around our own statements; see audit_append_only(). */
-static bool audit_writing = false;
-static bool audit_pruning = false;
 
 /*
  * The last entry this transaction's writer appended (lane and number), for
@@ -381,44 +378,35 @@ audit_append(const AuditEntry *entry, int lane)
 	writer_lxid = CURRENT_LXID;
 	writer_hint_valid = false;
 
-	audit_writing = true;
-	PG_TRY();
+	for (int attempt = 0;; attempt++)
 	{
-		for (int attempt = 0;; attempt++)
+		/*
+		 * The newest snapshot, not the transaction's: the lane's head may
+		 * have moved since a REPEATABLE READ snapshot was taken, and nobody
+		 * but us moves it while we hold the lane.
+		 */
+		if (saved_query_run_latest_write(know_tail ? &append_next_query : &append_query,
+										 values, nulls) == 1)
 		{
-			/*
-			 * The newest snapshot, not the transaction's: the lane's head
-			 * may have moved since a REPEATABLE READ snapshot was taken,
-			 * and nobody but us moves it while we hold the lane.
-			 */
-			if (saved_query_run_latest_write(know_tail ? &append_next_query : &append_query,
-											 values, nulls) == 1)
-			{
-				int64		seq = 0;
-				bool		isnull;
-				bytea	   *hash;
+			int64		seq = 0;
+			bool		isnull;
+			bytea	   *hash;
 
-				(void) spi_result_int64(0, 1, &seq);
-				hash = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-													  SPI_tuptable->tupdesc, 2, &isnull));
-				if (isnull || VARSIZE_ANY_EXHDR(hash) != sizeof(writer_hash))
-					elog(ERROR, "audit log entry has no hash");
-				memcpy(writer_hash, VARDATA_ANY(hash), sizeof(writer_hash));
-				writer_seq = seq;
-				writer_hint_valid = true;
-				break;
-			}
-			if (attempt > 0 || know_tail)
-				elog(ERROR, "audit lane %d has no head", lane);
-			/* the lane's first entry ever: make its head */
-			(void) saved_query_run(&make_lane, values, NULL);
+			(void) spi_result_int64(0, 1, &seq);
+			hash = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 2, &isnull));
+			if (isnull || VARSIZE_ANY_EXHDR(hash) != sizeof(writer_hash))
+				elog(ERROR, "audit log entry has no hash");
+			memcpy(writer_hash, VARDATA_ANY(hash), sizeof(writer_hash));
+			writer_seq = seq;
+			writer_hint_valid = true;
+			break;
 		}
+		if (attempt > 0 || know_tail)
+			elog(ERROR, "audit lane %d has no head", lane);
+		/* the lane's first entry ever: make its head */
+		(void) saved_query_run(&make_lane, values, NULL);
 	}
-	PG_FINALLY();
-	{
-		audit_writing = false;
-	}
-	PG_END_TRY();
 }
 
 /*
@@ -610,16 +598,8 @@ rp_audit_head(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	owner_spi_begin(&spi, runner_policy_tables_owner());
-	audit_writing = true;
-	PG_TRY();
-	{
-		(void) saved_query_run_latest_write(&move_head, args, NULL);
-	}
-	PG_FINALLY();
-	{
-		audit_writing = false;
-	}
-	PG_END_TRY();
+	(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_HEAD, &move_head,
+									args, NULL, true);
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }
@@ -636,11 +616,13 @@ rp_audit_append_only(PG_FUNCTION_ARGS)
 	TriggerEvent event = trigdata->tg_event;
 	bool		lanes = strcmp(RelationGetRelationName(trigdata->tg_relation),
 							   "audit_lanes") == 0;
+	InternalWrite mode = internal_write_current();
 	const char *what;
 
-	if (lanes && TRIGGER_FIRED_BY_UPDATE(event) && (audit_writing || audit_pruning))
+	if (lanes && TRIGGER_FIRED_BY_UPDATE(event) &&
+		(mode == INTERNAL_WRITE_AUDIT_HEAD || mode == INTERNAL_WRITE_AUDIT_PRUNE))
 		return PointerGetDatum(NULL);
-	if (!lanes && TRIGGER_FIRED_BY_DELETE(event) && audit_pruning)
+	if (!lanes && TRIGGER_FIRED_BY_DELETE(event) && mode == INTERNAL_WRITE_AUDIT_PRUNE)
 		return PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BY_UPDATE(event))
@@ -696,18 +678,10 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	lane = audit_take_lane();
 
 	owner_spi_begin(&spi, runner_policy_tables_owner());
-	audit_pruning = true;
-	PG_TRY();
-	{
-		if (saved_query_run_latest_write(&prune_query, args, NULL) != 1)
-			elog(ERROR, "pruning the audit log failed");
-		(void) spi_result_int64(0, 1, &removed);
-	}
-	PG_FINALLY();
-	{
-		audit_pruning = false;
-	}
-	PG_END_TRY();
+	if (saved_query_run_internal(INTERNAL_WRITE_AUDIT_PRUNE, &prune_query,
+								 args, NULL, true) != 1)
+		elog(ERROR, "pruning the audit log failed");
+	(void) spi_result_int64(0, 1, &removed);
 
 	{
 		JsonbParseState *state = NULL;
