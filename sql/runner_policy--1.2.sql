@@ -469,7 +469,7 @@ CREATE TABLE runner_policy.audit_log (
 );
 CREATE INDEX audit_log_object_idx ON runner_policy.audit_log (object_type, object_id);
 COMMENT ON TABLE runner_policy.audit_log IS
-	'Append-only, hash-chained record of every runner, link, membership and token change; never a token or digest.';
+	'Append-only, hash-chained record of every runner, link, membership and token change and of every change of rights; never a token or digest.';
 COMMENT ON COLUMN runner_policy.audit_log.id IS
 	'Entry number, from an identity sequence.';
 COMMENT ON COLUMN runner_policy.audit_log.at IS
@@ -483,11 +483,11 @@ COMMENT ON COLUMN runner_policy.audit_log.actor_user_id IS
 COMMENT ON COLUMN runner_policy.audit_log.token_id IS
 	'The token the actor authenticated with; NULL for act_as.';
 COMMENT ON COLUMN runner_policy.audit_log.action IS
-	'What happened: register, update, reset_token, backfill_owner, delete, link, unlink, add_member, change_member, remove_member, issue, revoke, truncate, prune.';
+	'What happened: register, create, update, reset_token, backfill_owner, delete, link, unlink, add_member, change_member, remove_member, issue, revoke, grant_admin, revoke_admin, grant_auditor, revoke_auditor, block, unblock, move, set_visibility, enable_shared_runners, disable_shared_runners, truncate, prune.';
 COMMENT ON COLUMN runner_policy.audit_log.object_type IS
-	'What it happened to: runner, runner_project_link, runner_namespace_link, project_member, group_member, token, audit_log.';
+	'What it happened to: runner, runner_project_link, runner_namespace_link, project_member, group_member, token, user, namespace, project, scope_link, audit_log.';
 COMMENT ON COLUMN runner_policy.audit_log.object_id IS
-	'The rows id; for a membership the projects or groups id.';
+	'The rows id; for a membership the projects or groups id, for a job token scope link its target project.';
 COMMENT ON COLUMN runner_policy.audit_log.old IS
 	'The row before the change, as jsonb, without token digests; NULL for an insert.';
 COMMENT ON COLUMN runner_policy.audit_log.new IS
@@ -1319,32 +1319,37 @@ COMMENT ON TABLE runner_policy.rights_epoch IS
 
 /*
  * The tables and columns rights are read from, in one list: the change
- * triggers below are made from it, and test/sql/rule_table.sql checks the
- * catalog against it.  user_column names the user a row concerns (a
- * membership's, a user's own): a change to such a row is announced as
- * concerning that user alone, and the other backends keep the reaches of
- * everyone else (src/reach_cache.c, "Who changed").  A change to the other
- * tables concerns everyone.
+ * triggers below and the audit triggers of section 4 are made from it, and
+ * test/sql/rule_table.sql checks the catalog against it.  user_column
+ * names the user a row concerns (a membership's, a user's own): a change
+ * to such a row is announced as concerning that user alone, and the other
+ * backends keep the reaches of everyone else (src/reach_cache.c, "Who
+ * changed").  A change to the other tables concerns everyone.
+ * derived_columns are those the extension computes from the others
+ * (traversal_ids, from parent_id): announced, since rights are read from
+ * them, but not audited, since the change they follow from is (a move
+ * rewrites the paths of a whole subtree, and is one entry).
  */
 CREATE FUNCTION runner_policy.rights_columns(
-	OUT table_name text, OUT column_names text[], OUT user_column text)
+	OUT table_name text, OUT column_names text[], OUT user_column text,
+	OUT derived_columns text[])
 	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT v.table_name, v.column_names, v.user_column FROM (VALUES
+	SELECT v.table_name, v.column_names, v.user_column, v.derived_columns FROM (VALUES
 		-- who exists, who is an administrator or an auditor, who is blocked
-		('users', ARRAY['id', 'admin', 'auditor', 'state'], 'id'),
+		('users', ARRAY['id', 'admin', 'auditor', 'state'], 'id', '{}'::text[]),
 		-- the tree of groups, and who may see each
-		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids'], NULL),
+		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids'], NULL, ARRAY['traversal_ids']),
 		-- where each project is, who may see it, whether instance runners serve it
-		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled'], NULL),
+		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled'], NULL, '{}'),
 		-- memberships and scope links: every column
-		('project_members', ARRAY['project_id', 'user_id', 'access_level'], 'user_id'),
-		('group_members', ARRAY['namespace_id', 'user_id', 'access_level'], 'user_id'),
-		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id'], NULL))
-		AS v (table_name, column_names, user_column);
+		('project_members', ARRAY['project_id', 'user_id', 'access_level'], 'user_id', '{}'),
+		('group_members', ARRAY['namespace_id', 'user_id', 'access_level'], 'user_id', '{}'),
+		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id'], NULL, '{}'))
+		AS v (table_name, column_names, user_column, derived_columns);
 END;
 COMMENT ON FUNCTION runner_policy.rights_columns() IS
-	'The tables and columns rights are read from: a committed change to them is announced to every backend.';
+	'The tables and columns rights are read from: a committed change to them is announced to every backend, and audited (but for derived columns).';
 
 /*
  * On each of those tables, reach_changed() fires BEFORE each inserted or
@@ -1413,7 +1418,7 @@ CREATE TRIGGER ci_runner_projects_copy
 CREATE FUNCTION runner_policy.audit_row() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_audit_row';
 COMMENT ON FUNCTION runner_policy.audit_row() IS
-	'Trigger: writes the audit log entry of a change to a runner, link, membership or token.';
+	'Trigger: writes the audit log entry of a change to a runner, link, membership or token, or of a change of rights.';
 CREATE FUNCTION runner_policy.audit_append_only() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_audit_append_only';
 COMMENT ON FUNCTION runner_policy.audit_append_only() IS
@@ -1429,6 +1434,9 @@ COMMENT ON FUNCTION runner_policy.audit_head() IS
  * link of a new runner, the runners and links a deleted project takes) fire
  * them too.  The arguments are the object type and the actions for insert
  * and delete.  TRUNCATE, which skips row triggers, leaves one entry.
+ *
+ * Runners, their links and tokens: every change but a runner's heartbeat
+ * and the extension's copies (src/audit.c decides which updates count).
  */
 CREATE TRIGGER audit_ci_runners
 	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.ci_runners
@@ -1439,12 +1447,6 @@ CREATE TRIGGER audit_ci_runner_projects
 CREATE TRIGGER audit_ci_runner_namespaces
 	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.ci_runner_namespaces
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_row('runner_namespace_link', 'link', 'unlink');
-CREATE TRIGGER audit_project_members
-	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.project_members
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_row('project_member', 'add_member', 'remove_member');
-CREATE TRIGGER audit_group_members
-	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.group_members
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_row('group_member', 'add_member', 'remove_member');
 CREATE TRIGGER audit_tokens
 	AFTER INSERT OR UPDATE OR DELETE ON runner_policy.tokens
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_row('token', 'issue', 'delete');
@@ -1457,15 +1459,51 @@ CREATE TRIGGER audit_ci_runner_projects_truncate
 CREATE TRIGGER audit_ci_runner_namespaces_truncate
 	AFTER TRUNCATE ON runner_policy.ci_runner_namespaces
 	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_row('runner_namespace_link', 'link', 'unlink');
-CREATE TRIGGER audit_project_members_truncate
-	AFTER TRUNCATE ON runner_policy.project_members
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_row('project_member', 'add_member', 'remove_member');
-CREATE TRIGGER audit_group_members_truncate
-	AFTER TRUNCATE ON runner_policy.group_members
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_row('group_member', 'add_member', 'remove_member');
 CREATE TRIGGER audit_tokens_truncate
 	AFTER TRUNCATE ON runner_policy.tokens
 	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_row('token', 'issue', 'delete');
+
+/*
+ * Every change that grants or takes away rights: on each table of
+ * rights_columns(), an insert, a delete, and an update of the columns
+ * rights are read from, less the derived ones (UPDATE OF them; src/audit.c
+ * compares them, so an update that changes none writes nothing).  The
+ * list names the columns; here they get the audit log's words for the
+ * table's rows and for their insert and delete.
+ */
+DO $audit_triggers$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN
+		SELECT r.table_name, a.object_type, a.insert_action, a.delete_action,
+			   ARRAY(SELECT c FROM pg_catalog.unnest(r.column_names) AS c
+					  WHERE c OPERATOR(pg_catalog.<>) ALL (r.derived_columns)) AS audited
+		  FROM runner_policy.rights_columns() r
+		  JOIN (VALUES ('users', 'user', 'create', 'delete'),
+					   ('namespaces', 'namespace', 'create', 'delete'),
+					   ('projects', 'project', 'create', 'delete'),
+					   ('project_members', 'project_member', 'add_member', 'remove_member'),
+					   ('group_members', 'group_member', 'add_member', 'remove_member'),
+					   ('ci_job_token_scope_links', 'scope_link', 'link', 'unlink'))
+			AS a (table_name, object_type, insert_action, delete_action)
+			ON a.table_name OPERATOR(pg_catalog.=) r.table_name
+	LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER INSERT OR DELETE OR UPDATE OF %s ON runner_policy.%I'
+			' FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_row(%L, %L, %L)',
+			'audit_' || t.table_name,
+			pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(c)
+											 FROM pg_catalog.unnest(t.audited) AS c), ', '),
+			t.table_name, t.object_type, t.insert_action, t.delete_action);
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER TRUNCATE ON runner_policy.%I'
+			' FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_row(%L, %L, %L)',
+			'audit_' || t.table_name || '_truncate', t.table_name,
+			t.object_type, t.insert_action, t.delete_action);
+	END LOOP;
+END
+$audit_triggers$;
 
 -- A lane's head moves once per transaction, at commit, to the last entry
 -- it wrote (moving it with every entry would leave a chain of row versions
@@ -1723,8 +1761,11 @@ CREATE POLICY tokens_read ON runner_policy.tokens FOR SELECT
  * recorded it (its type, owner and linked projects then), a link of a
  * project or a runner owner whose links they read, the namespace link of
  * a group whose runners they read, members of projects and groups they
- * read now, their own user's tokens.  No INSERT, UPDATE or DELETE policy, and none at all on
- * audit_lanes: nobody writes by hand; the triggers write as the owner.
+ * read now, their own user's tokens; of the changes of rights, their own
+ * user's, those of the groups and projects they read now, and the job
+ * token scope links of the projects they manage.  No INSERT, UPDATE or
+ * DELETE policy, and none at all on audit_lanes: nobody writes by hand;
+ * the triggers write as the owner.
  */
 ALTER TABLE runner_policy.audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE runner_policy.audit_log FORCE ROW LEVEL SECURITY;
@@ -1759,7 +1800,19 @@ CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
 			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
 		   OR (object_type OPERATOR(pg_catalog.=) 'token'
 			   AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'user_id')::bigint
-					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self'))));
+					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
+		   -- changes of rights: a user's own flags, the groups and projects
+		   -- they read now, the scope links of projects they manage
+		   OR (object_type OPERATOR(pg_catalog.=) 'user'
+			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
+		   OR (object_type OPERATOR(pg_catalog.=) 'namespace'
+			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
+		   OR (object_type OPERATOR(pg_catalog.=) 'project'
+			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
+		   OR (object_type OPERATOR(pg_catalog.=) 'scope_link'
+			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'source_project_id')::bigint
+						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
+					OR object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')))));
 
 /* ========================================================================
  * 6. Views

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * audit.c
- *	  The audit log: who changed which runner, link, membership or token.
+ *	  The audit log: who changed which runner, link, membership or token,
+ *	  and who granted or took away which rights.
  *
  * Every change to an audited table fires runner_policy.audit_row() (AFTER
  * ROW, and AFTER TRUNCATE), which appends one entry to
@@ -410,18 +411,79 @@ audit_append(const AuditEntry *entry, int lane)
 }
 
 /*
+ * The action of an update that changed one column that grants or takes
+ * away rights: "on" when the new value is on_value (NULL: whatever it is),
+ * else "off".  An update that changed several at once is an "update", with
+ * the old and new rows saying what changed.
+ */
+typedef struct ColumnAction
+{
+	const char *object_type;
+	const char *column;
+	const char *on_value;		/* the new value's text form, or NULL */
+	const char *on;
+	const char *off;
+} ColumnAction;
+
+static const ColumnAction column_actions[] = {
+	{"user", "admin", "t", "grant_admin", "revoke_admin"},
+	{"user", "auditor", "t", "grant_auditor", "revoke_auditor"},
+	{"user", "state", "blocked", "block", "unblock"},
+	{"namespace", "parent_id", NULL, "move", NULL},
+	{"namespace", "visibility", NULL, "set_visibility", NULL},
+	{"project", "namespace_id", NULL, "move", NULL},
+	{"project", "visibility", NULL, "set_visibility", NULL},
+	{"project", "shared_runners_enabled", "t", "enable_shared_runners", "disable_shared_runners"},
+};
+
+static const char *
+column_action(const char *object_type, TupleDesc desc, HeapTuple new_row, int attnum)
+{
+	const char *name = NameStr(TupleDescAttr(desc, attnum - 1)->attname);
+
+	for (int i = 0; i < (int) lengthof(column_actions); i++)
+	{
+		const ColumnAction *ca = &column_actions[i];
+		char	   *value;
+
+		if (strcmp(ca->object_type, object_type) != 0 || strcmp(ca->column, name) != 0)
+			continue;
+		if (ca->on_value == NULL)
+			return ca->on;
+		value = SPI_getvalue(new_row, desc, attnum);
+		return value != NULL && strcmp(value, ca->on_value) == 0 ? ca->on : ca->off;
+	}
+	return "update";
+}
+
+/* Does the trigger's column list (UPDATE OF ...) name the column?  No list: all. */
+static bool
+trigger_lists_column(Trigger *trigger, int attnum)
+{
+	if (trigger->tgnattr == 0)
+		return true;
+	for (int i = 0; i < trigger->tgnattr; i++)
+		if (trigger->tgattr[i] == attnum)
+			return true;
+	return false;
+}
+
+/*
  * What an UPDATE did, or NULL when it is not worth an entry: nothing
- * changed, only a runner's contacted_at (a heartbeat, sent every few
- * seconds by every runner; it changes no setting and no right), or only a
- * copy the extension keeps of other rows (a runner's linked projects, a
- * link's owner project: the link's own entry records the change).
+ * changed in the columns the trigger lists (the columns rights are read
+ * from, on the tables of rights_columns(); every column elsewhere), only a
+ * runner's contacted_at (a heartbeat, sent every few seconds by every
+ * runner; it changes no setting and no right), or only a copy the
+ * extension keeps of other rows (a runner's linked projects, a link's
+ * owner project: the link's own entry records the change).
  */
 static const char *
-update_action(const char *object_type, Relation rel, HeapTuple old_row,
-			  HeapTuple new_row)
+update_action(const char *object_type, Trigger *trigger, Relation rel,
+			  HeapTuple old_row, HeapTuple new_row)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	bool		any = false;
+	int			changed = 0;
+	int			last_changed = 0;
 	bool		only_heartbeat = true;
 	bool		digest = false;
 	bool		revoked = false;
@@ -431,12 +493,14 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 		const char *name;
 
 		if (TupleDescAttr(desc, i - 1)->attisdropped ||
+			!trigger_lists_column(trigger, i) ||
 			!row_column_changed(old_row, new_row, desc, i))
 			continue;
 		name = NameStr(TupleDescAttr(desc, i - 1)->attname);
 		if (runner_copy_column(name))
 			continue;
-		any = true;
+		changed++;
+		last_changed = i;
 		if (strcmp(name, "contacted_at") != 0)
 			only_heartbeat = false;
 		if (strcmp(name, "token_digest") == 0)
@@ -445,7 +509,7 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 			heap_attisnull(old_row, i, desc) && !heap_attisnull(new_row, i, desc))
 			revoked = true;
 	}
-	if (!any)
+	if (changed == 0)
 		return NULL;
 	if (strcmp(object_type, "runner") == 0)
 	{
@@ -465,12 +529,16 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 	if (strcmp(object_type, "project_member") == 0 ||
 		strcmp(object_type, "group_member") == 0)
 		return "change_member";
+	if (changed == 1)
+		return column_action(object_type, desc, new_row, last_changed);
 	return "update";
 }
 
 /*
  * The object an entry is about: the row's id; for a membership, the
- * project or group (whose readers read the entry, see the policy).
+ * project or group, and for a job token scope link, the project that lets
+ * the tokens in (whose readers, or managers, read the entry: see the
+ * policy).
  */
 static bool
 object_id_of(const char *object_type, Relation rel, HeapTuple row, int64 *id)
@@ -481,6 +549,8 @@ object_id_of(const char *object_type, Relation rel, HeapTuple row, int64 *id)
 		return row_get_int64(row, desc, "project_id", id);
 	if (strcmp(object_type, "group_member") == 0)
 		return row_get_int64(row, desc, "namespace_id", id);
+	if (strcmp(object_type, "scope_link") == 0)
+		return row_get_int64(row, desc, "target_project_id", id);
 	return row_get_int64(row, desc, "id", id);
 }
 
@@ -537,7 +607,7 @@ rp_audit_row(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		entry.action = update_action(entry.object_type, rel,
+		entry.action = update_action(entry.object_type, trigger, rel,
 									 trigdata->tg_trigtuple,
 									 trigdata->tg_newtuple);
 		if (entry.action == NULL)

@@ -240,7 +240,9 @@ SELECT runner_policy.act_as(3) \g /dev/null
 SELECT set_eq($$SELECT DISTINCT object_id FROM runner_policy.audit_log WHERE object_type = 'runner'$$,
 	ARRAY[1000, 1003, 70]::bigint[], 'a maintainer reads the entries of the runners he may read');
 SELECT set_eq($$SELECT DISTINCT object_type || ':' || (coalesce(new, old)->>'project_id')
-				  FROM runner_policy.audit_log WHERE object_type <> 'runner'$$,
+				  FROM runner_policy.audit_log
+				 WHERE object_type IN ('runner_project_link', 'runner_namespace_link', 'project_member',
+									   'group_member', 'token')$$,
 	$$VALUES ('runner_project_link:102'), ('project_member:102')$$,
 	'and of links and members of his project; no token, no other project, no group runner link');
 SELECT runner_policy.act_as(2) \g /dev/null
