@@ -274,50 +274,6 @@ CREATE POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects FOR 
 		   OR runner_policy.in_reach('link_projects', project_id)
 		   OR runner_policy.in_reach('link_projects', owner_project_id));
 
-DROP POLICY audit_log_read ON runner_policy.audit_log;
-CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
-	USING (runner_policy.reaches_all('scope_links_read')
-		   OR (object_type OPERATOR(pg_catalog.=) 'runner'
-			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
-					-- a project runner's owner and linked projects, as the entry recorded them
-					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '3'
-						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
-								OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects'))
-							 OR runner_policy.in_reach_any('runner_read_projects',
-								pg_catalog.translate(COALESCE(new, old) OPERATOR(pg_catalog.->>) 'linked_project_ids',
-													 '[]', '{}')::bigint[])))
-					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '2'
-						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
-							OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))))
-		   OR (object_type OPERATOR(pg_catalog.=) 'runner_project_link'
-			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'owner_project_id')::bigint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
-					OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'project_id')::bigint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))))
-		   OR (object_type OPERATOR(pg_catalog.=) 'runner_namespace_link'
-			   AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'namespace_id')::bigint
-					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'project_member'
-			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'group_member'
-			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'token'
-			   AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'user_id')::bigint
-					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
-		   -- changes of rights: a user's own flags, the groups and projects
-		   -- they read now, the scope links of projects they manage
-		   OR (object_type OPERATOR(pg_catalog.=) 'user'
-			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'namespace'
-			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'project'
-			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'scope_link'
-			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'source_project_id')::bigint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
-					OR object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')))));
-
 /*
  * check_invariants() also reports copies that differ from the rows they
  * copy (a load with triggers off); backfill_owners() repairs them.
@@ -503,6 +459,85 @@ BEGIN
 	END LOOP;
 END
 $audit_triggers$;
+
+/*
+ * Entries of deleted objects.  1.1 let whoever could have read a deleted
+ * runner, link or token read its entries, decided from the entry's own
+ * columns.  In 1.2 a runner, link, token, user, group or project that is
+ * deleted marks its entries object_deleted, and only admins and auditors
+ * read those.  The mark is outside the hash.  Entries written before the
+ * upgrade about objects that are gone are marked here, by the extension's
+ * own script, with the append-only trigger off for it.
+ */
+ALTER TABLE runner_policy.audit_log
+	ADD COLUMN object_deleted boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN runner_policy.audit_log.object_deleted IS
+	'The object the entry is about was deleted: only admins and auditors read the entry.  Set by the extension only; not part of the hash.';
+ALTER TABLE runner_policy.audit_log DISABLE TRIGGER audit_log_append_only;
+UPDATE runner_policy.audit_log e SET object_deleted = true
+ WHERE e.object_id IS NOT NULL
+   AND CASE e.object_type
+		   WHEN 'runner' THEN NOT EXISTS (SELECT FROM runner_policy.ci_runners r
+										   WHERE r.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'runner_project_link' THEN NOT EXISTS (SELECT FROM runner_policy.ci_runner_projects l
+														WHERE l.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'runner_namespace_link' THEN NOT EXISTS (SELECT FROM runner_policy.ci_runner_namespaces l
+														  WHERE l.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'token' THEN NOT EXISTS (SELECT FROM runner_policy.tokens t
+										  WHERE t.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'project_member' THEN NOT EXISTS (SELECT FROM runner_policy.projects p
+												   WHERE p.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'group_member' THEN NOT EXISTS (SELECT FROM runner_policy.namespaces n
+												 WHERE n.id OPERATOR(pg_catalog.=) e.object_id)
+		   ELSE false
+	   END;
+ALTER TABLE runner_policy.audit_log ENABLE TRIGGER audit_log_append_only;
+
+DROP POLICY audit_log_read ON runner_policy.audit_log;
+CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
+	USING (runner_policy.reaches_all('scope_links_read')
+		   -- anyone else: never an entry of a deleted object
+		   OR (NOT object_deleted
+			   AND ((object_type OPERATOR(pg_catalog.=) 'runner'
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
+							 -- a project runner's owner and linked projects, as the entry recorded them
+							 OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '3'
+								 AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
+										 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects'))
+									  OR runner_policy.in_reach_any('runner_read_projects',
+										 pg_catalog.translate(COALESCE(new, old) OPERATOR(pg_catalog.->>) 'linked_project_ids',
+															  '[]', '{}')::bigint[])))
+							 OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '2'
+								 AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
+									 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))))
+					OR (object_type OPERATOR(pg_catalog.=) 'runner_project_link'
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'owner_project_id')::bigint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
+							 OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'project_id')::bigint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))))
+					OR (object_type OPERATOR(pg_catalog.=) 'runner_namespace_link'
+						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'namespace_id')::bigint
+							 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))
+					OR (object_type OPERATOR(pg_catalog.=) 'project_member'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'group_member'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'token'
+						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'user_id')::bigint
+							 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
+					-- changes of rights: a user's own flags, the groups and projects
+					-- they read now, the scope links of projects they manage
+					OR (object_type OPERATOR(pg_catalog.=) 'user'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
+					OR (object_type OPERATOR(pg_catalog.=) 'namespace'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'project'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'scope_link'
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'source_project_id')::bigint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
+							 OR object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')))))));
 
 /* ------------------------------------------------------------------------
  * Writes that do not grow with history

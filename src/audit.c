@@ -52,8 +52,10 @@
  * The append-only trigger refuses UPDATE, DELETE and TRUNCATE of the log and
  * of the lane heads to every role, except the extension's own writes, named
  * by the internal-write mode of owner_spi.h that lives in backend memory
- * where no SQL can set it: the head trigger moving a lane head, and
- * prune_audit_log() removing old entries and moving anchors.
+ * where no SQL can set it: the head trigger moving a lane head,
+ * prune_audit_log() removing old entries and moving anchors, and the mark
+ * on the entries of a deleted object (mark_deleted), the one column the
+ * hash leaves out.
  *
  * src/audit.c
  *
@@ -70,6 +72,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
@@ -234,6 +237,91 @@ static SavedQuery prune_query = {
 	" SELECT pg_catalog.count(*) FROM gone", 1, {TIMESTAMPTZOID}, NULL
 };
 
+/*
+ * Entries of deleted objects (SQL 1.2 and later): marked object_deleted,
+ * after which only admins and auditors read them.  An object's entries are
+ * found by audit_log_object_idx, so marking costs what the object's own
+ * history holds, never what the log holds.  The delete entry itself is
+ * written unmarked and marked by the same statement.
+ */
+static SavedQuery mark_object_deleted = {
+	"UPDATE runner_policy.audit_log SET object_deleted = true"
+	" WHERE object_type OPERATOR(pg_catalog.=) ANY ($1)"
+	"   AND object_id OPERATOR(pg_catalog.=) $2 AND NOT object_deleted",
+	2, {TEXTARRAYOID, INT8OID}, NULL
+};
+
+/* One entry, by its place in its lane: a removal written after its owner went. */
+static SavedQuery mark_entry_deleted = {
+	"UPDATE runner_policy.audit_log SET object_deleted = true"
+	" WHERE lane OPERATOR(pg_catalog.=) $1 AND lane_seq OPERATOR(pg_catalog.=) $2",
+	2, {INT4OID, INT8OID}, NULL
+};
+
+/*
+ * TRUNCATE deletes every object of a table at once, and marks every entry
+ * of their types: like pruning, it costs what the log holds about what it
+ * removes (test/sql/saved_query_plans.sql leaves it out for that reason).
+ */
+static SavedQuery mark_type_deleted = {
+	"UPDATE runner_policy.audit_log SET object_deleted = true"
+	" WHERE object_type OPERATOR(pg_catalog.=) ANY ($1) AND NOT object_deleted",
+	1, {TEXTARRAYOID}, NULL
+};
+
+/* Is the project or group a membership or scope link belonged to gone? */
+static SavedQuery project_gone = {
+	"SELECT NOT EXISTS (SELECT FROM runner_policy.projects p"
+	"                    WHERE p.id OPERATOR(pg_catalog.=) $1)",
+	1, {INT8OID}, NULL
+};
+static SavedQuery namespace_gone = {
+	"SELECT NOT EXISTS (SELECT FROM runner_policy.namespaces n"
+	"                    WHERE n.id OPERATOR(pg_catalog.=) $1)",
+	1, {INT8OID}, NULL
+};
+
+/*
+ * The object types of the log, and what a deleted row takes with it.  A
+ * runner, link, token, user, group or project is an object: deleting its
+ * row marks the entries of its object_id, of its own type and, for a group
+ * or project, of its memberships and scope links, whose object_id it is
+ * (object_id_of).  A membership or scope link is no object of its own:
+ * removing one changes the list of a project or group that stays, whose
+ * readers read the entry.  Its entries go with the project or group; a
+ * removal written after that went (a cascade's entries are written after
+ * the deleted row's own) asks owner_gone and is marked alone.
+ */
+#define AUDIT_TAKES_MAX 3
+
+typedef struct AuditObject
+{
+	const char *object_type;
+	const char *takes[AUDIT_TAKES_MAX + 1];	/* the entry types its delete marks */
+	SavedQuery *owner_gone;		/* for an entry type that is no object */
+} AuditObject;
+
+static const AuditObject audit_objects[] = {
+	{"runner", {"runner"}, NULL},
+	{"runner_project_link", {"runner_project_link"}, NULL},
+	{"runner_namespace_link", {"runner_namespace_link"}, NULL},
+	{"token", {"token"}, NULL},
+	{"user", {"user"}, NULL},
+	{"namespace", {"namespace", "group_member"}, NULL},
+	{"project", {"project", "project_member", "scope_link"}, NULL},
+	{"project_member", {NULL}, &project_gone},
+	{"group_member", {NULL}, &namespace_gone},
+	{"scope_link", {NULL}, &project_gone},
+};
+
+static const AuditObject *
+audit_object(const char *object_type)
+{
+	for (int i = 0; i < (int) lengthof(audit_objects); i++)
+		if (strcmp(audit_objects[i].object_type, object_type) == 0)
+			return &audit_objects[i];
+	return NULL;
+}
 
 static void
 lane_locktag(LOCKTAG *tag, int lane)
@@ -555,6 +643,54 @@ object_id_of(const char *object_type, Relation rel, HeapTuple row, int64 *id)
 }
 
 /*
+ * After the entry of a deleted row (or of a TRUNCATE) was appended, the
+ * entries it takes are marked; the caller is inside owner_spi_begin().
+ * Only the SQL of 1.2 and later has the mark.
+ */
+static void
+mark_deleted(const AuditEntry *entry, bool truncate)
+{
+	const AuditObject *object = audit_object(entry->object_type);
+	Datum		args[2];
+
+	if (object == NULL || !runner_policy_sql_at_least(1, 2))
+		return;
+	if (object->takes[0] != NULL)
+	{
+		Datum		types[AUDIT_TAKES_MAX];
+		int			n = 0;
+
+		while (object->takes[n] != NULL)
+		{
+			types[n] = CStringGetTextDatum(object->takes[n]);
+			n++;
+		}
+		args[0] = PointerGetDatum(construct_array(types, n, TEXTOID, -1, false, TYPALIGN_INT));
+		args[1] = Int64GetDatum(entry->object_id);
+		if (truncate)
+			(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_DELETED,
+											&mark_type_deleted, args, NULL, true);
+		else if (entry->has_object_id)
+			(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_DELETED,
+											&mark_object_deleted, args, NULL, true);
+	}
+	else if (!truncate && entry->has_object_id)
+	{
+		bool		isnull;
+
+		args[0] = Int64GetDatum(entry->object_id);
+		if (saved_query_run_latest(object->owner_gone, args, NULL) != 1)
+			elog(ERROR, "could not tell whether the owner of an audit entry is gone");
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			return;
+		args[0] = Int32GetDatum(writer_lane);
+		args[1] = Int64GetDatum(writer_seq);
+		(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_DELETED,
+										&mark_entry_deleted, args, NULL, true);
+	}
+}
+
+/*
  * runner_policy.audit_row(object_type, insert_action, delete_action):
  * AFTER ROW INSERT/UPDATE/DELETE and AFTER TRUNCATE on an audited table.
  */
@@ -623,6 +759,9 @@ rp_audit_row(PG_FUNCTION_ARGS)
 	lane = audit_take_lane();
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	audit_append(&entry, lane);
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		mark_deleted(&entry, TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event));
 	owner_spi_end(&spi);
 
 	return PointerGetDatum(NULL);
@@ -693,6 +832,9 @@ rp_audit_append_only(PG_FUNCTION_ARGS)
 		(mode == INTERNAL_WRITE_AUDIT_HEAD || mode == INTERNAL_WRITE_AUDIT_PRUNE))
 		return PointerGetDatum(NULL);
 	if (!lanes && TRIGGER_FIRED_BY_DELETE(event) && mode == INTERNAL_WRITE_AUDIT_PRUNE)
+		return PointerGetDatum(NULL);
+	/* the mark on a deleted object's entries, outside the hash */
+	if (!lanes && TRIGGER_FIRED_BY_UPDATE(event) && mode == INTERNAL_WRITE_AUDIT_DELETED)
 		return PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BY_UPDATE(event))
@@ -794,5 +936,10 @@ const SavedQueryEntry audit_saved_queries[] = {
 	SAVED_QUERY_ENTRY(move_head),
 	SAVED_QUERY_ENTRY(make_lane),
 	SAVED_QUERY_ENTRY(prune_query),
+	SAVED_QUERY_ENTRY(mark_object_deleted),
+	SAVED_QUERY_ENTRY(mark_entry_deleted),
+	SAVED_QUERY_ENTRY(mark_type_deleted),
+	SAVED_QUERY_ENTRY(project_gone),
+	SAVED_QUERY_ENTRY(namespace_gone),
 	{NULL, NULL}
 };
