@@ -394,11 +394,12 @@ COMMENT ON FUNCTION runner_policy.check_invariants() IS
 	'One row per broken ownership or tree rule (rows loaded with triggers off); empty when sound.';
 
 /* ------------------------------------------------------------------------
- * Every change of rights audited
+ * The audit log: every change of rights, and entries of deleted objects
  *
  * 1.1 audited runners, links, memberships and tokens.  1.2 also audits
  * every change that grants or takes away rights: users' flags, moves and
- * visibility of groups and projects, job token scope links.
+ * visibility of groups and projects, job token scope links.  And the
+ * entries of a deleted object are for admins and auditors only.
  * ------------------------------------------------------------------------ */
 
 COMMENT ON TABLE runner_policy.audit_log IS
