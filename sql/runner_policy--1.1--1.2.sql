@@ -135,32 +135,37 @@ COMMENT ON TABLE runner_policy.rights_epoch IS
 
 /*
  * The tables and columns rights are read from, in one list: the change
- * triggers below are made from it, and test/sql/rule_table.sql checks the
- * catalog against it.  user_column names the user a row concerns (a
- * membership's, a user's own): a change to such a row is announced as
- * concerning that user alone, and the other backends keep the reaches of
- * everyone else (src/reach_cache.c, "Who changed").  A change to the other
- * tables concerns everyone.
+ * triggers below and the audit triggers of section 4 are made from it, and
+ * test/sql/rule_table.sql checks the catalog against it.  user_column
+ * names the user a row concerns (a membership's, a user's own): a change
+ * to such a row is announced as concerning that user alone, and the other
+ * backends keep the reaches of everyone else (src/reach_cache.c, "Who
+ * changed").  A change to the other tables concerns everyone.
+ * derived_columns are those the extension computes from the others
+ * (traversal_ids, from parent_id): announced, since rights are read from
+ * them, but not audited, since the change they follow from is (a move
+ * rewrites the paths of a whole subtree, and is one entry).
  */
 CREATE FUNCTION runner_policy.rights_columns(
-	OUT table_name text, OUT column_names text[], OUT user_column text)
+	OUT table_name text, OUT column_names text[], OUT user_column text,
+	OUT derived_columns text[])
 	RETURNS SETOF record LANGUAGE sql IMMUTABLE PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT v.table_name, v.column_names, v.user_column FROM (VALUES
+	SELECT v.table_name, v.column_names, v.user_column, v.derived_columns FROM (VALUES
 		-- who exists, who is an administrator or an auditor, who is blocked
-		('users', ARRAY['id', 'admin', 'auditor', 'state'], 'id'),
+		('users', ARRAY['id', 'admin', 'auditor', 'state'], 'id', '{}'::text[]),
 		-- the tree of groups, and who may see each
-		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids'], NULL),
+		('namespaces', ARRAY['id', 'parent_id', 'visibility', 'traversal_ids'], NULL, ARRAY['traversal_ids']),
 		-- where each project is, who may see it, whether instance runners serve it
-		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled'], NULL),
+		('projects', ARRAY['id', 'namespace_id', 'visibility', 'shared_runners_enabled'], NULL, '{}'),
 		-- memberships and scope links: every column
-		('project_members', ARRAY['project_id', 'user_id', 'access_level'], 'user_id'),
-		('group_members', ARRAY['namespace_id', 'user_id', 'access_level'], 'user_id'),
-		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id'], NULL))
-		AS v (table_name, column_names, user_column);
+		('project_members', ARRAY['project_id', 'user_id', 'access_level'], 'user_id', '{}'),
+		('group_members', ARRAY['namespace_id', 'user_id', 'access_level'], 'user_id', '{}'),
+		('ci_job_token_scope_links', ARRAY['source_project_id', 'target_project_id'], NULL, '{}'))
+		AS v (table_name, column_names, user_column, derived_columns);
 END;
 COMMENT ON FUNCTION runner_policy.rights_columns() IS
-	'The tables and columns rights are read from: a committed change to them is announced to every backend.';
+	'The tables and columns rights are read from: a committed change to them is announced to every backend, and audited (but for derived columns).';
 
 /*
  * On each of those tables, reach_changed() fires BEFORE each inserted or
@@ -268,38 +273,6 @@ CREATE POLICY ci_runner_projects_update ON runner_policy.ci_runner_projects FOR 
 	USING (runner_policy.reaches_all('admin')
 		   OR runner_policy.in_reach('link_projects', project_id)
 		   OR runner_policy.in_reach('link_projects', owner_project_id));
-
-DROP POLICY audit_log_read ON runner_policy.audit_log;
-CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
-	USING (runner_policy.reaches_all('scope_links_read')
-		   OR (object_type OPERATOR(pg_catalog.=) 'runner'
-			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
-					-- a project runner's owner and linked projects, as the entry recorded them
-					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '3'
-						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
-								OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects'))
-							 OR runner_policy.in_reach_any('runner_read_projects',
-								pg_catalog.translate(COALESCE(new, old) OPERATOR(pg_catalog.->>) 'linked_project_ids',
-													 '[]', '{}')::bigint[])))
-					OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '2'
-						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
-							OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))))
-		   OR (object_type OPERATOR(pg_catalog.=) 'runner_project_link'
-			   AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'owner_project_id')::bigint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
-					OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'project_id')::bigint
-						OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))))
-		   OR (object_type OPERATOR(pg_catalog.=) 'runner_namespace_link'
-			   AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'namespace_id')::bigint
-					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'project_member'
-			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'group_member'
-			   AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
-		   OR (object_type OPERATOR(pg_catalog.=) 'token'
-			   AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'user_id')::bigint
-					OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self'))));
 
 /*
  * check_invariants() also reports copies that differ from the rows they
@@ -419,6 +392,153 @@ AS $check$
 $check$;
 COMMENT ON FUNCTION runner_policy.check_invariants() IS
 	'One row per broken ownership or tree rule (rows loaded with triggers off); empty when sound.';
+
+/* ------------------------------------------------------------------------
+ * The audit log: every change of rights, and entries of deleted objects
+ *
+ * 1.1 audited runners, links, memberships and tokens.  1.2 also audits
+ * every change that grants or takes away rights: users' flags, moves and
+ * visibility of groups and projects, job token scope links.  And the
+ * entries of a deleted object are for admins and auditors only.
+ * ------------------------------------------------------------------------ */
+
+COMMENT ON TABLE runner_policy.audit_log IS
+	'Append-only, hash-chained record of every runner, link, membership and token change and of every change of rights; never a token or digest.';
+COMMENT ON COLUMN runner_policy.audit_log.action IS
+	'What happened: register, create, update, reset_token, backfill_owner, delete, link, unlink, add_member, change_member, remove_member, issue, revoke, grant_admin, revoke_admin, grant_auditor, revoke_auditor, block, unblock, move, set_visibility, enable_shared_runners, disable_shared_runners, truncate, prune.';
+COMMENT ON COLUMN runner_policy.audit_log.object_type IS
+	'What it happened to: runner, runner_project_link, runner_namespace_link, project_member, group_member, token, user, namespace, project, scope_link, audit_log.';
+COMMENT ON COLUMN runner_policy.audit_log.object_id IS
+	'The rows id; for a membership the projects or groups id, for a job token scope link its target project.';
+COMMENT ON FUNCTION runner_policy.audit_row() IS
+	'Trigger: writes the audit log entry of a change to a runner, link, membership or token, or of a change of rights.';
+
+-- 1.1's membership triggers, on every column; made again from the list
+DROP TRIGGER audit_project_members ON runner_policy.project_members;
+DROP TRIGGER audit_project_members_truncate ON runner_policy.project_members;
+DROP TRIGGER audit_group_members ON runner_policy.group_members;
+DROP TRIGGER audit_group_members_truncate ON runner_policy.group_members;
+
+/*
+ * Every change that grants or takes away rights: on each table of
+ * rights_columns(), an insert, a delete, and an update of the columns
+ * rights are read from, less the derived ones (UPDATE OF them; src/audit.c
+ * compares them, so an update that changes none writes nothing).  The
+ * list names the columns; here they get the audit log's words for the
+ * table's rows and for their insert and delete.
+ */
+DO $audit_triggers$
+DECLARE
+	t record;
+BEGIN
+	FOR t IN
+		SELECT r.table_name, a.object_type, a.insert_action, a.delete_action,
+			   ARRAY(SELECT c FROM pg_catalog.unnest(r.column_names) AS c
+					  WHERE c OPERATOR(pg_catalog.<>) ALL (r.derived_columns)) AS audited
+		  FROM runner_policy.rights_columns() r
+		  JOIN (VALUES ('users', 'user', 'create', 'delete'),
+					   ('namespaces', 'namespace', 'create', 'delete'),
+					   ('projects', 'project', 'create', 'delete'),
+					   ('project_members', 'project_member', 'add_member', 'remove_member'),
+					   ('group_members', 'group_member', 'add_member', 'remove_member'),
+					   ('ci_job_token_scope_links', 'scope_link', 'link', 'unlink'))
+			AS a (table_name, object_type, insert_action, delete_action)
+			ON a.table_name OPERATOR(pg_catalog.=) r.table_name
+	LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER INSERT OR DELETE OR UPDATE OF %s ON runner_policy.%I'
+			' FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_row(%L, %L, %L)',
+			'audit_' || t.table_name,
+			pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(c)
+											 FROM pg_catalog.unnest(t.audited) AS c), ', '),
+			t.table_name, t.object_type, t.insert_action, t.delete_action);
+		EXECUTE pg_catalog.format(
+			'CREATE TRIGGER %I AFTER TRUNCATE ON runner_policy.%I'
+			' FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_row(%L, %L, %L)',
+			'audit_' || t.table_name || '_truncate', t.table_name,
+			t.object_type, t.insert_action, t.delete_action);
+	END LOOP;
+END
+$audit_triggers$;
+
+/*
+ * Entries of deleted objects.  1.1 let whoever could have read a deleted
+ * runner, link or token read its entries, decided from the entry's own
+ * columns.  In 1.2 a runner, link, token, user, group or project that is
+ * deleted marks its entries object_deleted, and only admins and auditors
+ * read those.  The mark is outside the hash.  Entries written before the
+ * upgrade about objects that are gone are marked here, by the extension's
+ * own script, with the append-only trigger off for it.
+ */
+ALTER TABLE runner_policy.audit_log
+	ADD COLUMN object_deleted boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN runner_policy.audit_log.object_deleted IS
+	'The object the entry is about was deleted: only admins and auditors read the entry.  Set by the extension only; not part of the hash.';
+ALTER TABLE runner_policy.audit_log DISABLE TRIGGER audit_log_append_only;
+UPDATE runner_policy.audit_log e SET object_deleted = true
+ WHERE e.object_id IS NOT NULL
+   AND CASE e.object_type
+		   WHEN 'runner' THEN NOT EXISTS (SELECT FROM runner_policy.ci_runners r
+										   WHERE r.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'runner_project_link' THEN NOT EXISTS (SELECT FROM runner_policy.ci_runner_projects l
+														WHERE l.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'runner_namespace_link' THEN NOT EXISTS (SELECT FROM runner_policy.ci_runner_namespaces l
+														  WHERE l.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'token' THEN NOT EXISTS (SELECT FROM runner_policy.tokens t
+										  WHERE t.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'project_member' THEN NOT EXISTS (SELECT FROM runner_policy.projects p
+												   WHERE p.id OPERATOR(pg_catalog.=) e.object_id)
+		   WHEN 'group_member' THEN NOT EXISTS (SELECT FROM runner_policy.namespaces n
+												 WHERE n.id OPERATOR(pg_catalog.=) e.object_id)
+		   ELSE false
+	   END;
+ALTER TABLE runner_policy.audit_log ENABLE TRIGGER audit_log_append_only;
+
+DROP POLICY audit_log_read ON runner_policy.audit_log;
+CREATE POLICY audit_log_read ON runner_policy.audit_log FOR SELECT
+	USING (runner_policy.reaches_all('scope_links_read')
+		   -- anyone else: never an entry of a deleted object
+		   OR (NOT object_deleted
+			   AND ((object_type OPERATOR(pg_catalog.=) 'runner'
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type')::smallint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_types'))
+							 -- a project runner's owner and linked projects, as the entry recorded them
+							 OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '3'
+								 AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
+										 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_projects'))
+									  OR runner_policy.in_reach_any('runner_read_projects',
+										 pg_catalog.translate(COALESCE(new, old) OPERATOR(pg_catalog.->>) 'linked_project_ids',
+															  '[]', '{}')::bigint[])))
+							 OR ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'runner_type') OPERATOR(pg_catalog.=) '2'
+								 AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'sharding_key_id')::bigint
+									 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))))
+					OR (object_type OPERATOR(pg_catalog.=) 'runner_project_link'
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'owner_project_id')::bigint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))
+							 OR (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'project_id')::bigint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('link_read_projects'))))
+					OR (object_type OPERATOR(pg_catalog.=) 'runner_namespace_link'
+						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'namespace_id')::bigint
+							 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('runner_read_groups')))
+					OR (object_type OPERATOR(pg_catalog.=) 'project_member'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'group_member'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'token'
+						AND (COALESCE(new, old) OPERATOR(pg_catalog.->>) 'user_id')::bigint
+							 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
+					-- changes of rights: a user's own flags, the groups and projects
+					-- they read now, the scope links of projects they manage
+					OR (object_type OPERATOR(pg_catalog.=) 'user'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('user_self')))
+					OR (object_type OPERATOR(pg_catalog.=) 'namespace'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('namespace_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'project'
+						AND object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_readable_ids')))
+					OR (object_type OPERATOR(pg_catalog.=) 'scope_link'
+						AND ((COALESCE(new, old) OPERATOR(pg_catalog.->>) 'source_project_id')::bigint
+								 OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed'))
+							 OR object_id OPERATOR(pg_catalog.=) ANY (runner_policy.reach('project_managed')))))));
 
 /* ------------------------------------------------------------------------
  * Writes that do not grow with history

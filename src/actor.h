@@ -72,6 +72,16 @@ typedef struct Actor
 typedef void (*ActorChangeCallback) (const Actor *actor);
 extern void actor_register_change_callback(ActorChangeCallback callback);
 
+/*
+ * Asked by act_as(), authenticate() and reset_actor() before they change
+ * the actor, with the function's name; it raises an error to refuse.  A
+ * layer above registers it (statement.c refuses a change in the middle of
+ * a statement that writes the extension's tables), as for the callback.
+ */
+typedef void (*ActorChangeGuard) (const char *function_name);
+extern void actor_register_change_guard(ActorChangeGuard guard);
+extern void actor_check_change(const char *function_name);
+
 extern void actor_init(void);
 extern const Actor *actor_current(void);
 extern uint64 actor_generation(void);

@@ -450,6 +450,41 @@ saved_query_run_crosscheck(SavedQuery *query, Datum *args, const char *nulls)
 						   GetTransactionSnapshot());
 }
 
+static InternalWrite internal_write = INTERNAL_WRITE_NONE;
+
+InternalWrite
+internal_write_current(void)
+{
+	return internal_write;
+}
+
+/*
+ * One of the extension's own writes, in the mode the guards let through
+ * (owner_spi.h), under the newest snapshot when "latest" (as
+ * saved_query_run_latest_write) or the usual one.  The mode before is put
+ * back afterwards: a write of one kind may fire triggers that make another.
+ */
+uint64
+saved_query_run_internal(InternalWrite mode, SavedQuery *query, Datum *args,
+						 const char *nulls, bool latest)
+{
+	InternalWrite before = internal_write;
+	uint64		processed;
+
+	internal_write = mode;
+	PG_TRY();
+	{
+		processed = latest ? saved_query_run_latest_write(query, args, nulls) :
+			saved_query_run(query, args, nulls);
+	}
+	PG_FINALLY();
+	{
+		internal_write = before;
+	}
+	PG_END_TRY();
+	return processed;
+}
+
 /*
  * Column "column" (1-based) of row "row" of the last result, as int64.
  * Returns false when it is NULL.

@@ -23,6 +23,19 @@
  * ExecutorRun; a WITH HOLD cursor, whose rows were materialized at commit
  * and are fetched without the executor, is checked at FETCH and MOVE.
  *
+ * One actor per write.  Every audit log entry names the actor whose rights
+ * applied to its change, and the entry is written when the change's AFTER
+ * ROW trigger fires, at the end of the statement: a statement that set
+ * another actor on the way (an act_as() in its RETURNING list or in the
+ * select list over a data-modifying WITH) would have its rows recorded as
+ * that actor's.  So while any execution that writes a table of the
+ * extension is running (its pin says so), and while a COPY FROM or
+ * TRUNCATE of one runs, act_as(), authenticate() and reset_actor() are
+ * refused (the guard actor.c asks).  The AFTER ROW triggers of a
+ * statement, and the cascades they run (foreign keys, the extension's own
+ * triggers), all fire before its executor ends, so one actor covers them;
+ * DISCARD ALL cannot run inside a statement at all.
+ *
  * Lifetimes.  A pin lives in the memory of what it pins (the executor
  * state's query context, or the portal's context), and a reset callback
  * unlinks it when that memory goes, also on error: no pin outlives its
@@ -80,10 +93,14 @@ typedef struct ActorPin
 	struct ActorPin *next;
 	const void *key;			/* the QueryDesc or the Portal */
 	uint64		generation;
+	bool		writes;			/* an execution that writes the extension's tables */
 	MemoryContextCallback callback;
 } ActorPin;
 
 static ActorPin *pins = NULL;
+
+/* COPY FROM and TRUNCATE of the extension's tables running now */
+static int	utility_writes = 0;
 
 static void
 unpin(void *arg)
@@ -99,12 +116,13 @@ unpin(void *arg)
 }
 
 static void
-pin_actor(MemoryContext cxt, const void *key)
+pin_actor(MemoryContext cxt, const void *key, bool writes)
 {
 	ActorPin   *pin = MemoryContextAllocZero(cxt, sizeof(ActorPin));
 
 	pin->key = key;
 	pin->generation = actor_generation();
+	pin->writes = writes;
 	pin->callback.func = unpin;
 	pin->callback.arg = pin;
 	MemoryContextRegisterResetCallback(cxt, &pin->callback);
@@ -134,13 +152,18 @@ check_pin(const void *key)
 				 errhint("Close it and open it again as the current actor.")));
 }
 
-/* Does a plan read a table (or view) of the extension's schema? */
+/*
+ * Does a plan read a table (or view) of the extension's schema, and does it
+ * write one (any result relation, data-modifying WITH queries included)?
+ */
 static bool
-plan_reads_extension(PlannedStmt *stmt)
+plan_reads_extension(PlannedStmt *stmt, bool *writes)
 {
 	Oid			schema;
 	ListCell   *lc;
+	bool		reads = false;
 
+	*writes = false;
 	if (stmt == NULL || stmt->commandType == CMD_UTILITY)
 		return false;
 	schema = get_namespace_oid(RUNNER_POLICY_SCHEMA, true);
@@ -152,9 +175,87 @@ plan_reads_extension(PlannedStmt *stmt)
 
 		if (rte->rtekind == RTE_RELATION &&
 			get_rel_namespace(rte->relid) == schema)
-			return true;
+		{
+			reads = true;
+			break;
+		}
 	}
+	if (!reads)
+		return false;
+	foreach(lc, stmt->resultRelations)
+	{
+		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), stmt->rtable);
+
+		if (rte->rtekind == RTE_RELATION &&
+			get_rel_namespace(rte->relid) == schema)
+		{
+			*writes = true;
+			break;
+		}
+	}
+	return true;
+}
+
+/* Is a relation named in a utility statement one of the extension's? */
+static bool
+names_extension_relation(RangeVar *relation, Oid schema)
+{
+	Oid			relid = RangeVarGetRelid(relation, NoLock, true);
+
+	return OidIsValid(relid) && get_rel_namespace(relid) == schema;
+}
+
+/*
+ * Does a utility statement write the extension's tables without the
+ * executor (whose writes the pins see)?  COPY FROM runs its WHERE clause,
+ * defaults and triggers row by row, TRUNCATE its triggers.
+ */
+static bool
+utility_writes_extension(Node *parsetree)
+{
+	Oid			schema;
+	ListCell   *lc;
+
+	if (!IsA(parsetree, CopyStmt) && !IsA(parsetree, TruncateStmt))
+		return false;
+	schema = get_namespace_oid(RUNNER_POLICY_SCHEMA, true);
+	if (!OidIsValid(schema))
+		return false;
+	if (IsA(parsetree, CopyStmt))
+	{
+		CopyStmt   *copy = (CopyStmt *) parsetree;
+
+		return copy->is_from && copy->relation != NULL &&
+			names_extension_relation(copy->relation, schema);
+	}
+	foreach(lc, ((TruncateStmt *) parsetree)->relations)
+		if (names_extension_relation(lfirst_node(RangeVar, lc), schema))
+			return true;
 	return false;
+}
+
+/*
+ * The guard of actor.c: no change of actor while a write to the
+ * extension's tables runs (see "One actor per write" above).  The statement
+ * is kept out of the server log, as authenticate()'s own errors keep it:
+ * it may carry a token.
+ */
+static void
+refuse_actor_change_while_writing(const char *function_name)
+{
+	bool		writing = utility_writes > 0;
+
+	for (ActorPin *pin = pins; pin != NULL && !writing; pin = pin->next)
+		writing = pin->writes;
+	if (!writing)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("cannot change the actor inside a statement that writes the runner_policy tables"),
+			 errdetail("%s() was called while an INSERT, UPDATE, DELETE, MERGE, COPY or TRUNCATE of the extension's tables was running; the audit log names one actor for each change, the actor whose rights applied to it.",
+					   function_name),
+			 errhint("Set the actor in a statement of its own, then write."),
+			 errhidestmt(true)));
 }
 
 /* ----------------------------------------------------------------------
@@ -173,9 +274,13 @@ rp_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		plan_reads_extension(queryDesc->plannedstmt))
-		pin_actor(queryDesc->estate->es_query_cxt, queryDesc);
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0)
+	{
+		bool		writes;
+
+		if (plan_reads_extension(queryDesc->plannedstmt, &writes))
+			pin_actor(queryDesc->estate->es_query_cxt, queryDesc, writes);
+	}
 }
 
 static void
@@ -243,6 +348,7 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		top = nesting == 0;
+	bool		writes = utility_writes_extension(parsetree);
 
 	/*
 	 * Statement statistics keep the text of a utility statement (DO,
@@ -274,6 +380,8 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 
 	nesting++;
+	if (writes)
+		utility_writes++;
 	PG_TRY();
 	{
 		if (prev_ProcessUtility)
@@ -292,6 +400,8 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_FINALLY();
 	{
 		nesting--;
+		if (writes)
+			utility_writes--;
 	}
 	PG_END_TRY();
 
@@ -299,10 +409,11 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		DeclareCursorStmt *declare = (DeclareCursorStmt *) parsetree;
 		Portal		portal = GetPortalByName(declare->portalname);
+		bool		writes;
 
 		if (PortalIsValid(portal) && portal->stmts != NIL &&
-			plan_reads_extension(linitial_node(PlannedStmt, portal->stmts)))
-			pin_actor(portal->portalContext, portal);
+			plan_reads_extension(linitial_node(PlannedStmt, portal->stmts), &writes))
+			pin_actor(portal->portalContext, portal, writes);
 	}
 
 	if (top)
@@ -322,4 +433,5 @@ statement_init(void)
 	ExecutorEnd_hook = rp_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = rp_ProcessUtility;
+	actor_register_change_guard(refuse_actor_change_while_writing);
 }
