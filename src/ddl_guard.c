@@ -149,7 +149,7 @@ tables_with_rows(void)
 }
 
 #define DROP_HINT \
-	"Back up the database with pg_dump first. Then empty the tables, or run SET runner_policy.allow_drop_with_data = on as a superuser, and drop again."
+	"Back up the database with pg_dump first. Then run SET runner_policy.allow_drop_with_data = on as a superuser, and drop again."
 
 /*
  * The tables a drop would lose rows of, as "a, b", or NULL when it may go
