@@ -112,12 +112,17 @@ actor_generation(void)
 	return generation;
 }
 
-static ActorChangeCallback change_callback = NULL;
+/* The layers above that follow the actor (plan_binding.c, statement.c). */
+#define MAX_CHANGE_CALLBACKS	4
+static ActorChangeCallback change_callbacks[MAX_CHANGE_CALLBACKS];
+static int	nchange_callbacks = 0;
 
 void
 actor_register_change_callback(ActorChangeCallback callback)
 {
-	change_callback = callback;
+	if (nchange_callbacks == MAX_CHANGE_CALLBACKS)
+		elog(ERROR, "too many actor change callbacks");
+	change_callbacks[nchange_callbacks++] = callback;
 }
 
 static void
@@ -125,8 +130,8 @@ replace_actor(const Actor *actor)
 {
 	current = *actor;
 	generation++;
-	if (change_callback != NULL)
-		change_callback(&current);
+	for (int i = 0; i < nchange_callbacks; i++)
+		change_callbacks[i] (&current);
 }
 
 /* Clears the actor for good: no rollback brings it back. */
