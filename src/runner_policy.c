@@ -18,6 +18,7 @@
  *	  reach.h			  the reach, shared by the policy core's files only
  *	  idset.c			  the sorted id sets and level maps the rules probe
  *	  reach_cache.c		  when a reach may answer for a later statement
+	  query_rights.c	  what a query took from the rights, checked at its next fetch
  *	  queue.c			  the runner queue counts (runner_queue_status)
  *	  access.c			  explain_access() and runner_access
  *	runner_guards.c		the ownership invariants on runners and their links
@@ -50,6 +51,7 @@
 #include "actor.h"
 #include "ddl_guard.h"
 #include "plan_binding.h"
+#include "policy_core.h"
 #include "reach_cache.h"
 #include "runner_policy.h"
 #include "statement.h"
@@ -71,6 +73,7 @@ _PG_init(void)
 	actor_init();
 	plan_binding_init();
 	statement_init();
+	query_rights_init();
 	log_redact_init();
 	ddl_guard_init();
 	reach_cache_init();
