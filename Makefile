@@ -31,6 +31,7 @@ OBJS = \
 	src/rules.o \
 	src/plan_binding.o \
 	src/reach_support.o \
+	src/query_rights.o \
 	src/write_guard.o \
 	src/job_guard.o \
 	src/row_origin.o \

@@ -115,6 +115,7 @@ actor_generation(void)
 	return generation;
 }
 
+/* The layers above that follow the actor (plan_binding.c, monitor.c, statement.c). */
 #define MAX_CHANGE_CALLBACKS	4
 static ActorChangeCallback change_callbacks[MAX_CHANGE_CALLBACKS];
 static int	nchange_callbacks = 0;

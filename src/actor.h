@@ -65,9 +65,9 @@ typedef struct Actor
 
 /*
  * Called after every change of actor, with the new one (ACTOR_NONE when it
- * ended).  Layers above register them (plan_binding.c, monitor.c), so that
- * this file calls nothing above it.  They run also from transaction
- * callbacks, where no query may run.
+ * ended).  The layers above register them (plan_binding.c, monitor.c,
+ * statement.c), so that this file calls nothing above it.  They run also
+ * from transaction callbacks, where no query may run, and must not fail.
  */
 typedef void (*ActorChangeCallback) (const Actor *actor);
 extern void actor_register_change_callback(ActorChangeCallback callback);

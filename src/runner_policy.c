@@ -19,6 +19,7 @@
  *	  reach.h			  the reach, shared by the policy core's files only
  *	  idset.c			  the sorted id sets and level maps the rules probe
  *	  reach_cache.c		  when a reach may answer for a later statement
+	  query_rights.c	  what a query took from the rights, checked at its next fetch
  *	  queue.c			  the runner queue counts (runner_queue_status)
  *	  access.c			  explain_access() and runner_access
  *	runner_guards.c		the ownership invariants on runners and their links
@@ -76,6 +77,7 @@ _PG_init(void)
 	monitor_init();
 	policy_core_init();
 	statement_init();
+	query_rights_init();
 	log_redact_init();
 	refusal_hint_init();
 	ddl_guard_init();

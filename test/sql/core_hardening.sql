@@ -123,9 +123,18 @@ BEGIN
 		PERFORM runner_policy.act_as(7003, false);
 	END LOOP;
 END $$;
--- A cursor over tables that are not the extension's is not pinned.
+-- Any cursor opened while an actor is set is pinned to it, whatever it
+-- reads: a function can read the extension without naming its tables.
 BEGIN;
 SELECT runner_policy.act_as(7002);
+DECLARE plain CURSOR FOR SELECT g FROM generate_series(1, 3) g;
+FETCH 1 FROM plain;
+SELECT runner_policy.act_as(7003);
+FETCH 1 FROM plain;
+ROLLBACK;
+-- One opened with no actor over tables that are not the extension's is not.
+SELECT runner_policy.reset_actor();
+BEGIN;
 DECLARE plain CURSOR FOR SELECT g FROM generate_series(1, 3) g;
 FETCH 1 FROM plain;
 SELECT runner_policy.act_as(7003);
