@@ -977,6 +977,221 @@ COMMENT ON FUNCTION runner_policy.backfill_owners() IS
 	'Sets the owner of legacy project runners to their first linked project; one row per runner handled.';
 
 /* ------------------------------------------------------------------------
+ * After a restore: what the audit log says exists, and what it never saw
+ * ------------------------------------------------------------------------ */
+
+/*
+ * unaudited_objects(): every live row of an audited table that no entry of
+ * the audit log names: a row loaded with triggers off (a legacy load), or
+ * one made before the log covered its table (runners before 1.1; users,
+ * groups, projects and scope links before 1.2), or one whose every entry
+ * was pruned.  Rows are named as the log names them: by id, and a
+ * membership or scope link by its project or group and the other id in the
+ * entry.  "row" is the row as an entry would hold it (no digest).  Read by
+ * check_restore() and adopt_unaudited(); SECURITY DEFINER for the same
+ * reason as check_invariants().
+ */
+CREATE FUNCTION runner_policy.unaudited_objects()
+	RETURNS TABLE (object_type text, object_id bigint, "row" jsonb, created_at timestamptz)
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $unaudited$
+	SELECT 'runner', t.id, pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.-) 'token_digest', t.created_at
+	  FROM runner_policy.ci_runners t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'runner'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.id)
+	UNION ALL
+	SELECT 'runner_project_link', t.id, pg_catalog.to_jsonb(t), t.created_at
+	  FROM runner_policy.ci_runner_projects t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'runner_project_link'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.id)
+	UNION ALL
+	SELECT 'runner_namespace_link', t.id, pg_catalog.to_jsonb(t), t.created_at
+	  FROM runner_policy.ci_runner_namespaces t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'runner_namespace_link'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.id)
+	UNION ALL
+	SELECT 'token', t.id, pg_catalog.to_jsonb(t) OPERATOR(pg_catalog.-) 'digest', t.created_at
+	  FROM runner_policy.tokens t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'token'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.id)
+	UNION ALL
+	SELECT 'user', t.id, pg_catalog.to_jsonb(t), t.created_at
+	  FROM runner_policy.users t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'user'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.id)
+	UNION ALL
+	SELECT 'namespace', t.id, pg_catalog.to_jsonb(t), t.created_at
+	  FROM runner_policy.namespaces t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'namespace'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.id)
+	UNION ALL
+	SELECT 'project', t.id, pg_catalog.to_jsonb(t), t.created_at
+	  FROM runner_policy.projects t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'project'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.id)
+	UNION ALL
+	SELECT 'project_member', t.project_id, pg_catalog.to_jsonb(t), NULL
+	  FROM runner_policy.project_members t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'project_member'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.project_id
+						  AND COALESCE(e.new, e.old) OPERATOR(pg_catalog.->>) 'user_id'
+							  OPERATOR(pg_catalog.=) t.user_id::text)
+	UNION ALL
+	SELECT 'group_member', t.namespace_id, pg_catalog.to_jsonb(t), NULL
+	  FROM runner_policy.group_members t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'group_member'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.namespace_id
+						  AND COALESCE(e.new, e.old) OPERATOR(pg_catalog.->>) 'user_id'
+							  OPERATOR(pg_catalog.=) t.user_id::text)
+	UNION ALL
+	SELECT 'scope_link', t.target_project_id, pg_catalog.to_jsonb(t), t.created_at
+	  FROM runner_policy.ci_job_token_scope_links t
+	 WHERE NOT EXISTS (SELECT FROM runner_policy.audit_log e
+						WHERE e.object_type OPERATOR(pg_catalog.=) 'scope_link'
+						  AND e.object_id OPERATOR(pg_catalog.=) t.target_project_id
+						  AND COALESCE(e.new, e.old) OPERATOR(pg_catalog.->>) 'source_project_id'
+							  OPERATOR(pg_catalog.=) t.source_project_id::text)
+$unaudited$;
+COMMENT ON FUNCTION runner_policy.unaudited_objects() IS
+	'Live rows of audited tables that no audit log entry names (legacy loads, rows older than the log''s coverage, pruned history).';
+
+/*
+ * check_restore(): one row per sign that a restore lost rows; none when the
+ * tables and the audit log agree.  A restore that fails part-way (pg_restore
+ * -j, a --inserts dump replayed without ON_ERROR_STOP) leaves tables empty
+ * while the log, restored in full, still names their rows, or the reverse:
+ *
+ *   missing    an object whose entries say it exists (its last membership
+ *              or scope link entry is no removal, and no delete marked its
+ *              entries) has no row;
+ *   unaudited  a live row the log never saw, made after the log's oldest
+ *              remaining history (made after the newest prune ran): the log was
+ *              lost, or the row was loaded with triggers off.  Rows older
+ *              than the log's coverage are adopted once with
+ *              adopt_unaudited();
+ *   jobs       ci_builds, which the log does not cover (a forge makes jobs
+ *              all the time), is empty while its sequence has handed out
+ *              ids.
+ *
+ * Reads the whole log: a check for after a restore, not for every day.
+ */
+CREATE FUNCTION runner_policy.check_restore()
+	RETURNS TABLE (problem text, object_type text, object_id bigint, detail text)
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $check$
+	WITH last_entry AS (
+		-- each object's newest entry; memberships and scope links by pair
+		SELECT DISTINCT ON (e.object_type, e.object_id, e.other)
+			   e.object_type, e.object_id, e.other, e.action, e.object_deleted
+		  FROM (SELECT x.id, x.object_type, x.object_id, x.action, x.object_deleted,
+					   CASE x.object_type
+							WHEN 'project_member' THEN COALESCE(x.new, x.old) OPERATOR(pg_catalog.->>) 'user_id'
+							WHEN 'group_member' THEN COALESCE(x.new, x.old) OPERATOR(pg_catalog.->>) 'user_id'
+							WHEN 'scope_link' THEN COALESCE(x.new, x.old) OPERATOR(pg_catalog.->>) 'source_project_id'
+					   END AS other
+				  FROM runner_policy.audit_log x
+				 WHERE x.object_id IS NOT NULL
+				   AND x.object_type OPERATOR(pg_catalog.=) ANY (ARRAY[
+						'runner', 'runner_project_link', 'runner_namespace_link', 'token',
+						'user', 'namespace', 'project', 'project_member', 'group_member',
+						'scope_link'])) e
+		 ORDER BY e.object_type, e.object_id, e.other, e.id DESC
+	), cut_off AS (
+		SELECT max(p.at) AS at
+		  FROM runner_policy.audit_log p
+		 WHERE p.object_type OPERATOR(pg_catalog.=) 'audit_log'
+		   AND p.action OPERATOR(pg_catalog.=) 'prune'
+	), jobs AS (
+		SELECT s.last_value
+		  FROM pg_catalog.pg_sequences s
+		 WHERE s.schemaname OPERATOR(pg_catalog.=) 'runner_policy'
+		   AND s.sequencename OPERATOR(pg_catalog.=) 'ci_builds_id_seq'
+	)
+	SELECT 'missing', l.object_type, l.object_id,
+		   pg_catalog.format('the audit log says %s %s exists (its last entry: %s), but it has no row',
+							 pg_catalog.replace(l.object_type, '_', ' '),
+							 l.object_id OPERATOR(pg_catalog.||) COALESCE(' / ' OPERATOR(pg_catalog.||) l.other, ''),
+							 l.action)
+	  FROM last_entry l
+	 WHERE NOT l.object_deleted
+	   AND l.action OPERATOR(pg_catalog.<>) ALL (ARRAY['delete', 'unlink', 'remove_member'])
+	   AND NOT CASE l.object_type
+			WHEN 'runner' THEN EXISTS (SELECT FROM runner_policy.ci_runners t WHERE t.id OPERATOR(pg_catalog.=) l.object_id)
+			WHEN 'runner_project_link' THEN EXISTS (SELECT FROM runner_policy.ci_runner_projects t WHERE t.id OPERATOR(pg_catalog.=) l.object_id)
+			WHEN 'runner_namespace_link' THEN EXISTS (SELECT FROM runner_policy.ci_runner_namespaces t WHERE t.id OPERATOR(pg_catalog.=) l.object_id)
+			WHEN 'token' THEN EXISTS (SELECT FROM runner_policy.tokens t WHERE t.id OPERATOR(pg_catalog.=) l.object_id)
+			WHEN 'user' THEN EXISTS (SELECT FROM runner_policy.users t WHERE t.id OPERATOR(pg_catalog.=) l.object_id)
+			WHEN 'namespace' THEN EXISTS (SELECT FROM runner_policy.namespaces t WHERE t.id OPERATOR(pg_catalog.=) l.object_id)
+			WHEN 'project' THEN EXISTS (SELECT FROM runner_policy.projects t WHERE t.id OPERATOR(pg_catalog.=) l.object_id)
+			WHEN 'project_member' THEN EXISTS (SELECT FROM runner_policy.project_members t
+												WHERE t.project_id OPERATOR(pg_catalog.=) l.object_id
+												  AND t.user_id::text OPERATOR(pg_catalog.=) l.other)
+			WHEN 'group_member' THEN EXISTS (SELECT FROM runner_policy.group_members t
+											  WHERE t.namespace_id OPERATOR(pg_catalog.=) l.object_id
+												AND t.user_id::text OPERATOR(pg_catalog.=) l.other)
+			WHEN 'scope_link' THEN EXISTS (SELECT FROM runner_policy.ci_job_token_scope_links t
+											WHERE t.target_project_id OPERATOR(pg_catalog.=) l.object_id
+											  AND t.source_project_id::text OPERATOR(pg_catalog.=) l.other)
+		   END
+	UNION ALL
+	SELECT 'unaudited', u.object_type, u.object_id,
+		   pg_catalog.format('%s %s has a row, but no audit log entry names it%s',
+							 pg_catalog.replace(u.object_type, '_', ' '), u.object_id,
+							 CASE WHEN u.created_at IS NOT NULL
+								  THEN pg_catalog.format(' (made %s)', u.created_at) ELSE '' END)
+	  FROM runner_policy.unaudited_objects() u, cut_off c
+	 WHERE c.at IS NULL OR u.created_at OPERATOR(pg_catalog.>=) c.at
+	UNION ALL
+	SELECT 'jobs', 'job', NULL,
+		   pg_catalog.format('ci_builds has no rows, but its sequence has handed out ids up to %s', j.last_value)
+	  FROM jobs j
+	 WHERE j.last_value IS NOT NULL
+	   AND NOT EXISTS (SELECT FROM runner_policy.ci_builds)
+	ORDER BY 1, 2, 3
+$check$;
+COMMENT ON FUNCTION runner_policy.check_restore() IS
+	'After a restore: objects the audit log says exist that have no row, live rows it never saw, an emptied job table; no rows when they agree.';
+
+/*
+ * adopt_unaudited(): writes one "adopt" entry for each row
+ * unaudited_objects() lists, as its "new" row, so that the log covers it
+ * from then on; returns how many.  Once after upgrading a forge whose rows
+ * predate the log's coverage, or after a legacy load with triggers off
+ * (after backfill_owners()).  In C: only the extension writes the log.
+ */
+CREATE FUNCTION runner_policy.adopt_unaudited()
+	RETURNS bigint LANGUAGE c VOLATILE
+	AS 'MODULE_PATHNAME', 'rp_adopt_unaudited';
+COMMENT ON FUNCTION runner_policy.adopt_unaudited() IS
+	'Writes an adopt entry for every live row no audit log entry names; returns how many.';
+
+/*
+ * Appends one adopt entry; refused unless adopt_unaudited()'s own statement
+ * is running (src/audit.c).
+ */
+CREATE FUNCTION runner_policy.audit_adopt_entry(object_type text, object_id bigint, "row" jsonb)
+	RETURNS boolean LANGUAGE c VOLATILE
+	AS 'MODULE_PATHNAME', 'rp_audit_adopt_entry';
+COMMENT ON FUNCTION runner_policy.audit_adopt_entry(text, bigint, jsonb) IS
+	'Internal: one entry of adopt_unaudited(); refused anywhere else.';
+
+REVOKE ALL ON FUNCTION runner_policy.unaudited_objects() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.audit_adopt_entry(text, bigint, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.check_restore() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.adopt_unaudited() FROM PUBLIC;
+
+/* ------------------------------------------------------------------------
  * The audit log: hashing, verifying, pruning
  * ------------------------------------------------------------------------ */
 

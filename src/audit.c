@@ -92,6 +92,8 @@ PG_FUNCTION_INFO_V1(rp_audit_row);
 PG_FUNCTION_INFO_V1(rp_audit_append_only);
 PG_FUNCTION_INFO_V1(rp_prune_audit_log);
 PG_FUNCTION_INFO_V1(rp_audit_head);
+PG_FUNCTION_INFO_V1(rp_adopt_unaudited);
+PG_FUNCTION_INFO_V1(rp_audit_adopt_entry);
 
 /*
  * How many hash chains.  More lanes let more transactions write at once
@@ -931,6 +933,71 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(removed);
 }
 
+/*
+ * adopt_unaudited(): an "adopt" entry for every row unaudited_objects()
+ * lists, in one statement that streams them (a forge adopting a million
+ * runners holds none of them in memory): audit_adopt_entry() appends each.
+ * The statement reads the log as it was when it started, so the entries it
+ * writes do not change what it reads.
+ */
+static SavedQuery adopt_query = {
+	"SELECT pg_catalog.count(runner_policy.audit_adopt_entry(u.object_type, u.object_id, u.\"row\"))"
+	"  FROM runner_policy.unaudited_objects() u", 0, {0}, NULL
+};
+
+Datum
+rp_adopt_unaudited(PG_FUNCTION_ARGS)
+{
+	OwnerSpi	spi;
+	int64		adopted = 0;
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	if (saved_query_run_internal(INTERNAL_WRITE_AUDIT_ADOPT, &adopt_query,
+								 NULL, NULL, true) != 1)
+		elog(ERROR, "adopting unaudited rows failed");
+	(void) spi_result_int64(0, 1, &adopted);
+	owner_spi_end(&spi);
+
+	PG_RETURN_INT64(adopted);
+}
+
+/*
+ * runner_policy.audit_adopt_entry(object_type, object_id, row): appends one
+ * adopt entry.  Only adopt_unaudited()'s own statement may call it (the
+ * internal-write mode says so; no SQL can set it): what an entry says is
+ * never taken from a caller.
+ */
+Datum
+rp_audit_adopt_entry(PG_FUNCTION_ARGS)
+{
+	AuditEntry	entry;
+	OwnerSpi	spi;
+	int			lane;
+
+	if (internal_write_current() != INTERNAL_WRITE_AUDIT_ADOPT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("audit_adopt_entry() is called only by adopt_unaudited()"),
+				 errhint("Run SELECT runner_policy.adopt_unaudited().")));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		elog(ERROR, "audit_adopt_entry() needs an object type, an id and a row");
+
+	memset(&entry, 0, sizeof(entry));
+	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
+	entry.action = "adopt";
+	entry.object_type = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	entry.has_object_id = true;
+	entry.object_id = PG_GETARG_INT64(1);
+	entry.extra = PG_GETARG_DATUM(2);
+
+	lane = audit_take_lane();
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	audit_append(&entry, lane);
+	owner_spi_end(&spi);
+
+	PG_RETURN_BOOL(true);
+}
+
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry audit_saved_queries[] = {
 	SAVED_QUERY_ENTRY(append_query),
@@ -943,5 +1010,6 @@ const SavedQueryEntry audit_saved_queries[] = {
 	SAVED_QUERY_ENTRY(mark_type_deleted),
 	SAVED_QUERY_ENTRY(project_gone),
 	SAVED_QUERY_ENTRY(namespace_gone),
+	SAVED_QUERY_ENTRY(adopt_query),
 	{NULL, NULL}
 };

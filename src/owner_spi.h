@@ -97,6 +97,7 @@ typedef enum InternalWrite
 	INTERNAL_WRITE_AUDIT_HEAD,	/* a lane head moved to the last entry */
 	INTERNAL_WRITE_AUDIT_PRUNE, /* old entries removed, anchors moved */
 	INTERNAL_WRITE_AUDIT_DELETED,	/* a deleted object's entries flagged */
+	INTERNAL_WRITE_AUDIT_ADOPT, /* adopt entries for rows the log never saw */
 	INTERNAL_WRITE_RUNNER_COPIES	/* linked_project_ids, owner_project_id */
 } InternalWrite;
 
