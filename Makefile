@@ -32,16 +32,20 @@ OBJS = \
 	src/rules.o \
 	src/plan_binding.o \
 	src/reach_support.o \
+	src/query_rights.o \
 	src/write_guard.o \
 	src/job_guard.o \
 	src/row_origin.o \
 	src/write_rls.o \
 	src/statement.o \
+	src/token_text.o \
 	src/log_redact.o \
 	src/version.o \
 	src/ddl_guard.o \
 	src/audit.o \
-	src/saved_queries.o
+	src/saved_queries.o \
+	src/monitor.o \
+	src/refusal_hint.o
 
 # sql/runner_policy--X.sql installs version X whole; sql/runner_policy--X--Y.sql
 # updates X to Y.  PostgreSQL installs a version that has no install script
@@ -99,9 +103,9 @@ installcheck-isolation: installcheck-db
 check-invalidation:
 	./test/check-invalidation
 
+# BENCH_PARTS=reads,audit,pairs,mix chooses the parts (bench/README.md)
 bench:
-	./bench/run
-	./bench/audit_write.sh
+	./bench/all
 
 # PGXS does not track headers; every object depends on all of ours.
 $(OBJS): $(wildcard src/*.h)

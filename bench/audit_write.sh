@@ -14,7 +14,7 @@
 #    Target: at least 0.7x.
 # 2. verify_audit_log() over 1M entries in 32 lanes (loaded as the
 #    superuser with triggers off, chained exactly as the writer chains
-#    them): median time of a few runs.
+#    them, by bench/audit_load.sh): median time of a few runs.
 #
 # Environment: AUDIT_BENCH_CLIENTS (8), AUDIT_BENCH_SECONDS per round (15),
 # AUDIT_BENCH_ROUNDS per side (3), AUDIT_BENCH_ENTRIES (1000000),
@@ -24,6 +24,7 @@
 # met), 2 when it could not.  Never part of the test suite.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../test/harness.sh"
+source "$REPO_ROOT/bench/audit_load.sh"
 cd "$REPO_ROOT"
 
 CLIENTS=${AUDIT_BENCH_CLIENTS:-8}
@@ -56,7 +57,8 @@ GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO bench_app;
 VACUUM ANALYZE;
 SQL
 
-AUDIT_TABLES=(ci_runners ci_runner_projects ci_runner_namespaces project_members group_members tokens)
+AUDIT_TABLES=(ci_runners ci_runner_projects ci_runner_namespaces project_members group_members tokens
+	users namespaces projects ci_job_token_scope_links)
 set_audit() {	# on | off
 	local verb=ENABLE t sql=""
 	[ "$1" = off ] && verb=DISABLE
@@ -92,46 +94,8 @@ written=$(psql_db -At -c 'SELECT count(*) FROM runner_policy.audit_log')
 [ "$broken" = 0 ] || harness_die "verify_audit_log() found $broken broken entries after the write benchmark"
 
 harness_say "loading $ENTRIES chained entries in 32 lanes (triggers off, as a restore would)"
-psql_db -v entries="$ENTRIES" <<'SQL'
-SET session_replication_role = replica;
-TRUNCATE runner_policy.audit_log, runner_policy.audit_lanes;
-CREATE FUNCTION pg_temp.load(n bigint) RETURNS void LANGUAGE plpgsql AS $load$
-DECLARE
-	per_lane bigint := ceil(n / 32.0);
-	t0 timestamptz := now() - interval '30 days';
-BEGIN
-	FOR l IN 0..31 LOOP
-		-- Each lane's chain, built in order: one row per step of a
-		-- recursive query that carries the previous hash.
-		INSERT INTO runner_policy.audit_log (id, at, db_role, actor_kind, actor_user_id, token_id,
-			action, object_type, object_id, old, new, lane, lane_seq, prev_hash, hash)
-		WITH RECURSIVE chain (seq, prev, hash) AS (
-			SELECT 0::bigint, NULL::bytea, '\x'::bytea
-			UNION ALL
-			SELECT c.seq + 1, c.hash,
-				   runner_policy.audit_entry_hash(c.hash, l * per_lane + c.seq + 1, l, c.seq + 1,
-					   t0 + (c.seq + 1) * interval '1 second', 'forge_app', 'user', 1 + (c.seq % 50), NULL,
-					   'link', 'runner_project_link', l * per_lane + c.seq + 1, NULL,
-					   jsonb_build_object('id', l * per_lane + c.seq + 1, 'runner_id', c.seq % 1000,
-										  'project_id', c.seq % 200))
-			  FROM chain c WHERE c.seq < per_lane AND l * per_lane + c.seq < n
-		)
-		SELECT l * per_lane + c.seq, t0 + c.seq * interval '1 second', 'forge_app', 'user', 1 + ((c.seq - 1) % 50), NULL,
-			   'link', 'runner_project_link', l * per_lane + c.seq, NULL,
-			   jsonb_build_object('id', l * per_lane + c.seq, 'runner_id', (c.seq - 1) % 1000,
-								  'project_id', (c.seq - 1) % 200),
-			   l, c.seq, c.prev, c.hash
-		  FROM chain c WHERE c.seq > 0;
-		INSERT INTO runner_policy.audit_lanes (lane, seq, hash)
-		SELECT l, lane_seq, hash FROM runner_policy.audit_log
-		 WHERE lane = l ORDER BY lane_seq DESC LIMIT 1;
-	END LOOP;
-END
-$load$;
-SELECT pg_temp.load(:entries) \g /dev/null
-RESET session_replication_role;
-VACUUM ANALYZE runner_policy.audit_log;
-SQL
+audit_preload psql_db "$ENTRIES"
+harness_say "loaded in ${AUDIT_LOAD_MS} ms (bench/audit_load.sh)"
 loaded=$(psql_db -At -c 'SELECT count(*) FROM runner_policy.audit_log')
 
 harness_say "verify_audit_log() over $loaded entries, $VERIFY_RUNS runs"

@@ -8,7 +8,10 @@
  * setting, no table and no function argument that SQL could write or replay
  * holds it.  Only authenticate() (with a token) and act_as() (for a role the
  * DBA trusts to name its user) set it; reset_actor() and DISCARD ALL (seen by
- * statement.c's utility hook) end it.
+ * statement.c's utility hook) end it.  Those functions ask a guard first
+ * (actor_check_change): statement.c refuses to let the actor change in the
+ * middle of a statement that writes the extension's tables, so that every
+ * audit log entry names the actor whose rights applied to its change.
  *
  * Lifetime.  An actor set inside a transaction that aborts is undone, like a
  * SET: a stack of (subtransaction, previous actor) entries restores the
@@ -112,12 +115,36 @@ actor_generation(void)
 	return generation;
 }
 
-static ActorChangeCallback change_callback = NULL;
+/* The layers above that follow the actor (plan_binding.c, monitor.c, statement.c). */
+#define MAX_CHANGE_CALLBACKS	4
+static ActorChangeCallback change_callbacks[MAX_CHANGE_CALLBACKS];
+static int	nchange_callbacks = 0;
 
 void
 actor_register_change_callback(ActorChangeCallback callback)
 {
-	change_callback = callback;
+	if (nchange_callbacks == MAX_CHANGE_CALLBACKS)
+		elog(ERROR, "too many actor change callbacks");
+	change_callbacks[nchange_callbacks++] = callback;
+}
+
+static ActorChangeGuard change_guard = NULL;
+
+void
+actor_register_change_guard(ActorChangeGuard guard)
+{
+	change_guard = guard;
+}
+
+/*
+ * Only the SQL functions that set or end the actor ask: the transaction
+ * callbacks, DISCARD ALL and the end of a dead actor must always succeed.
+ */
+void
+actor_check_change(const char *function_name)
+{
+	if (change_guard != NULL)
+		change_guard(function_name);
 }
 
 static void
@@ -125,8 +152,8 @@ replace_actor(const Actor *actor)
 {
 	current = *actor;
 	generation++;
-	if (change_callback != NULL)
-		change_callback(&current);
+	for (int i = 0; i < nchange_callbacks; i++)
+		change_callbacks[i] (&current);
 }
 
 /* Clears the actor for good: no rollback brings it back. */
@@ -145,13 +172,22 @@ actor_set(const Actor *actor)
 {
 	SubTransactionId subid = GetCurrentSubTransactionId();
 
-	/* as SET LOCAL does: outside a transaction block it lasts one statement */
+	/*
+	 * As SET LOCAL does: outside a transaction block it lasts one statement.
+	 * The client hears it every time; the server log once per backend, for
+	 * an application that does it on purpose would fill the log with it.
+	 */
 	if (actor->is_local && !IsTransactionBlock())
-		ereport(WARNING,
+	{
+		static bool logged = false;
+
+		ereport(logged ? WARNING_CLIENT_ONLY : WARNING,
 				(errcode(ERRCODE_NO_ACTIVE_SQL_TRANSACTION),
 				 errmsg("the actor ends with this statement"),
 				 errdetail("Outside a transaction block, an actor set with is_local => true lasts until the end of the statement."),
 				 errhint("Set the actor after BEGIN, or pass is_local => false for an actor that lasts the session.")));
+		logged = true;
+	}
 
 	if (undo_depth == 0 || undo_stack[undo_depth - 1].subid != subid)
 	{
@@ -260,6 +296,7 @@ rp_act_as(PG_FUNCTION_ARGS)
 	bool		admin = false;
 	bool		auditor = false;
 
+	actor_check_change("act_as");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -302,6 +339,7 @@ rp_act_as(PG_FUNCTION_ARGS)
 Datum
 rp_reset_actor(PG_FUNCTION_ARGS)
 {
+	actor_check_change("reset_actor");
 	actor_clear();
 	PG_RETURN_VOID();
 }

@@ -67,6 +67,7 @@ typedef struct ExtensionState
 {
 	LocalTransactionId lxid;	/* transaction the rest is valid in */
 	Oid			extoid;
+	Oid			extowner;
 	Oid			nspoid;
 	char		nspname[NAMEDATALEN];
 	char		version[NAMEDATALEN];
@@ -114,6 +115,7 @@ read_extension_row(ExtensionState *state)
 		char	   *text_version;
 
 		state->extoid = form->oid;
+		state->extowner = form->extowner;
 		state->nspoid = form->extnamespace;
 		version = heap_getattr(tuple, Anum_pg_extension_extversion,
 							   RelationGetDescr(rel), &isnull);
@@ -193,6 +195,12 @@ Oid
 runner_policy_extension_schema(void)
 {
 	return current_extension(false)->nspoid;
+}
+
+Oid
+runner_policy_extension_owner(void)
+{
+	return current_extension(false)->extowner;
 }
 
 const char *
@@ -442,6 +450,41 @@ saved_query_run_crosscheck(SavedQuery *query, Datum *args, const char *nulls)
 						   GetTransactionSnapshot());
 }
 
+static InternalWrite internal_write = INTERNAL_WRITE_NONE;
+
+InternalWrite
+internal_write_current(void)
+{
+	return internal_write;
+}
+
+/*
+ * One of the extension's own writes, in the mode the guards let through
+ * (owner_spi.h), under the newest snapshot when "latest" (as
+ * saved_query_run_latest_write) or the usual one.  The mode before is put
+ * back afterwards: a write of one kind may fire triggers that make another.
+ */
+uint64
+saved_query_run_internal(InternalWrite mode, SavedQuery *query, Datum *args,
+						 const char *nulls, bool latest)
+{
+	InternalWrite before = internal_write;
+	uint64		processed;
+
+	internal_write = mode;
+	PG_TRY();
+	{
+		processed = latest ? saved_query_run_latest_write(query, args, nulls) :
+			saved_query_run(query, args, nulls);
+	}
+	PG_FINALLY();
+	{
+		internal_write = before;
+	}
+	PG_END_TRY();
+	return processed;
+}
+
 /*
  * Column "column" (1-based) of row "row" of the last result, as int64.
  * Returns false when it is NULL.
@@ -459,19 +502,6 @@ spi_result_int64(uint64 row, int column, int64 *value)
 	if (isnull)
 		return false;
 	type = SPI_gettypeid(SPI_tuptable->tupdesc, column);
-	switch (type)
-	{
-		case INT2OID:
-			*value = DatumGetInt16(datum);
-			break;
-		case INT4OID:
-			*value = DatumGetInt32(datum);
-			break;
-		case INT8OID:
-			*value = DatumGetInt64(datum);
-			break;
-		default:
-			elog(ERROR, "unexpected type %u in column %d", type, column);
-	}
+	*value = integer_datum_as_int64(datum, type, "a result column");
 	return true;
 }

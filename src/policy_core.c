@@ -20,6 +20,8 @@
  *	reach_cache.c	when a kept reach may answer for a later statement
  *	plan_binding.c	the "everything" decision folded into plans, kept right
  *	reach_support.c	planner support for in_reach(): index form or probe
+ *	query_rights.c	what a running query took from the reach, and whether it
+ *					still holds when a cursor is fetched again
  *	credentials.c	digests, and whether the actor is still alive
  *	queue.c			the runner queue counts (runner_queue_status)
  *	access.c		explain_access(): other users' rights, and why
@@ -88,6 +90,7 @@
 #include "utils/array.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -105,6 +108,7 @@
 #include "statement.h"
 #include "reach_cache.h"
 #include "credentials.h"
+#include "monitor.h"
 
 PG_FUNCTION_INFO_V1(rp_reach);
 PG_FUNCTION_INFO_V1(rp_reach_all);
@@ -130,24 +134,107 @@ static uint64 builds = 0;
  * Bounded in number and in memory (a user in thousands of groups holds
  * megabytes); the statement's own reach is never the one let go.
  */
-#define KEPT_REACHES		8
-#define KEPT_REACH_BYTES	(64 * 1024 * 1024)
+#define KEPT_REACHES		64	/* at most runner_policy.cache_actors of them used */
 static Reach *kept_reaches[KEPT_REACHES];
+
+/*
+ * The limits, settings a superuser or the server's configuration sets
+ * (PGC_SUSET): how many actors' reaches a backend keeps, and how much
+ * memory they may take in all (kB).  Lowered, they apply at the next
+ * reach kept.
+ */
+static int	cache_actors = 8;
+static int	cache_memory_kb = 64 * 1024;
+
+static void calls_xact_callback(XactEvent event, void *arg);
+static void calls_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								   SubTransactionId parentSubid, void *arg);
+
+void
+policy_core_init(void)
+{
+	RegisterXactCallback(calls_xact_callback, NULL);
+	RegisterSubXactCallback(calls_subxact_callback, NULL);
+	DefineCustomIntVariable("runner_policy.cache_actors",
+							"How many actors' reaches a backend keeps from statement to statement.",
+							"0 keeps none: every statement works its reach out afresh.",
+							&cache_actors, 8, 0, KEPT_REACHES,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("runner_policy.cache_memory",
+							"How much memory the reaches a backend keeps may take in all.",
+							"The reach of the running statement is kept whatever its size.",
+							&cache_memory_kb, 64 * 1024, 0, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
+}
 static uint64 uses = 0;
 
 /* How many reach queries were narrowed by an older snapshot (reach_query). */
 static uint64 narrowings = 0;
 
-/*
- * What this backend's cache did, for runner_policy.reach_cache_counters():
- * reaches worked out (rebuilds) and kept reaches used again (reuses), since
- * the backend started.  The invalidations it received are reach_cache.c's.
- */
-static uint64 reach_rebuilds = 0;
-static uint64 reach_reuses = 0;
 
 /* The call into the policy core running now (WITH_REACH, WITH_CALL). */
 ReachCall  *active_call = NULL;
+
+/* The calls running, innermost last, with the subtransaction each began in. */
+typedef struct CallFrame
+{
+	ReachCall  *call;
+	SubTransactionId subid;
+} CallFrame;
+
+static CallFrame *call_stack = NULL;
+static int	call_depth = 0;
+static int	call_stack_size = 0;
+
+void
+reach_call_enter(ReachCall *call)
+{
+	if (call_depth == call_stack_size)
+	{
+		int			size = call_stack_size == 0 ? 16 : call_stack_size * 2;
+
+		call_stack = call_stack == NULL ?
+			MemoryContextAlloc(TopMemoryContext, size * sizeof(CallFrame)) :
+			repalloc(call_stack, size * sizeof(CallFrame));
+		call_stack_size = size;
+	}
+	call_stack[call_depth].call = call;
+	call_stack[call_depth].subid = GetCurrentSubTransactionId();
+	call_depth++;
+	active_call = call;
+}
+
+void
+reach_call_leave(ReachCall *call)
+{
+	Assert(call_depth > 0 && call_stack[call_depth - 1].call == call);
+	if (call->started)
+		owner_spi_end(&call->spi);
+	call_depth--;
+	active_call = call_depth > 0 ? call_stack[call_depth - 1].call : NULL;
+}
+
+/* A failed (sub)transaction takes the calls that began in it along. */
+static void
+calls_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	while (call_depth > 0 && call_stack[call_depth - 1].subid >= mySubid)
+		call_depth--;
+	active_call = call_depth > 0 ? call_stack[call_depth - 1].call : NULL;
+}
+
+static void
+calls_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
+		call_depth = 0;
+		active_call = NULL;
+	}
+}
 
 void
 need_spi(void)
@@ -398,6 +485,7 @@ projects_of(Reach *r)
 	r->levels_asked = true;
 	if (!r->have_levels)
 		load_levels(r);
+	take_more(r, TAKEN_PROJECT_LEVELS);
 	return &r->project_levels;
 }
 
@@ -407,6 +495,7 @@ namespaces_of(Reach *r)
 	r->levels_asked = true;
 	if (!r->have_levels)
 		load_levels(r);
+	take_more(r, TAKEN_NAMESPACE_LEVELS);
 	return &r->namespace_levels;
 }
 
@@ -531,6 +620,56 @@ same_actor(const Actor *a, const Actor *b)
 		memcmp(a->runner_digest, b->runner_digest, sizeof(a->runner_digest)) == 0;
 }
 
+/* The kept reaches' number and memory, for the DBA (monitor.c). */
+static void
+report_kept(void)
+{
+	int			n = 0;
+	Size		bytes = 0;
+
+	for (int i = 0; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL)
+		{
+			n++;
+			bytes += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
+		}
+	monitor_kept(n, bytes);
+}
+
+/*
+ * A reach that is neither kept nor the statement's goes, unless a query that
+ * may run again took rights from it (query_rights.c): then the last one to
+ * let go frees it.
+ */
+static void
+let_go(Reach *r)
+{
+	if (r->holders > 0)
+		r->let_go = true;
+	else
+		MemoryContextDelete(r->cxt);
+}
+
+void
+reach_hold(Reach *r)
+{
+	r->holders++;
+}
+
+void
+reach_release(Reach *r)
+{
+	Assert(r->holders > 0);
+	if (--r->holders == 0 && r->let_go)
+		MemoryContextDelete(r->cxt);
+}
+
+bool
+reach_is_current(const Reach *r)
+{
+	return r == cached;
+}
+
 static void
 forget_kept(int i)
 {
@@ -538,7 +677,8 @@ forget_kept(int i)
 
 	kept_reaches[i] = NULL;
 	if (r != NULL && r != cached)
-		MemoryContextDelete(r->cxt);
+		let_go(r);
+	report_kept();
 }
 
 /*
@@ -552,15 +692,22 @@ keep_reach(Reach *r)
 	int			slot = -1;
 	Size		total;
 
+	/* the limit may have been lowered since: what lies past it goes */
+	for (int i = cache_actors; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL)
+			forget_kept(i);
+	if (cache_actors == 0)
+		return;
+
 	/* the place of the same actor's, a free one, or the least recently used */
-	for (int i = 0; i < KEPT_REACHES && slot < 0; i++)
+	for (int i = 0; i < cache_actors && slot < 0; i++)
 		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, &r->actor))
 			slot = i;
-	for (int i = 0; i < KEPT_REACHES && slot < 0; i++)
+	for (int i = 0; i < cache_actors && slot < 0; i++)
 		if (kept_reaches[i] == NULL)
 			slot = i;
 	if (slot < 0)
-		for (int i = 0; i < KEPT_REACHES; i++)
+		for (int i = 0; i < cache_actors; i++)
 			if (slot < 0 || kept_reaches[i]->last_used < kept_reaches[slot]->last_used)
 				slot = i;
 	forget_kept(slot);
@@ -579,10 +726,11 @@ keep_reach(Reach *r)
 					(oldest < 0 || kept_reaches[i]->last_used < kept_reaches[oldest]->last_used))
 					oldest = i;
 			}
-		if (total <= KEPT_REACH_BYTES || oldest < 0)
+		if (total <= (Size) cache_memory_kb * 1024 || oldest < 0)
 			break;
 		forget_kept(oldest);
 	}
+	report_kept();
 }
 
 /*
@@ -648,7 +796,7 @@ reusable_reach(const Actor *actor)
 		if (r->set_per_statement[s])
 			r->have_set[s] = false;
 	r->have_queue = false;
-	reach_reuses++;
+	monitor_count(MON_REUSES);
 	return r;
 }
 
@@ -667,10 +815,13 @@ keeping_allowed(void)
 /*
  * The reach of the current actor for the running statement: the kept one
  * when it may answer, else a new one.  Call it inside WITH_REACH: the sets
- * are built lazily, by queries that start SPI there.
+ * are built lazily, by queries that start SPI there.  A dead actor ends
+ * with 28000; "quiet" (statement.c, checking held cursors before a
+ * statement that may not touch a table at all) gets NULL instead, and the
+ * actor is left for the next statement that does to end.
  */
-Reach *
-current_reach(void)
+static Reach *
+statement_reach(bool quiet)
 {
 	const Actor *actor = actor_current();
 	Reach	   *r;
@@ -686,20 +837,23 @@ current_reach(void)
 		for (int i = 0; i < KEPT_REACHES; i++)
 			is_kept |= kept_reaches[i] == cached;
 		if (!is_kept)
-			MemoryContextDelete(cached->cxt);
+			let_go(cached);
 	}
 	cached = NULL;
 
 	r = (actor->kind == ACTOR_NONE || !keeping_allowed()) ? NULL : reusable_reach(actor);
 	if (r == NULL)
 	{
-		reach_rebuilds++;
+		monitor_count(MON_REBUILDS);
 		r = reach_build(actor);
 		if (r->actor.kind != ACTOR_NONE && !r->live)
 		{
 			bool		was_token = r->actor.kind != ACTOR_USER;
 
 			MemoryContextDelete(r->cxt);
+			/* the statement that next touches a table says it, as below */
+			if (quiet)
+				return NULL;
 			actor_clear();
 			/* no reach is current now; the next call rebuilds */
 			if (was_token)
@@ -723,6 +877,18 @@ current_reach(void)
 	r->snapshot = active_snapshot_key();
 	cached = r;
 	return r;
+}
+
+Reach *
+current_reach(void)
+{
+	return statement_reach(false);
+}
+
+Reach *
+current_reach_live(void)
+{
+	return statement_reach(true);
 }
 
 bool
@@ -870,7 +1036,10 @@ rp_reach(PG_FUNCTION_ARGS)
 
 	/* the per-row path of every policy arm, once the statement's set is out */
 	if (site->build != 0 && reach_matches(cached) && cached->build == site->build)
+	{
+		take_set(cached, which);
 		PG_RETURN_DATUM(site->array);
+	}
 
 	WITH_REACH(r,
 			   {
@@ -1046,6 +1215,7 @@ rp_authorize(PG_FUNCTION_ARGS)
 
 					   if (!r->have_job_scope)
 						   load_job_scope(r);
+					   take_more(r, TAKEN_JOB_SCOPE);
 					   by_token = (project == r->facts.job_project &&
 								   (scope & (READ_SCOPES | SCOPE_WRITE_REGISTRY))) ||
 						   ((scope & READ_SCOPES) &&
@@ -1283,7 +1453,10 @@ rp_in_reach(PG_FUNCTION_ARGS)
 
 	/* the per-row path: the statement's set is out */
 	if (reach_matches(cached) && cached->have_set[which])
+	{
+		take_set(cached, which);
 		PG_RETURN_BOOL(idset_contains(&cached->sets[which], id));
+	}
 
 	WITH_REACH(r,
 			   {
@@ -1328,7 +1501,10 @@ rp_in_reach_any(PG_FUNCTION_ARGS)
 
 	/* the per-row path: the statement's set is out */
 	if (reach_matches(cached) && cached->have_set[which])
+	{
+		take_set(cached, which);
 		set = cached->sets[which];
+	}
 	else
 		WITH_REACH(r, set = set_of(r, which));
 	for (int i = 0; i < n && !found; i++)
@@ -1347,9 +1523,9 @@ rp_reach_cache_counters(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	desc = BlessTupleDesc(desc);
-	values[0] = Int64GetDatum((int64) reach_rebuilds);
-	values[1] = Int64GetDatum((int64) reach_reuses);
-	values[2] = Int64GetDatum((int64) reach_cache_invalidations());
+	values[0] = Int64GetDatum((int64) monitor_local(MON_REBUILDS));
+	values[1] = Int64GetDatum((int64) monitor_local(MON_REUSES));
+	values[2] = Int64GetDatum((int64) monitor_local(MON_INVALIDATIONS));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 

@@ -2,8 +2,8 @@
  *
  * reach.h
  *	  The reach: what one actor may reach, for the running statement.
- *	  INTERNAL to the policy core (policy_core.c, queue.c, access.c,
- *	  access_view.c).
+ *	  INTERNAL to the policy core (policy_core.c, rules.c, queue.c, access.c,
+ *	  access_view.c, query_rights.c).
  *
  * Nothing outside the policy core includes this header: the rest of the
  * extension asks policy_core.h, which answers yes or no and never hands out
@@ -163,8 +163,18 @@ typedef struct Reach
 	uint64		build;			/* a serial number, unique per reach built */
 
 	/*
+	 * Queries that took rights from this reach and may run again hold it
+	 * (query_rights.c), so that what they took can be compared with the
+	 * rights of their next run; a reach no longer kept nor the statement's
+	 * is freed when the last of them lets go (let_go).
+	 */
+	int			holders;
+	bool		let_go;
+
+	/*
 	 * Whether a later statement may use it (reach_cache.c): the stamp of
-	 * the announcements it has seen, what the newest state looked like then, and whether every
+	 * the announcements it has seen, what the newest state looked like
+	 * then, and whether every
 	 * query so far read exactly the newest state (none was narrowed by an
 	 * older statement snapshot, see reach_query).
 	 */
@@ -194,6 +204,7 @@ typedef struct Reach
 
 	bool		have_set[NUM_REACH_SETS];
 	IdSet		sets[NUM_REACH_SETS];
+	uint64		set_serial[NUM_REACH_SETS];	/* unique per set built (set_of) */
 
 	/*
 	 * Whether a decision read the user's own memberships (or id): set by
@@ -239,41 +250,36 @@ typedef struct ReachCall
 	bool		started;
 } ReachCall;
 
-extern ReachCall *active_call;
+extern ReachCall *active_call;	/* the innermost call running, or NULL */
 
 /* Starts SPI as the tables' owner for the running call, once. */
 extern void need_spi(void);
 
+/*
+ * Calls nest (a guard asks the core, whose query fires a trigger that asks
+ * it again), and each has its own frame.  The frames are kept on a stack
+ * with the subtransaction each began in: a call that fails is gone with
+ * its subtransaction, and the abort pops its frame and every frame above
+ * it, so that no pointer to a frame outlives the frame, also when the
+ * error is caught further up (a PL/pgSQL exception block).  SPI and the
+ * user id a failed call changed are put back by the abort itself.
+ */
+extern void reach_call_enter(ReachCall *call);
+extern void reach_call_leave(ReachCall *call);
+
 /* Runs the statements after "r" with the reach of the current statement. */
 #define WITH_REACH(r, ...) \
-	do { \
-		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
-		(r) = current_reach(); \
-		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
-	} while (0)
+	WITH_CALL((r) = current_reach(); __VA_ARGS__)
 
 /* Runs the statements after it with SPI started on demand, as WITH_REACH. */
 #define WITH_CALL(...) \
 	do { \
 		ReachCall	call_ = {0}; \
-		ReachCall  *outer_ = active_call; \
-		active_call = &call_; \
+		reach_call_enter(&call_); \
 		__VA_ARGS__; \
-		if (call_.started) \
-			owner_spi_end(&call_.spi); \
-		active_call = outer_; \
+		reach_call_leave(&call_); \
 	} while (0)
 
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID	(MyProc->lxid)
-#endif
 
 /* ----------------------------------------------------------------------
  * What the other files of the core ask (policy_core.c)
@@ -352,5 +358,84 @@ extern bool namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent
 
 /* policy_core.c: the projects that let a job token's project in */
 extern void load_job_scope(Reach *r);
+
+/*
+ * policy_core.c: whether a reach is the running statement's; the reach of
+ * the current actor, or NULL (no error, the actor left as it is) when the
+ * actor is dead; holding a reach for a query (query_rights.c).
+ */
+extern bool reach_is_current(const Reach *r);
+extern Reach *current_reach_live(void);
+extern void reach_hold(Reach *r);
+extern void reach_release(Reach *r);
+
+/* ----------------------------------------------------------------------
+ * What running queries take from the reach (query_rights.c)
+ *
+ * Every decision a query's rows are made with passes through the
+ * primitives above (set_of, reaches_all, sees_everything, projects_of,
+ * namespaces_of) or through the per-row paths of the SQL functions, and
+ * each of them notes it here: into every query running now (a frame each,
+ * innermost last), so that a cursor fetched again can tell whether what
+ * it took still holds.  A frame remembers what it took in this run, so
+ * that a row costs one comparison once its sets were noted.
+ * ---------------------------------------------------------------------- */
+
+/* What a query may take besides sets and "everything" decisions. */
+typedef enum TakenMore
+{
+	TAKEN_PROJECT_LEVELS,		/* the user's access level on projects */
+	TAKEN_NAMESPACE_LEVELS,		/* ... on groups */
+	TAKEN_JOB_SCOPE,			/* projects that let a job token's project in */
+	NUM_TAKEN_MORE
+} TakenMore;
+
+/* The bit after the ReachAll kinds: the user is an administrator or auditor. */
+#define TAKEN_SEES_EVERYTHING	NUM_REACH_ALL
+
+struct PinRights;
+
+typedef struct TakingFrame
+{
+	struct PinRights **rights;	/* the running query's record, made on first use */
+	MemoryContext cxt;			/* ... in its memory */
+	uint64		seen[NUM_REACH_SETS];	/* set_serial of each set taken in this run */
+	uint32		all_seen;		/* decisions taken as true in this run */
+	uint64		more_seen[NUM_TAKEN_MORE];	/* build of the reach taken from */
+} TakingFrame;
+
+/* The innermost running query's frame, or NULL; nested set builders. */
+extern TakingFrame *taking;
+extern int	reach_building;
+
+extern void taken_set(const Reach *r, ReachSet which);
+extern void taken_all(const Reach *r, int kind);
+extern void taken_more(const Reach *r, TakenMore which);
+
+/* A set handed to the running query (a per-row path: one comparison). */
+static inline void
+take_set(const Reach *r, ReachSet which)
+{
+	if (taking != NULL && taking->seen[which] != r->set_serial[which] &&
+		reach_building == 0)
+		taken_set(r, which);
+}
+
+/* A decision the running query got as true (kind, or TAKEN_SEES_EVERYTHING). */
+static inline void
+take_all(const Reach *r, int kind)
+{
+	if (taking != NULL && (taking->all_seen & (1u << kind)) == 0 &&
+		reach_building == 0)
+		taken_all(r, kind);
+}
+
+static inline void
+take_more(const Reach *r, TakenMore which)
+{
+	if (taking != NULL && taking->more_seen[which] != r->build &&
+		reach_building == 0)
+		taken_more(r, which);
+}
 
 #endif							/* REACH_H */

@@ -90,17 +90,13 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "monitor.h"
 #include "owner_spi.h"
 #include "plan_binding.h"
 #include "reach_cache.h"
 #include "runner_policy.h"
 #include "version.h"
 
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID	(MyProc->lxid)
-#endif
 
 /* The relation whose invalidation announces a change of rights. */
 #define RIGHTS_EPOCH_RELATION	"rights_epoch"
@@ -382,6 +378,7 @@ rights_relcache_callback(Datum arg, Oid relid)
 		else
 			epoch++;
 		invalidations++;
+		monitor_count(MON_INVALIDATIONS);
 		plan_binding_forget();
 	}
 }

@@ -46,6 +46,16 @@ extern const char *runner_type_name(int runner_type);
 extern bool row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
 						  int64 *value);
 
+/* A smallint, integer or bigint datum as int64 (the one switch of both readers). */
+extern int64 integer_datum_as_int64(Datum datum, Oid type, const char *what);
+
+/* The local transaction, which every per-transaction cache is keyed on. */
+#if PG_VERSION_NUM >= 170000
+#define CURRENT_LXID	(MyProc->vxid.lxid)
+#else
+#define CURRENT_LXID	(MyProc->lxid)
+#endif
+
 /* Whether column attnum (1-based) differs between two versions of a row. */
 extern bool row_column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 							   int attnum);
@@ -70,8 +80,10 @@ extern struct IdSet repair_runner_copies(MemoryContext cxt);
 /* backfill.c: the runner backfill_owners() is placing right now, or 0 */
 extern int64 backfill_placing_runner(void);
 
+/* refusal_hint.c: a refusal with no actor set says so */
+extern void refusal_hint_init(void);
+
 /* log_redact.c: keeps tokens out of the server log */
 extern void log_redact_init(void);
-extern bool text_carries_token(const char *text);
 
 #endif							/* RUNNER_POLICY_H */

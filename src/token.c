@@ -38,6 +38,7 @@
 
 #include "actor.h"
 #include "credentials.h"
+#include "monitor.h"
 #include "owner_spi.h"
 #include "policy_core.h"
 #include "runner_policy.h"
@@ -241,6 +242,11 @@ authentication_failed(const TokenKind *claimed)
 	owner_spi_end(&spi);
 
 	actor_clear();
+	monitor_count(claimed == NULL ? MON_FAILED_AUTH_UNKNOWN :
+				  claimed->actor_kind == ACTOR_INSTANCE_TOKEN ? MON_FAILED_AUTH_INSTANCE :
+				  claimed->actor_kind == ACTOR_JOB_TOKEN ? MON_FAILED_AUTH_JOB :
+				  claimed->actor_kind == ACTOR_EXTENDED_JOB_TOKEN ? MON_FAILED_AUTH_EXTENDED_JOB :
+				  MON_FAILED_AUTH_RUNNER);
 	ereport(LOG,
 			(errmsg("runner_policy: authentication failed"),
 			 errdetail_log("Role \"%s\", client %s, token kind \"%s\".",
@@ -269,6 +275,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 	OwnerSpi	spi;
 	bool		found = false;
 
+	actor_check_change("authenticate");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

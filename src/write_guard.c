@@ -25,14 +25,55 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 
 #include "actor.h"
+#include "owner_spi.h"
 #include "policy_core.h"
 #include "runner_policy.h"
 
 PG_FUNCTION_INFO_V1(rp_actor_write_guard);
+
+/* The table a guard trigger is on, as its argument names it. */
+typedef enum GuardedTable
+{
+	GUARD_RUNNERS,
+	GUARD_JOBS,
+	GUARD_NAMESPACES,
+	GUARD_PROJECTS
+} GuardedTable;
+
+static GuardedTable
+guarded_table(TriggerData *td)
+{
+	static const char *const names[] = {
+		[GUARD_RUNNERS] = "runners",
+		[GUARD_JOBS] = "jobs",
+		[GUARD_NAMESPACES] = "namespaces",
+		[GUARD_PROJECTS] = "projects",
+	};
+	Trigger    *trigger = td->tg_trigger;
+
+	const char *name = trigger->tgnargs == 1 ? trigger->tgargs[0] : NULL;
+
+	/* the SQL of releases before 1.2 passes none: the extension's tables, by oid */
+	if (name == NULL)
+	{
+		Oid			relid = RelationGetRelid(td->tg_relation);
+		Oid			nsp = runner_policy_extension_schema();
+
+		return relid == get_relname_relid("ci_builds", nsp) ? GUARD_JOBS :
+			relid == get_relname_relid("namespaces", nsp) ? GUARD_NAMESPACES :
+			relid == get_relname_relid("projects", nsp) ? GUARD_PROJECTS : GUARD_RUNNERS;
+	}
+	for (int i = 0; i < (int) lengthof(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return (GuardedTable) i;
+	elog(ERROR, "actor_write_guard: unrecognized table \"%s\"", name);
+	pg_unreachable();
+}
 
 /* Refuses a change to any column but those listed. */
 static void
@@ -61,8 +102,8 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 	TupleDesc	desc = RelationGetDescr(rel);
 	bool		is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 	HeapTuple	newtup = is_update ? td->tg_newtuple : td->tg_trigtuple;
-	const char *table = RelationGetRelationName(rel);
-	bool		jobs = strcmp(table, "ci_builds") == 0;
+	GuardedTable table = guarded_table(td);
+	bool		jobs = table == GUARD_JOBS;
 	ActorKind	kind;
 	int64		self;
 
@@ -98,7 +139,7 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 		}
 	}
 	else if (kind == ACTOR_USER && is_update &&
-			 (strcmp(table, "namespaces") == 0 || strcmp(table, "projects") == 0))
+			 (table == GUARD_NAMESPACES || table == GUARD_PROJECTS))
 	{
 		/*
 		 * Moving a group or project takes it out of one group and puts it
@@ -108,7 +149,7 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 		 * side.  The refusal names neither group: the actor may read
 		 * neither.
 		 */
-		bool		group = strcmp(table, "namespaces") == 0;
+		bool		group = table == GUARD_NAMESPACES;
 		const char *column = group ? "parent_id" : "namespace_id";
 		int			attnum = SPI_fnumber(desc, column);
 		int64		source = 0;

@@ -86,6 +86,22 @@ ROLLBACK TO fixture;
 INSERT INTO runner_policy.group_members (namespace_id, user_id, access_level) VALUES (1, 1, NULL);
 ROLLBACK TO fixture;
 
+-- A role subject to row-level security with no actor set: the refusal row
+-- level security gives, and a HINT that says no actor is set (naming
+-- nothing); with an actor that may not write, the bare refusal.
+CREATE ROLE regress_errors_app;
+GRANT USAGE ON SCHEMA runner_policy TO regress_errors_app;
+GRANT SELECT, INSERT ON runner_policy.ci_runner_projects, runner_policy.users TO regress_errors_app;
+GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_errors_app;
+SAVEPOINT app;
+SET ROLE regress_errors_app;
+INSERT INTO runner_policy.users (username) VALUES ('mallory');
+ROLLBACK TO app;
+SET ROLE regress_errors_app;
+SELECT runner_policy.act_as(1) AS acting;
+INSERT INTO runner_policy.users (username) VALUES ('mallory');
+ROLLBACK TO fixture;
+
 -- Refused writes changed nothing.
 SELECT id, runner_type, sharding_key_id, description FROM runner_policy.ci_runners ORDER BY id;
 SELECT runner_id, project_id FROM runner_policy.ci_runner_projects ORDER BY 1, 2;

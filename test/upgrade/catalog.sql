@@ -7,6 +7,8 @@
 \pset tuples_only on
 \pset null '(null)'
 SET search_path = pg_catalog;
+-- ACLs are sorted: their order is the order of the grants, which differs
+-- between a fresh install and an upgraded database with the same grants.
 
 CREATE TEMP VIEW members AS
 SELECT d.classid, d.objid, d.objsubid
@@ -24,7 +26,7 @@ SELECT e.extname, e.extversion, n.nspname, e.extowner::regrole, e.extrelocatable
  WHERE e.extname = 'runner_policy';
 
 \echo '== schema (owner, ACL, comment)'
-SELECT n.nspname, n.nspowner::regrole, n.nspacl, obj_description(n.oid, 'pg_namespace')
+SELECT n.nspname, n.nspowner::regrole, (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(n.nspacl) AS x), obj_description(n.oid, 'pg_namespace')
   FROM pg_namespace n WHERE n.nspname = 'runner_policy';
 
 \echo '== members'
@@ -32,7 +34,7 @@ SELECT pg_describe_object(classid, objid, objsubid) FROM members ORDER BY 1;
 
 \echo '== relations (kind, owner, RLS, options, ACL, comment)'
 SELECT c.oid::regclass, c.relkind, c.relowner::regrole, c.relrowsecurity,
-	   c.relforcerowsecurity, c.reloptions, c.relacl, obj_description(c.oid, 'pg_class')
+	   c.relforcerowsecurity, c.reloptions, (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(c.relacl) AS x), obj_description(c.oid, 'pg_class')
   FROM members m JOIN pg_class c ON c.oid = m.objid
  WHERE m.classid = 'pg_class'::regclass
  ORDER BY c.oid::regclass::text;
@@ -40,7 +42,7 @@ SELECT c.oid::regclass, c.relkind, c.relowner::regrole, c.relrowsecurity,
 \echo '== columns (type, not null, default, identity, ACL, comment), in order'
 SELECT c.oid::regclass, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),
 	   a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
-	   a.attacl, col_description(c.oid, a.attnum)
+	   (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(a.attacl) AS x), col_description(c.oid, a.attnum)
   FROM members m
   JOIN pg_class c ON c.oid = m.objid
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -85,7 +87,7 @@ SELECT t.evtname, t.evtevent, t.evtowner::regrole, t.evtfoid::regprocedure,
  ORDER BY 1;
 
 \echo '== functions (definition, owner, ACL, comment)'
-SELECT p.oid::regprocedure, p.proowner::regrole, p.proacl,
+SELECT p.oid::regprocedure, p.proowner::regrole, (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(p.proacl) AS x),
 	   obj_description(p.oid, 'pg_proc'), pg_get_functiondef(p.oid)
   FROM members m JOIN pg_proc p ON p.oid = m.objid
  WHERE m.classid = 'pg_proc'::regclass
