@@ -41,3 +41,12 @@ SELECT rolname AS role, rolcanlogin AS login, rolbypassrls AS bypassrls, rolsupe
   FROM pg_roles r
  WHERE rolname IN ('forge_app', 'dashboard', 'job_service', 'backup', 'dba')
  ORDER BY array_position(ARRAY['forge_app', 'dashboard', 'job_service', 'backup', 'dba'], rolname::text);
+
+-- What every role may run anyway: the functions EXECUTE is PUBLIC's on,
+-- which the README lists before the snippet (trigger functions aside).
+SELECT f.oid::regprocedure AS executable_by_public
+  FROM pg_proc f
+ WHERE f.pronamespace = 'runner_policy'::regnamespace
+   AND f.prorettype <> 'trigger'::regtype
+   AND has_function_privilege('public', f.oid, 'EXECUTE')
+ ORDER BY f.oid::regprocedure::text;
