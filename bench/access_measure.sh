@@ -34,7 +34,7 @@ paste -d '\t' "$out/names" "$out/wall" "$out/cpu" | awk -F '\t' '
 	{ wall[$1] = wall[$1] " " $2; cpu[$1] = cpu[$1] " " $3; runs[$1]++ }
 	END {
 		for (i = 1; i <= n; i++)
-			printf "%-48s %9.1f (%7.1f)  %d runs\n", order[i], median(wall[order[i]]), median(cpu[order[i]]), runs[order[i]]
+			printf "%-68s %9.1f (%7.1f)  %d runs\n", order[i], median(wall[order[i]]), median(cpu[order[i]]), runs[order[i]]
 	}'
 echo
 sed -n '/^ project_runner /,$p' "$out/stdout"
