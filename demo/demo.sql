@@ -328,14 +328,21 @@ SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('runner_policy.' || t
 SELECT count(*) AS runners_seen FROM runner_policy.ci_runners;
 
 \echo
-\echo 'It says who its user is with act_as.  As administrator root (user 1) it adds'
-\echo 'the people of the next stories, a shared instance runner, and two jobs:'
+\echo 'It says who its user is with act_as, as the first statement of a transaction.'
+\echo 'That actor lasts until COMMIT or ROLLBACK, so each piece of work below is'
+\echo 'BEGIN; act_as(user) or authenticate(token); ...; COMMIT.  (act_as(user, false)'
+\echo 'would keep the actor for the whole session instead; behind a transaction'
+\echo 'pooler the next client would inherit it, so the demo never does that.)'
+\echo
+\echo 'As administrator root (user 1) the forge adds the people of the next stories,'
+\echo 'a shared instance runner, and two jobs:'
 \echo '  carol (4): maintainer of projects 110 "app" and 111 "lib"'
 \echo '  dave  (5): developer of 110 "app", reporter of 112 "infra"'
 \echo '  erin  (6): maintainer of 112 "infra"'
 \echo
 
-SELECT runner_policy.act_as(1, false);
+BEGIN;
+SELECT runner_policy.act_as(1);
 INSERT INTO runner_policy.users (username) VALUES
 	('carol'),
 	('dave'),
@@ -359,16 +366,19 @@ INSERT INTO runner_policy.ci_builds (project_id, runner_id, user_id, status) VAL
 	(110, NULL, 5, 'pending'),
 	(103, 50, 1, 'running')
 RETURNING id;
+COMMIT;
 
 \echo
 \echo '=============================================================='
 \echo ' 10. A read-only dashboard with an instance read token'
 \echo '=============================================================='
 \echo
-\echo 'Still as root, the forge issues a token for an engineer''s dashboard.  Its text'
+\echo 'As root again, the forge issues a token for an engineer''s dashboard.  Its text'
 \echo 'is returned once; we keep it in a psql variable and print only its prefix.'
 \echo
 
+BEGIN;
+SELECT runner_policy.act_as(1);
 SELECT t AS dashboard_token, left(t, 8) || '…' AS dashboard_token_shown
   FROM runner_policy.issue_instance_token('{read_runners,read_jobs}',
                                           now() + interval '30 days', 'team dashboard') AS t
@@ -383,34 +393,45 @@ SELECT t AS dashboard_token, left(t, 8) || '…' AS dashboard_token_shown
 SELECT kind, scopes, description, expires_at - created_at AS valid_for,
        length(digest) AS digest_bytes
   FROM runner_policy.tokens ORDER BY id;
+COMMIT;
 
 \echo
-\echo 'The dashboard connects as its own role and authenticates with the token.'
-\echo '(A statement that carries a token is printed as written, with the psql'
-\echo 'variable, not as sent.)  It sees every runner and its queue:'
+\echo 'The dashboard connects as its own role; each of its requests is a transaction'
+\echo 'that starts by authenticating with the token.  (A statement that carries a'
+\echo 'token is printed as written, with the psql variable, not as sent.)  It sees'
+\echo 'every runner and its queue:'
 \echo
 
 \c - dashboard
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''dashboard_token'', false);'
-SELECT runner_policy.authenticate(:'dashboard_token', false);
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT id, runner_type, sharding_key_id, description
   FROM runner_policy.ci_runners ORDER BY id;
 SELECT runner_id, runner_type, description, paused, online, running_jobs, pending_jobs
   FROM runner_policy.runner_queue_status ORDER BY runner_id;
+COMMIT;
 
 \echo
 \echo 'It changes nothing.  The dashboard role may only SELECT, so PostgreSQL'
-\echo 'refuses a write before any policy is asked (42501):'
+\echo 'refuses a write before any policy is asked (42501).  The refusal aborts the'
+\echo 'transaction, which ends with ROLLBACK:'
 \echo
 
+BEGIN;
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
+\set ECHO queries
 \set expect 42501
 \set ON_ERROR_STOP 0
 UPDATE runner_policy.ci_runners SET paused = true WHERE id = 3;
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK;
 
 \echo
 \echo 'And through the forge application, which may write, the read token still'
@@ -418,18 +439,22 @@ UPDATE runner_policy.ci_runners SET paused = true WHERE id = 3;
 \echo
 
 \c - forge_app
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''dashboard_token'', false);'
-SELECT runner_policy.authenticate(:'dashboard_token', false);
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
 \set ECHO queries
 UPDATE runner_policy.ci_runners SET paused = true;
 
 \echo
-\echo 'A wrong token (here the real one with its last character changed) gets the'
-\echo 'one error for every bad token, which echoes nothing of it; the failed'
-\echo 'attempt also ends the actor before it:'
+\echo 'In the same transaction, a wrong token (here the real one with its last'
+\echo 'character changed) gets the one error for every bad token, which echoes'
+\echo 'nothing of it.  The failed attempt also ends the actor before it, for good:'
+\echo 'it is tried after a SAVEPOINT, and rolling back to that savepoint does not'
+\echo 'bring the dashboard token''s actor back.'
 \echo
 
+SAVEPOINT before_wrong_token;
 \set expect 28000
 \set ON_ERROR_STOP 0
 \set ECHO none
@@ -438,8 +463,10 @@ SELECT runner_policy.authenticate(left(:'dashboard_token', -1) || 'x');
 \set ECHO queries
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK TO SAVEPOINT before_wrong_token;
 
 SELECT * FROM runner_policy.current_actor();
+COMMIT;
 
 \echo
 \echo '=============================================================='
