@@ -473,13 +473,14 @@ COMMIT;
 \echo ' 11. A maintainer registers a project runner'
 \echo '=============================================================='
 \echo
-\echo 'The forge acts as carol, maintainer of 110 "app".  She registers runner 4'
-\echo 'for it, sees it (and the shared runner, which every active user sees), and'
-\echo 'gets its runner token, returned once, for the runner machine.'
+\echo 'The forge acts as carol, maintainer of 110 "app".  In one transaction she'
+\echo 'registers runner 4 for it, sees it (and the shared runner, which every active'
+\echo 'user sees), and gets its runner token, returned once, for the runner machine.'
 \echo
 
 \c - forge_app
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 SELECT * FROM runner_policy.current_actor();
 INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id, description)
 VALUES (3, 110, 'app runner') RETURNING id, created_by_id;
@@ -489,37 +490,43 @@ SELECT t AS runner_token, left(t, 8) || '…' AS runner_token_shown
   FROM runner_policy.reset_runner_token(4) AS t
 \gset
 \echo 'runner token:' :runner_token_shown
+COMMIT;
 
 \echo
 \echo 'dave is only a developer of 110: he does not see runner 4 and cannot change it.'
 \echo
 
-SELECT runner_policy.act_as(5, false);
+BEGIN;
+SELECT runner_policy.act_as(5);
 SELECT id, description FROM runner_policy.ci_runners WHERE id = 4;
 UPDATE runner_policy.ci_runners SET description = 'dave''s now' WHERE id = 4;
+COMMIT;
 
 \echo
 \echo 'erin maintains another project, 112 "infra": she cannot delete runner 4,'
-\echo 'nor link it to her project (42501):'
+\echo 'nor link it to her project (42501); the refusal aborts her transaction:'
 \echo
 
-SELECT runner_policy.act_as(6, false);
+BEGIN;
+SELECT runner_policy.act_as(6);
 DELETE FROM runner_policy.ci_runners WHERE id = 4;
-
 \set expect 42501
 \set ON_ERROR_STOP 0
 INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (4, 112);
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK;
 
 \echo
 \echo 'carol links runner 4 to 111 "lib", which she also maintains:'
 \echo
 
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (4, 111);
 SELECT runner_id, project_id
   FROM runner_policy.ci_runner_projects WHERE runner_id = 4 ORDER BY project_id;
+COMMIT;
 
 \echo
 \echo '=============================================================='
@@ -527,19 +534,23 @@ SELECT runner_id, project_id
 \echo '=============================================================='
 \echo
 \echo 'dave''s pipeline creates job 1003 of 110 "app"; runner 4, authenticated with'
-\echo 'its runner token, takes it.'
+\echo 'its runner token, takes it.  Two requests, so two transactions.'
 \echo
 
 \c - forge_app
-SELECT runner_policy.act_as(5, false);
+BEGIN;
+SELECT runner_policy.act_as(5);
 INSERT INTO runner_policy.ci_builds (project_id, user_id, status)
 VALUES (110, 5, 'pending') RETURNING id;
+COMMIT;
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''runner_token'', false);'
-SELECT runner_policy.authenticate(:'runner_token', false);
+\echo 'SELECT runner_policy.authenticate(:''runner_token'');'
+SELECT runner_policy.authenticate(:'runner_token');
 \set ECHO queries
 UPDATE runner_policy.ci_builds SET runner_id = 4, status = 'running', started_at = now()
  WHERE id = 1003 AND status = 'pending';
+COMMIT;
 
 \echo
 \echo 'The job service issues the running job its tokens: a job token, and an'
@@ -563,9 +574,10 @@ SELECT t AS api_token, left(t, 8) || '…' AS api_token_shown
 \echo
 
 \c - forge_app
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''job_token'', false);'
-SELECT runner_policy.authenticate(:'job_token', false);
+\echo 'SELECT runner_policy.authenticate(:''job_token'');'
+SELECT runner_policy.authenticate(:'job_token');
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT runner_policy.authorize(110, 'read_repository')  AS read_repository,
@@ -574,39 +586,46 @@ SELECT runner_policy.authorize(110, 'read_repository')  AS read_repository,
        runner_policy.authorize(112, 'read_repository')  AS infra_read_repository;
 SELECT id, project_id, runner_id, user_id, status
   FROM runner_policy.ci_builds ORDER BY id;
+COMMIT;
 
 \echo
 \echo 'The extended job token has exactly its scope, within dave''s rights:'
 \echo
 
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''api_token'', false);'
-SELECT runner_policy.authenticate(:'api_token', false);
+\echo 'SELECT runner_policy.authenticate(:''api_token'');'
+SELECT runner_policy.authenticate(:'api_token');
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT runner_policy.authorize(110, 'read_api')        AS read_api,
        runner_policy.authorize(110, 'api')             AS api,
        runner_policy.authorize(110, 'read_repository') AS read_repository;
+COMMIT;
 
 \echo
 \echo 'erin, maintainer of 112 "infra", lets job tokens of 110 in; the job''s next'
 \echo 'call may read 112:'
 \echo
 
-SELECT runner_policy.act_as(6, false);
+BEGIN;
+SELECT runner_policy.act_as(6);
 INSERT INTO runner_policy.ci_job_token_scope_links (source_project_id, target_project_id)
 VALUES (110, 112);
+COMMIT;
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''job_token'', false);'
-SELECT runner_policy.authenticate(:'job_token', false);
+\echo 'SELECT runner_policy.authenticate(:''job_token'');'
+SELECT runner_policy.authenticate(:'job_token');
 \set ECHO queries
 SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository,
        runner_policy.authorize(112, 'write_repository') AS infra_write_repository;
 
 \echo
-\echo 'This connection stays authenticated as the job.  Meanwhile the runner reports'
-\echo 'the job done on its own connection (demo/runner_reports_success.psql, run by'
-\echo 'a second psql):'
+\echo 'That call''s transaction is still open: this connection is acting as the job.'
+\echo 'Meanwhile the runner reports the job done on its own connection, in a'
+\echo 'transaction of its own (demo/runner_reports_success.psql, run by a second'
+\echo 'psql):'
 \echo
 
 \setenv PGDATABASE :DBNAME
@@ -615,8 +634,10 @@ SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository
 \setenv DEMO_RUNNER_TOKEN
 
 \echo
-\echo 'Back on the job''s connection, its very next statement is refused: the token'
-\echo 'died with the job (28000), and the actor with it.'
+\echo 'Back on the job''s connection, its very next statement, in that same open'
+\echo 'transaction, is refused: the token died with the job (28000), and the actor'
+\echo 'with it, without waiting for the transaction to end.  The refusal aborts the'
+\echo 'transaction, which ends with ROLLBACK.'
 \echo
 
 \set expect 28000
@@ -624,21 +645,22 @@ SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository
 SELECT id, status FROM runner_policy.ci_builds WHERE id = 1003;
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
-
-SELECT * FROM runner_policy.current_actor();
+ROLLBACK;
 
 \echo
-\echo 'The extended job token died with it:'
+\echo 'The extended job token died with it: the job''s next call cannot authenticate.'
 \echo
 
+BEGIN;
 \set expect 28000
 \set ON_ERROR_STOP 0
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''api_token'', false);'
-SELECT runner_policy.authenticate(:'api_token', false);
+\echo 'SELECT runner_policy.authenticate(:''api_token'');'
+SELECT runner_policy.authenticate(:'api_token');
 \set ECHO queries
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK;
 
 \echo
 \echo '=============================================================='
