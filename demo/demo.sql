@@ -697,19 +697,25 @@ SELECT count(*) AS broken_rules FROM runner_policy.check_invariants();
 \echo 'the actor whose rights applied, action, object, old and new values.  Never'
 \echo 'a token, never a digest.  The log is row-level secured like the tables:'
 \echo 'admins and auditors read all of it.  The forge makes audrey an auditor;'
-\echo 'carol pauses runner 4 first.'
+\echo 'carol pauses runner 4 first.  Then the forge acts as audrey, in one'
+\echo 'transaction, for the three questions below.'
 \echo
 
 \c - postgres
 GRANT SELECT ON runner_policy.audit_log, runner_policy.runner_ownership TO forge_app;
 GRANT EXECUTE ON FUNCTION runner_policy.verify_audit_log() TO dba;
 \c - forge_app
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 UPDATE runner_policy.ci_runners SET paused = true WHERE id = 4;
-SELECT runner_policy.act_as(1, false);
+COMMIT;
+BEGIN;
+SELECT runner_policy.act_as(1);
 INSERT INTO runner_policy.users (username, auditor) VALUES ('audrey', true) RETURNING id AS audrey
 \gset
-SELECT runner_policy.act_as(:audrey, false);
+COMMIT;
+BEGIN;
+SELECT runner_policy.act_as(:audrey);
 
 \echo
 \echo 'Who registered runner 4, and who changed it and its links?'
@@ -742,18 +748,23 @@ SELECT e.id, u.username AS actor, e.action, e.object_type, e.object_id,
 
 SELECT runner_id, runner_type_name, owner_type, owner_id, owner_name, linked_projects, created_by
   FROM runner_policy.runner_ownership WHERE runner_id = 4;
+COMMIT;
 
 \echo
 \echo 'A user reads the entries about what they may read now: carol those of her'
 \echo 'runner, erin (maintainer of 112 "infra" only) none of them.'
 \echo
 
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 SELECT count(*) AS entries_about_runner_4_for_carol FROM runner_policy.audit_log
  WHERE object_type = 'runner' AND object_id = 4;
-SELECT runner_policy.act_as(6, false);
+COMMIT;
+BEGIN;
+SELECT runner_policy.act_as(6);
 SELECT count(*) AS entries_about_runner_4_for_erin FROM runner_policy.audit_log
  WHERE object_type = 'runner' AND object_id = 4;
+COMMIT;
 
 \echo
 \echo 'The log is append-only, for every role.  Even the superuser is refused (42501):'
