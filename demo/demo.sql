@@ -11,10 +11,20 @@
 --
 -- Sections 1-8 run as the superuser.  From section 9 on, every party
 -- connects (\c) as its own plain role, created there, since row-level
--- security does not apply to superusers.  Tokens are kept in psql variables
--- (\gset) and only their first 8 characters are printed.  psql echoes a
--- statement after substituting variables, so a statement that carries a
--- token runs with ECHO off and is printed as written instead, by \echo.
+-- security does not apply to superusers.  Every piece of work by an actor is
+-- one transaction, as the README recommends ("Actors"): BEGIN, then
+-- act_as() or authenticate() with the default is_local => true, then its
+-- statements, then COMMIT; the actor ends with the transaction.  A refusal
+-- aborts its transaction, so a refused statement is the last one of its
+-- transaction, which then ends with ROLLBACK; where the transaction goes on
+-- (the wrong token in section 10), the refusal follows a SAVEPOINT and
+-- ROLLBACK TO SAVEPOINT comes after it.  expect_error.psql runs between the
+-- refusal and that rollback, and sends no query.  No actor is set for the
+-- session (is_local => false), which the README forbids behind a transaction
+-- pooler.  Tokens are kept in psql variables (\gset) and only their first
+-- 8 characters are printed.  psql echoes a statement after substituting
+-- variables, so a statement that carries a token runs with ECHO off and is
+-- printed as written instead, by \echo.
 -- Section 12 starts a second psql (demo/runner_reports_success.psql) for a
 -- connection of the runner's own; demo/run runs this file from the
 -- repository root and sets DEMO_PSQL to its psql.
