@@ -8,13 +8,16 @@
 # One primary with the forge of bench/data.sql at BENCH_SCALE, and a hot
 # standby of it (pg_basebackup, streaming replication), both with the
 # library preloaded, as test/harness.sh starts every cluster.  Everything
-# is timed in windows of BENCH_CHURN_SECONDS:
+# is timed in windows: BENCH_CHURN_WARMUP seconds in which the readers'
+# sessions make their first reads (the first builds the session's reach
+# and plan) with nobody writing, then BENCH_CHURN_SECONDS of reads:
 #   - in a churn window a writer (bench/churn/writer.pgbench, one session,
 #     as bench_app) commits project-runner registrations and deletions at
 #     BENCH_CHURN_WRITE_RATE a second (pgbench -R) and a membership change
-#     every BENCH_CHURN_MEMBER_EVERY-th of them (one a second by default);
-#     it starts a second before the readers and stops a second after them;
-#     in an idle window nobody writes;
+#     every BENCH_CHURN_MEMBER_EVERY-th of them (one a second by default),
+#     from the end of the warm-up to a second after the readers stop; the
+#     reads begun in its first second are left out; in an idle window
+#     nobody writes;
 #   - one read, on the primary or on the standby, by two readers at once,
 #     each its own session, paced alike (pgbench -R BENCH_CHURN_READ_RATE,
 #     -M prepared), so that whatever the machine and the writer do
@@ -31,12 +34,12 @@
 # Each round runs every window once: the two states (churn first in odd
 # rounds), on the primary then the standby, the three reads.  The decision
 # cache's counters of the rls reader and the witness
-# (runner_policy.stat_backends) are read a second after a window starts
-# and a second before it ends.
+# (runner_policy.stat_backends) are read a second after the warm-up and a
+# second before the window ends.
 
 # Environment:
 #   BENCH_SCALE               forge size (default 1: 1M runners)
-#   BENCH_CHURN_SECONDS       length of a window (default 8; >= 3)
+#   BENCH_CHURN_SECONDS       length of a window (default 10; >= 3)
 #   BENCH_CHURN_ROUNDS        rounds (default 2)
 #   BENCH_CHURN_READ_RATE     reads a second per reader (default 50: every
 #                             20 ms; a read slower than that runs back to
@@ -45,9 +48,11 @@
 #   BENCH_CHURN_MEMBER_EVERY  a membership change every this many runner
 #                             commits (default 20: one a second; 0: none,
 #                             registrations and deletions only)
-#   BENCH_CHURN_WARMUP        reads left out at the start of each window
-#                             (default 10: the session's first read
-#                             builds its reach and its plan)
+#   BENCH_CHURN_WARMUP        seconds the readers read before the writer
+#                             starts, and whose reads are left out: the
+#                             first read of a session builds its reach and
+#                             its plan (default 2 + 10 x BENCH_SCALE,
+#                             rounded up: 12 s at 1M runners)
 #   BENCH_CHURN_STANDBY       1 (default); 0: no standby, primary only
 #   BENCH_CHURN_PLANS         1 (default): EXPLAIN ANALYZE of the reads at
 #                             the end, on the primary with nobody writing
@@ -63,12 +68,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/../test/harness.sh"
 cd "$REPO_ROOT"
 
 SCALE=${BENCH_SCALE:-1}
-SECS=${BENCH_CHURN_SECONDS:-8}
+SECS=${BENCH_CHURN_SECONDS:-10}
 ROUNDS=${BENCH_CHURN_ROUNDS:-2}
 READ_RATE=${BENCH_CHURN_READ_RATE:-50}
 WRITE_RATE=${BENCH_CHURN_WRITE_RATE:-20}
 MEMBER_EVERY=${BENCH_CHURN_MEMBER_EVERY:-20}
-WARMUP=${BENCH_CHURN_WARMUP:-10}
+WARMUP=${BENCH_CHURN_WARMUP:-$(awk -v s="$SCALE" 'BEGIN { w = 2 + 10 * s; print (w == int(w)) ? w : int(w) + 1 }')}
 STANDBY=${BENCH_CHURN_STANDBY:-1}
 PLANS=${BENCH_CHURN_PLANS:-1}
 KEEP=${BENCH_CHURN_KEEP:-}
@@ -82,7 +87,7 @@ done
 # 0: no membership change (the writer's counter never gets that far)
 [ "$MEMBER_EVERY" != 0 ] || MEMBER_EVERY=2000000000
 [ "$SECS" -ge 3 ] || harness_die "BENCH_CHURN_SECONDS must be at least 3"
-[[ "$WARMUP" =~ ^[0-9]+$ ]] || harness_die "BENCH_CHURN_WARMUP must be an integer"
+[[ "$WARMUP" =~ ^[1-9][0-9]*$ ]] || harness_die "BENCH_CHURN_WARMUP must be a positive integer (seconds)"
 [[ "$STANDBY" =~ ^[01]$ && "$PLANS" =~ ^[01]$ ]] || harness_die "BENCH_CHURN_STANDBY and _PLANS are 0 or 1"
 START=$SECONDS
 DB=runner_policy_churn
@@ -231,7 +236,7 @@ churn_reset() {
 }
 
 # The decision cache's counters of the rls reader and the witness, a
-# second after the window starts and a second before it ends: one session,
+# second after the writer starts and a second before it ends: one session,
 # started with the readers, that sleeps in between (a connection made at
 # the second moment could come late on a busy machine).
 poller() {	# place window-id
@@ -240,7 +245,7 @@ poller() {	# place window-id
 		  FROM runner_policy.stat_backends s JOIN pg_stat_activity a USING (pid)
 		 WHERE a.application_name IN ('churn_rls', 'churn_witness')"
 	# shellcheck disable=SC2059
-	psql_on "$1" -At -F ' ' -c 'SELECT pg_sleep(1)' -c "$(printf "$q" 1)" \
+	psql_on "$1" -At -F ' ' -c "SELECT pg_sleep($WARMUP + 1)" -c "$(printf "$q" 1)" \
 		-c "SELECT pg_sleep($SECS - 2)" -c "$(printf "$q" 2)" | grep -v '^$' >"$WORK/$2.counters"
 }
 
@@ -261,29 +266,30 @@ run_window() {
 	local oks=() wok=- pid rc
 	catch_up
 	rm -f "$WORK/$id".*
-	if [ "$state" = churn ]; then
-		churn_reset
-		catch_up
-		PGAPPNAME=churn_writer pgbench_on primary -n -U bench_app -M prepared -c 1 -j 1 \
-			-R "$WRITE_RATE" -T $((SECS + 2)) --log --log-prefix="$WORK/$id.log.writer" \
-			"${VARS[@]}" -D k=0 -D member_every="$MEMBER_EVERY" \
-			-f bench/churn/writer.pgbench >"$WORK/$id.out.writer" 2>&1 &
-		wpid=$!
-		sleep 1
-	fi
-	PGAPPNAME=churn_witness pgbench_on "$place" -n -U bench_app -M prepared -c 1 -j 1 -R 10 -T "$SECS" \
+	[ "$state" = churn ] && { churn_reset; catch_up; }
+	# the readers first: their first read (which builds the session's reach
+	# and plan) is done before anybody writes, then they read for SECS
+	PGAPPNAME=churn_witness pgbench_on "$place" -n -U bench_app -M prepared -c 1 -j 1 -R 10 -T "$((WARMUP + SECS))" \
 		--log --log-prefix="$WORK/$id.log.witness" "${VARS[@]}" -D acted=0 -D actor="$member" \
 		-f "$WORK/witness.rls.pgbench" >"$WORK/$id.out.witness" 2>&1 &
 	tpid=$!
 	for side in rls hand; do
 		PGAPPNAME=churn_$side pgbench_on "$place" -n -U "$([ $side = rls ] && echo bench_app || echo postgres)" \
-			-M prepared -c 1 -j 1 -R "$READ_RATE" -T "$SECS" --log --log-prefix="$WORK/$id.log.$side" \
+			-M prepared -c 1 -j 1 -R "$READ_RATE" -T "$((WARMUP + SECS))" --log --log-prefix="$WORK/$id.log.$side" \
 			"${VARS[@]}" -D acted=0 -D actor="${ACTOR[$r]}" \
 			-f "$WORK/$r.$side.pgbench" >"$WORK/$id.out.$side" 2>&1 &
 		pids+=($!)
 	done
 	poller "$place" "$id" &
 	ppid=$!
+	if [ "$state" = churn ]; then
+		sleep "$WARMUP"
+		PGAPPNAME=churn_writer pgbench_on primary -n -U bench_app -M prepared -c 1 -j 1 \
+			-R "$WRITE_RATE" -T $((SECS + 1)) --log --log-prefix="$WORK/$id.log.writer" \
+			"${VARS[@]}" -D k=0 -D member_every="$MEMBER_EVERY" \
+			-f bench/churn/writer.pgbench >"$WORK/$id.out.writer" 2>&1 &
+		wpid=$!
+	fi
 	wait "$ppid" || harness_say "$id: reading the counters failed"
 	cat "$WORK/$id.counters" >>"$WORK/counters" 2>/dev/null || true
 	for side in rls hand witness writer; do
@@ -297,17 +303,31 @@ run_window() {
 	echo "$id $state $place $r $round ${oks[*]} $wok" >>"$WORK/windows"
 }
 
+# The reads of pgbench logs (one file each) that count, in ms: a read's
+# time is pgbench's latency less its schedule lag (the time it waited for
+# an earlier, slower read); only the reads begun from a second after the
+# writer started (WARMUP seconds after the readers) count: not the
+# session's first read, which builds its reach and plan, nor any other
+# read of the warm-up.
+counted() {
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		awk -v warm="$((WARMUP + 1))" '{ ms = ($3 - $7) / 1000; start = $5 + $6 / 1e6 - ms / 1000
+			if (NR == 1) first = start; else if (start >= first + warm) print ms }' "$f"
+	done
+}
+
 # mean ms of a window's side, for the progress line
 window_mean() {
-	tail -q -n +"$((WARMUP + 1))" "$WORK/$1".log."$2".* 2>/dev/null |
-		awk '{ s += ($3 - $7) / 1000; n++ } END { if (n) printf "%.2f", s / n; else print "?" }'
+	counted "$WORK/$1".log."$2".* | awk '{ s += $1; n++ } END { if (n) printf "%.2f (%d reads)", s / n, n; else print "- (0 reads)" }'
 }
 
 : >"$WORK/windows"
 : >"$WORK/counters"
 t=$SECONDS
 NWIN=$((ROUNDS * 2 * ${#PLACES[@]} * ${#READS[@]}))
-harness_say "timing: $ROUNDS round(s) of $((NWIN / ROUNDS)) windows of ${SECS}s (about $((NWIN * (SECS + 3) / 60)) min)"
+harness_say "timing: $ROUNDS round(s) of $((NWIN / ROUNDS)) windows of ${WARMUP}s + ${SECS}s (about $((NWIN * (WARMUP + SECS + 3) / 60)) min)"
 for ((round = 1; round <= ROUNDS; round++)); do
 	states=(churn idle)
 	[ $((round % 2)) = 0 ] && states=(idle churn)
@@ -324,17 +344,9 @@ churn_reset
 MEASURE_S=$((SECONDS - t))
 
 # ---- report ----
-# Latencies in ms of the reads of the windows matching state place read
-# side (every round), the first WARMUP of each window left out; a read's
-# time is pgbench's latency less its schedule lag (the time it waited for
-# an earlier, slower read).
-samples() {
-	local f
-	for f in "$WORK/$1.$2.$3".*.log."$4".*; do
-		[ -f "$f" ] || continue
-		tail -n +"$((WARMUP + 1))" "$f" | awk '{ print ($3 - $7) / 1000 }'
-	done
-}
+# The counted reads of the windows matching state place read side, every
+# round, in ms.
+samples() { counted "$WORK/$1.$2.$3".*.log."$4".*; }
 # mean p90 n of numbers on stdin
 stats() { sort -g | awk '{ a[NR] = $1; s += $1 } END { if (NR == 0) { print "- - 0"; exit }
 	i = int((90 * NR + 99) / 100); if (i < 1) i = 1; printf "%.6f %.6f %d\n", s / NR, a[i], NR }'; }
@@ -347,7 +359,7 @@ failed_windows() {	# state place read
 
 # The writer: script runs (one runner commit each, and a membership change
 # every MEMBER_EVERY-th) over the seconds it ran, every churn window.
-WRITER_SECS=$((SECS + 2))
+WRITER_SECS=$((SECS + 1))
 W_WINDOWS=$(awk '$2 == "churn" { n++ } END { print n + 0 }' "$WORK/windows")
 writer_logs() { local f; for f in "$WORK"/churn.*.log.writer.*; do [ -f "$f" ] && cat "$f"; done; true; }
 W_RUNS=$(writer_logs | wc -l)
@@ -361,7 +373,8 @@ met_ratio() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { if (a == "-" || b == "-
 
 echo
 echo "Reads under churn: BENCH_SCALE=$SCALE ($RUNNERS runners), runner_policy $RP_VERSION at $(git rev-parse --short HEAD);"
-echo "$ROUNDS round(s) of windows of ${SECS}s, readers paced at $READ_RATE/s (first $WARMUP reads of a window left out);"
+echo "$ROUNDS round(s) of windows of ${WARMUP}s of warm-up and ${SECS}s of reads (those begun from a second after the"
+echo "writer started), readers paced at $READ_RATE/s;"
 echo "churn: $WRITE_RATE runner commits/s and a membership change every $MEMBER_EVERY of them, by one writer session."
 echo "ms: mean (p90) of a read; rls: bench_app with a session actor; hand: the superuser, by hand"
 echo "(bench/queries/user_runners.sql for user 4) or the primary-key lookup."
@@ -416,8 +429,8 @@ echo
 # window), summed over the windows of a state and place, between the two
 # reads of the counters; with what the writer committed meanwhile.
 echo
-echo "The decision cache of the reader sessions (runner_policy.stat_backends), between a second after each window"
-echo "starts and a second before it ends, summed over the windows; runner commits and membership changes: the"
+echo "The decision cache of the reader sessions (runner_policy.stat_backends), between a second after each warm-up"
+echo "and a second before the window ends, summed over the windows; runner commits and membership changes: the"
 echo "writer's, completed between the same two moments.  Expected: no rebuild on the primary but the witness's, one per"
 echo "membership change (it acts as the user they concern); on a standby every change is coarse (README \"The decision cache\")."
 echo
