@@ -237,16 +237,18 @@ churn_reset() {
 
 # The decision cache's counters of the rls reader and the witness, a
 # second after the writer starts and a second before it ends: one session,
-# started with the readers, that sleeps in between (a connection made at
-# the second moment could come late on a busy machine).
+# started with the readers (a connection made at the second moment could
+# come late on a busy machine), that sleeps in between on the client side,
+# idle: a statement that slept in the server would hold a snapshot, and on
+# the standby the replay of the writer's changes would wait for it.
 poller() {	# place window-id
 	local q="SELECT '$2', %s, a.application_name, s.rebuilds, s.reuses, s.invalidations,
 			   extract(epoch FROM clock_timestamp())
 		  FROM runner_policy.stat_backends s JOIN pg_stat_activity a USING (pid)
-		 WHERE a.application_name IN ('churn_rls', 'churn_witness')"
+		 WHERE a.application_name IN ('churn_rls', 'churn_witness');"
 	# shellcheck disable=SC2059
-	psql_on "$1" -At -F ' ' -c "SELECT pg_sleep($WARMUP + 1)" -c "$(printf "$q" 1)" \
-		-c "SELECT pg_sleep($SECS - 2)" -c "$(printf "$q" 2)" | grep -v '^$' >"$WORK/$2.counters"
+	printf '\\! sleep %s\n%s\n\\! sleep %s\n%s\n' "$((WARMUP + 1))" "$(printf "$q" 1)" "$((SECS - 2))" "$(printf "$q" 2)" |
+		psql_on "$1" -At -F ' ' | grep -v '^$' >"$WORK/$2.counters"
 }
 
 # ok_of NAME EXIT: whether a window's pgbench ran clean.
