@@ -65,12 +65,22 @@ typedef struct Actor
 
 /*
  * Called after every change of actor, with the new one (ACTOR_NONE when it
- * ended).  Layers above register them (plan_binding.c, monitor.c), so that
- * this file calls nothing above it.  They run also from transaction
- * callbacks, where no query may run.
+ * ended).  The layers above register them (plan_binding.c, monitor.c,
+ * statement.c), so that this file calls nothing above it.  They run also
+ * from transaction callbacks, where no query may run, and must not fail.
  */
 typedef void (*ActorChangeCallback) (const Actor *actor);
 extern void actor_register_change_callback(ActorChangeCallback callback);
+
+/*
+ * Asked by act_as(), authenticate() and reset_actor() before they change
+ * the actor, with the function's name; it raises an error to refuse.  A
+ * layer above registers it (statement.c refuses a change in the middle of
+ * a statement that writes the extension's tables), as for the callback.
+ */
+typedef void (*ActorChangeGuard) (const char *function_name);
+extern void actor_register_change_guard(ActorChangeGuard guard);
+extern void actor_check_change(const char *function_name);
 
 extern void actor_init(void);
 extern const Actor *actor_current(void);
