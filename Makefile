@@ -103,7 +103,7 @@ installcheck-isolation: installcheck-db
 check-invalidation:
 	./test/check-invalidation
 
-# BENCH_PARTS=reads,audit,pairs,mix chooses the parts (bench/README.md)
+# BENCH_PARTS=reads,audit,pairs,mix,churn chooses the parts (bench/README.md)
 bench:
 	./bench/all
 

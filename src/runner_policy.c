@@ -78,6 +78,7 @@ _PG_init(void)
 	policy_core_init();
 	statement_init();
 	query_rights_init();
+	reach_support_init();
 	log_redact_init();
 	refusal_hint_init();
 	ddl_guard_init();
