@@ -39,6 +39,22 @@ typedef struct SavedQuery
 } SavedQuery;
 
 /*
+ * On a Citus node (citus_local.c), a read-only run reads this node's own
+ * copies of the reference tables (their local shards, plain tables) rather
+ * than the tables Citus would plan as distributed queries: a policy
+ * evaluated inside a shard query may not start one.  The rewriter returns
+ * the text with such tables renamed, or NULL when nothing is renamed (the
+ * query then runs as written).  The validator runs before every read-only
+ * run, and calls owner_spi_forget_local_plans() to drop the plans made from
+ * rewritten texts when the tables' placement has changed.
+ */
+typedef char *(*SavedQueryRewriter) (const char *sql);
+typedef void (*SavedQueryValidator) (void);
+extern void owner_spi_set_rewriter(SavedQueryValidator validate,
+								   SavedQueryRewriter rewrite);
+extern void owner_spi_forget_local_plans(void);
+
+/*
  * Every saved query is listed, by name, in its file's NAME_saved_queries[]
  * (ended by {NULL, NULL}), and saved_queries.c lists those lists: so that
  * runner_policy.saved_queries() can show each statement the extension runs

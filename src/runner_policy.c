@@ -29,6 +29,7 @@
  *	membership.c		access levels of project and group members
  *	backfill.c			backfill_owners(), the one repair of legacy rows
  *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
+ *	citus_local.c		on Citus: this node's copies of the reference tables
  *
  * src/runner_policy.c
  *
@@ -48,6 +49,7 @@
 #include "utils/guc.h"
 
 #include "actor.h"
+#include "citus.h"
 #include "ddl_guard.h"
 #include "monitor.h"
 #include "plan_binding.h"
@@ -79,6 +81,8 @@ _PG_init(void)
 	refusal_hint_init();
 	ddl_guard_init();
 	reach_cache_init();
+	/* on a Citus cluster only: this node's copies of the reference tables */
+	citus_local_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
 #else
