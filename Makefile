@@ -43,7 +43,8 @@ OBJS = \
 	src/saved_queries.o \
 	src/monitor.o \
 	src/refusal_hint.o \
-	src/citus_local.o
+	src/citus_local.o \
+	src/citus_assertion.o
 
 # sql/runner_policy--X.sql installs version X whole; sql/runner_policy--X--Y.sql
 # updates X to Y.  PostgreSQL installs a version that has no install script

@@ -1152,6 +1152,211 @@ GRANT USAGE ON SCHEMA runner_policy TO pg_read_all_stats;
 GRANT EXECUTE ON FUNCTION runner_policy.stat_backends(), runner_policy.stat_counters() TO pg_read_all_stats;
 GRANT SELECT ON runner_policy.stat_backends, runner_policy.stat_counters TO pg_read_all_stats;
 
+/* ------------------------------------------------------------------------
+ * Scale-out on Citus
+ *
+ * doc/citus.md has the design, the README ("Scale-out on Citus") the
+ * operator's side.  citus_distribute() is the one set-up step, run once on
+ * the coordinator after CREATE EXTENSION citus and CREATE EXTENSION
+ * runner_policy: the slow tables become reference tables, the runner tables
+ * are distributed by runner id and colocated, the jobs by id, the tokens
+ * stay a plain table on the coordinator; every node gets the same cluster key, with
+ * which the coordinator signs the actor's assertion (src/citus_assertion.c).
+ * The key functions are for superusers; they write a file in the data
+ * directory and never show a key but the one they make.
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION runner_policy.citus_new_key()
+	RETURNS text LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_citus_new_key';
+COMMENT ON FUNCTION runner_policy.citus_new_key() IS
+	'A new runner_policy cluster key (rpk_ and 64 hex digits), for citus_install_key(); superusers only.';
+CREATE FUNCTION runner_policy.citus_install_key(key text, replace boolean DEFAULT false)
+	RETURNS void LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_citus_install_key';
+COMMENT ON FUNCTION runner_policy.citus_install_key(text, boolean) IS
+	'Writes the cluster key into this node''s data directory; replace => true makes it sign while older keys keep verifying. Superusers only.';
+CREATE FUNCTION runner_policy.citus_node_check()
+	RETURNS void LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_citus_node_check';
+COMMENT ON FUNCTION runner_policy.citus_node_check() IS
+	'Fails, saying what to fix, unless this node can carry actors on Citus: citus preloaded, runner_policy preloaded after it.';
+
+/*
+ * citus_distribute(): run once, on the coordinator, by a superuser.
+ * Fails with 55000 and a hint where Citus or a node is not ready, and with
+ * the table named where Citus cannot take a table's rows; all of it is one
+ * transaction, so a failure leaves the tables as they were (the key files
+ * written on the nodes stay, unused).
+ */
+CREATE FUNCTION runner_policy.citus_distribute()
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	SET client_min_messages = warning
+	AS $citus_distribute$
+DECLARE
+	key text;
+	failed record;
+	tbl text;
+	rel pg_catalog.regclass;
+	con record;
+	acl record;
+BEGIN
+	IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+			 WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'permission denied to distribute the runner_policy tables'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Run runner_policy.citus_distribute() as a superuser.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e
+					WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'citus_distribute() needs the citus extension in this database'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Put citus first in shared_preload_libraries on every node, then CREATE EXTENSION citus and add the nodes.';
+	END IF;
+	PERFORM runner_policy.citus_node_check();
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_node n
+					WHERE n.groupid OPERATOR(pg_catalog.=) 0) THEN
+		RAISE EXCEPTION 'the coordinator is not in the Citus metadata'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The coordinator keeps a copy of the reference tables and the tokens.',
+				  HINT = 'Run citus_distribute() on the coordinator, after SELECT citus_set_coordinator_host(host, port).';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_dist_local_group g
+				WHERE g.groupid OPERATOR(pg_catalog.<>) 0) THEN
+		RAISE EXCEPTION 'citus_distribute() runs on the coordinator'
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+				 JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid
+				WHERE c.relnamespace OPERATOR(pg_catalog.=) 'runner_policy'::pg_catalog.regnamespace) THEN
+		RAISE EXCEPTION 'the runner_policy tables are already distributed'
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+
+	-- every worker carries actors: citus, then runner_policy, preloaded
+	FOR failed IN
+		SELECT r.nodename, r.nodeport, r.result
+		  FROM pg_catalog.run_command_on_workers('SELECT runner_policy.citus_node_check()') AS r
+		 WHERE NOT r.success
+	LOOP
+		RAISE EXCEPTION 'Citus node %:% cannot carry actors', failed.nodename, failed.nodeport
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = failed.result,
+				  HINT = 'Every node needs shared_preload_libraries = ''citus, runner_policy'' and the runner_policy extension of this version.';
+	END LOOP;
+
+	-- the same cluster key on every node (src/citus_assertion.c)
+	key := runner_policy.citus_new_key();
+	PERFORM runner_policy.citus_install_key(key, true);
+	FOR failed IN
+		SELECT r.nodename, r.nodeport, r.result
+		  FROM pg_catalog.run_command_on_workers(
+				pg_catalog.format('SELECT runner_policy.citus_install_key(%L, true)', key)) AS r
+		 WHERE NOT r.success
+	LOOP
+		RAISE EXCEPTION 'could not install the cluster key on Citus node %:%', failed.nodename, failed.nodeport
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = failed.result;
+	END LOOP;
+	key := NULL;
+
+	/*
+	 * Keys Citus cannot keep (doc/citus.md, "Keys and foreign keys"): a
+	 * unique constraint must include the distribution column, a primary
+	 * key too, and a foreign key from a table to a distributed table must
+	 * go between colocated tables on the distribution column; a plain table
+	 * cannot reference a Citus table.  Found by what they are, not by name.
+	 */
+	FOR con IN
+		SELECT c.conrelid::pg_catalog.regclass AS rel, c.conname
+		  FROM pg_catalog.pg_constraint c
+		 WHERE (c.conrelid OPERATOR(pg_catalog.=) 'runner_policy.ci_runners'::pg_catalog.regclass
+				AND c.contype OPERATOR(pg_catalog.=) 'u')
+			OR (c.conrelid OPERATOR(pg_catalog.=) ANY (ARRAY['runner_policy.ci_runner_projects',
+															 'runner_policy.ci_runner_namespaces']::pg_catalog.regclass[])
+				AND c.contype OPERATOR(pg_catalog.=) 'p')
+			OR (c.conrelid OPERATOR(pg_catalog.=) 'runner_policy.ci_builds'::pg_catalog.regclass
+				AND c.contype OPERATOR(pg_catalog.=) 'f'
+				AND c.confrelid OPERATOR(pg_catalog.=) 'runner_policy.ci_runners'::pg_catalog.regclass)
+			-- the tokens stay a plain table of the coordinator, which
+			-- references no Citus table
+			OR (c.conrelid OPERATOR(pg_catalog.=) 'runner_policy.tokens'::pg_catalog.regclass
+				AND c.contype OPERATOR(pg_catalog.=) 'f')
+	LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', con.rel, con.conname);
+	END LOOP;
+	-- a runner token is found by its digest: an index, no longer unique
+	CREATE INDEX ci_runners_token_digest_idx ON runner_policy.ci_runners (token_digest);
+	ALTER TABLE runner_policy.ci_runner_projects ADD PRIMARY KEY (runner_id, id);
+	ALTER TABLE runner_policy.ci_runner_namespaces ADD PRIMARY KEY (runner_id, id);
+
+	-- triggers on distributed tables are the extension's own, and stay on the shard
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+	/*
+	 * The rows move as they are: Citus copies them into the shards on every
+	 * node, where the triggers would work on the node's own, empty tables
+	 * (and on the coordinator start distributed queries in the middle of the
+	 * copy).  Replica mode keeps the guards out of it, here and, sent by
+	 * Citus with the copy, on the workers; the rows were checked when they
+	 * were written (check_invariants() says whether a legacy load was).
+	 */
+	PERFORM pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
+	SET LOCAL session_replication_role = replica;
+	-- the tables are made Citus tables one by one, here: while the members
+	-- still reference a users table that is already a reference table,
+	-- Citus must not turn them into Citus local tables itself (the
+	-- extension has made them on every node already)
+	PERFORM pg_catalog.set_config('citus.enable_local_reference_table_foreign_keys', 'off', true);
+
+	FOREACH tbl IN ARRAY ARRAY['users', 'namespaces', 'projects', 'project_members',
+							   'group_members', 'ci_job_token_scope_links']
+	LOOP
+		rel := pg_catalog.format('runner_policy.%I', tbl)::pg_catalog.regclass;
+		PERFORM runner_policy.citus_call_on(rel, 'SELECT pg_catalog.create_reference_table(%L)');
+	END LOOP;
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_runners',
+		'SELECT pg_catalog.create_distributed_table(%L, ''id'', colocate_with => ''none'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_runner_projects',
+		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_runner_namespaces',
+		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_builds',
+		'SELECT pg_catalog.create_distributed_table(%L, ''id'', colocate_with => ''none'')');
+END
+$citus_distribute$;
+COMMENT ON FUNCTION runner_policy.citus_distribute() IS
+	'Makes the runner_policy tables Citus tables (reference, distributed by runner id, coordinator-local) and installs the cluster key on every node; once, on the coordinator, by a superuser.';
+
+-- one Citus call on one table, failing with the table named
+CREATE FUNCTION runner_policy.citus_call_on(rel pg_catalog.regclass, command text)
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $citus_call_on$
+DECLARE
+	msg text;
+	detail text;
+	hint text;
+BEGIN
+	EXECUTE pg_catalog.format(command, rel::pg_catalog.text);
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+		hint = PG_EXCEPTION_HINT;
+	RAISE EXCEPTION 'cannot make % a Citus table: %', rel, msg
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = pg_catalog.concat_ws(' ', NULLIF(detail, ''), NULLIF(hint, '')),
+			  HINT = 'Fix what Citus names, or check the rows with runner_policy.check_invariants(), then run citus_distribute() again.';
+END
+$citus_call_on$;
+COMMENT ON FUNCTION runner_policy.citus_call_on(pg_catalog.regclass, text) IS
+	'For citus_distribute(): one Citus call on one table, failing with the table named.';
+-- a superuser's: they write key files, read the cluster's layout, change tables
+REVOKE ALL ON FUNCTION runner_policy.citus_new_key() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_install_key(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_node_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_distribute() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_call_on(pg_catalog.regclass, text) FROM PUBLIC;
+
 /* ========================================================================
  * 4. Triggers
  *

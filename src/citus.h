@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * citus.h
- *	  runner_policy on a Citus cluster: what Citus is here, and this node's
- *	  own copies of the reference tables.
+ *	  runner_policy on a Citus cluster: what Citus is here, this node's own
+ *	  copies of the reference tables, and the actor's assertion.
  *
  * doc/citus.md tells the design; the README section "Scale-out on Citus"
  * the operator's side.  Nothing here runs unless citus.so is loaded (it
@@ -58,5 +58,12 @@ typedef struct CitusTxnId
 } CitusTxnId;
 
 extern bool citus_current_txn(CitusTxnId *id);
+
+/* ----------------------------------------------------------------------
+ * citus_assertion.c: the actor from the coordinator to the workers
+ * ---------------------------------------------------------------------- */
+
+/* From _PG_init: the setting, the hooks, the registry's shared memory. */
+extern void citus_assertion_init(void);
 
 #endif							/* RP_CITUS_H */

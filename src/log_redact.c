@@ -20,8 +20,9 @@
  * parameters (pg_stat_activity shows the literal text of a statement, which
  * no hook can change).
  *
- * The shape: a kind prefix (rpi_, rpj_, rpx_, rpr_) and at least 8 hex
- * digits.  Shorter runs or other prefixes are not secrets of ours; a token
+ * The shape: a kind prefix (rpi_, rpj_, rpx_, rpr_; on Citus also rpa_, an
+ * actor assertion, and rpk_, the cluster key: citus_assertion.c) and at
+ * least 8 hex digits.  Shorter runs or other prefixes are not secrets of ours; a token
  * cut short or one character off still is, and is caught.
  *
  * src/log_redact.c
@@ -54,7 +55,8 @@ token_secret_length(const char *s)
 	int			n = 0;
 
 	if (s[0] != 'r' || s[1] != 'p' ||
-		(s[2] != 'i' && s[2] != 'j' && s[2] != 'x' && s[2] != 'r') || s[3] != '_')
+		(s[2] != 'i' && s[2] != 'j' && s[2] != 'x' && s[2] != 'r' &&
+		 s[2] != 'a' && s[2] != 'k') || s[3] != '_')
 		return 0;
 	while (is_hex(s[4 + n]))
 		n++;

@@ -705,7 +705,8 @@ keeping_allowed(void)
 Reach *
 current_reach(void)
 {
-	const Actor *actor = actor_current();
+	/* checked: a Citus worker refuses an assertion it cannot verify here */
+	const Actor *actor = actor_current_checked();
 	Reach	   *r;
 
 	if (reach_matches(cached))

@@ -30,6 +30,7 @@
  *	backfill.c			backfill_owners(), the one repair of legacy rows
  *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
  *	citus_local.c		on Citus: this node's copies of the reference tables
+ *	citus_assertion.c	on Citus: the actor from the coordinator to the workers
  *
  * src/runner_policy.c
  *
@@ -81,8 +82,9 @@ _PG_init(void)
 	refusal_hint_init();
 	ddl_guard_init();
 	reach_cache_init();
-	/* on a Citus cluster only: this node's copies of the reference tables */
+	/* on a Citus cluster only: this node's copies, the actor's assertion */
 	citus_local_init();
+	citus_assertion_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
 #else
