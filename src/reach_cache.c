@@ -365,6 +365,14 @@ rights_relcache_callback(Datum arg, Oid relid)
 
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES && !rights && !OidIsValid(rights_epoch_oid); i++)
 		rights = rights_oids[i] == relid;
+
+	/*
+	 * The users table: a prepared transaction's coarse announcement (see
+	 * rights_xact_callback); anything else that invalidates it (DDL,
+	 * statistics) drops the kept reaches too, which is only work.
+	 */
+	if (!rights && OidIsValid(relid) && relid == rights_oids[0])
+		rights = true;
 #ifdef RP_NO_INVALIDATION
 	/* make check-invalidation: the tests that see other sessions' changes must fail */
 	rights = false;
@@ -389,6 +397,8 @@ rights_relcache_callback(Datum arg, Oid relid)
  * and before the writers' lock is let go; a prepared transaction keeps
  * them for COMMIT PREPARED.
  */
+static void learn_rights_oids(void);
+
 static void
 rights_xact_callback(XactEvent event, void *arg)
 {
@@ -409,10 +419,21 @@ rights_xact_callback(XactEvent event, void *arg)
 									   RowExclusiveLock);
 				if (OidIsValid(announce))
 					CacheInvalidateRelcacheByRelid(announce);
-				/* no ring entry after COMMIT PREPARED: announce it coarsely */
+				/*
+				 * No ring entry after COMMIT PREPARED: announce it coarsely,
+				 * by the changed tables, and by this node's own users table
+				 * (on a Citus worker the changed tables are shards of the
+				 * reference tables, which nobody takes for rights tables;
+				 * Citus commits every write of them this way).
+				 */
 				if (!OidIsValid(announce) || event == XACT_EVENT_PRE_PREPARE)
+				{
 					for (int i = 0; i < nchanged; i++)
 						CacheInvalidateRelcacheByRelid(changed[i]);
+					learn_rights_oids();
+					if (OidIsValid(rights_oids[0]))
+						CacheInvalidateRelcacheByRelid(rights_oids[0]);
+				}
 				entry_due = OidIsValid(announce) && event == XACT_EVENT_PRE_COMMIT;
 			}
 			nchanged = 0;
