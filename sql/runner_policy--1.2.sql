@@ -410,6 +410,10 @@ CREATE TABLE runner_policy.tokens (
 CREATE INDEX tokens_user_id_idx ON runner_policy.tokens (user_id);
 CREATE INDEX tokens_job_id_idx ON runner_policy.tokens (job_id);
 CREATE INDEX tokens_created_by_id_idx ON runner_policy.tokens (created_by_id);
+-- the tokens not yet revoked of jobs: those whose job may stop (on Citus the
+-- coordinator revokes them after a statement that writes jobs)
+CREATE INDEX tokens_live_job_idx ON runner_policy.tokens (job_id)
+	WHERE revoked_at IS NULL AND job_id IS NOT NULL;
 COMMENT ON TABLE runner_policy.tokens IS
 	'Issued instance and job tokens, stored as SHA-256 digests only; the plaintext is returned once.';
 COMMENT ON COLUMN runner_policy.tokens.id IS 'Token id, for revoke_token(); never the token.';
@@ -1323,6 +1327,7 @@ BEGIN
 		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
 	PERFORM runner_policy.citus_call_on('runner_policy.ci_builds',
 		'SELECT pg_catalog.create_distributed_table(%L, ''id'', colocate_with => ''none'')');
+	PERFORM runner_policy.citus_sync_workers();
 END
 $citus_distribute$;
 COMMENT ON FUNCTION runner_policy.citus_distribute() IS
@@ -1350,12 +1355,89 @@ END
 $citus_call_on$;
 COMMENT ON FUNCTION runner_policy.citus_call_on(pg_catalog.regclass, text) IS
 	'For citus_distribute(): one Citus call on one table, failing with the table named.';
+/*
+ * citus_sync_workers(): the privileges the DBA granted on the extension's
+ * tables, views and sequences, granted again on every worker, and each
+ * worker's sequences moved to its own range of ids.  Citus keeps
+ * the shards' privileges with their tables', but not those of an
+ * extension's own tables on the workers, which it reads there too (a write
+ * of a reference table locks its shards on a worker as the writing role).
+ * citus_distribute() runs it; run it again after granting more, and after
+ * adding a node.  It only adds privileges: revoke on every node yourself.
+ */
+CREATE FUNCTION runner_policy.citus_sync_workers()
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $citus_sync_workers$
+DECLARE
+	grants text;
+	failed record;
+BEGIN
+	IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+			 WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'permission denied to copy the runner_policy grants to the Citus workers'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Run runner_policy.citus_sync_workers() as a superuser.';
+	END IF;
+	SELECT pg_catalog.string_agg(pg_catalog.format('GRANT %s ON %s %s TO %s%s',
+			   a.privilege_type,
+			   CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+			   c.oid::pg_catalog.regclass,
+			   CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+					ELSE pg_catalog.quote_ident(r.rolname) END,
+			   CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), '; ')
+	  INTO grants
+	  FROM pg_catalog.pg_class c
+	 CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+	  LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+	 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'runner_policy'::pg_catalog.regnamespace
+	   AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'v', 'S']::"char"[])
+	   AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+	   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+				   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+					 AND d.objid OPERATOR(pg_catalog.=) c.oid
+					 AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+					 AND d.deptype OPERATOR(pg_catalog.=) 'e');
+	/*
+	 * Ids made on a worker (the owner link a trigger inserts there) come
+	 * from the worker's copy of the sequence: each worker's starts at its
+	 * group id times 2^48, as Citus starts the sequences it makes itself,
+	 * so that ids are unique in the cluster (the coordinator's, group 0,
+	 * stay below 2^48).
+	 */
+	grants := pg_catalog.concat_ws('; ', grants,
+		'DO $ranges$ DECLARE s pg_catalog.regclass; floor bigint; BEGIN'
+		' floor := (SELECT g.groupid::bigint FROM pg_catalog.pg_dist_local_group g) OPERATOR(pg_catalog.<<) 48;'
+		' FOR s IN SELECT d.objid::pg_catalog.regclass FROM pg_catalog.pg_depend d'
+		'  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid'
+		'  WHERE d.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_class''::pg_catalog.regclass'
+		'    AND d.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass'
+		'    AND d.deptype OPERATOR(pg_catalog.=) ''e'' AND c.relkind OPERATOR(pg_catalog.=) ''S'''
+		'    AND c.relnamespace OPERATOR(pg_catalog.=) ''runner_policy''::pg_catalog.regnamespace LOOP'
+		'  IF pg_catalog.nextval(s) OPERATOR(pg_catalog.<) floor THEN PERFORM pg_catalog.setval(s, floor); END IF;'
+		' END LOOP; END $ranges$');
+	FOR failed IN
+		SELECT w.nodename, w.nodeport, w.result
+		  FROM pg_catalog.run_command_on_workers(
+				'SET LOCAL citus.enable_ddl_propagation = off; ' OPERATOR(pg_catalog.||) grants) AS w
+		 WHERE NOT w.success
+	LOOP
+		RAISE EXCEPTION 'could not prepare Citus node %:%', failed.nodename, failed.nodeport
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = failed.result;
+	END LOOP;
+END
+$citus_sync_workers$;
+COMMENT ON FUNCTION runner_policy.citus_sync_workers() IS
+	'Grants again on every Citus worker what is granted on the extension''s tables, views and sequences here, and gives each worker its own range of ids; superusers only.';
+
 -- a superuser's: they write key files, read the cluster's layout, change tables
 REVOKE ALL ON FUNCTION runner_policy.citus_new_key() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.citus_install_key(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.citus_node_check() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.citus_distribute() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.citus_call_on(pg_catalog.regclass, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_sync_workers() FROM PUBLIC;
 
 /* ========================================================================
  * 4. Triggers

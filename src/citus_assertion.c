@@ -76,9 +76,12 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -90,6 +93,7 @@
 #include "policy_core.h"
 #include "runner_policy.h"
 #include "statement.h"
+#include "token.h"
 
 PG_FUNCTION_INFO_V1(rp_citus_new_key);
 PG_FUNCTION_INFO_V1(rp_citus_install_key);
@@ -310,6 +314,9 @@ typedef struct Assertion
 	int64		runner_owner;
 	int			nlinked;
 	int64	   *linked;
+	/* reset_runner_token() writing a runner's digest now (token.c), or 0 */
+	int64		digest_writer;
+	uint8		writer_digest[DIGEST_LEN];
 } Assertion;
 
 static void
@@ -440,6 +447,8 @@ encode_payload(const Assertion *a, StringInfo b)
 	put_u32(b, (uint32) a->runner_type);
 	put_u8(b, a->runner_has_owner ? 1 : 0);
 	put_i64(b, a->runner_owner);
+	put_i64(b, a->digest_writer);
+	appendBinaryStringInfo(b, (const char *) a->writer_digest, DIGEST_LEN);
 	put_u32(b, (uint32) a->nlinked);
 	for (int i = 0; i < a->nlinked; i++)
 		put_i64(b, a->linked[i]);
@@ -479,6 +488,13 @@ decode_payload(const uint8 *bytes, size_t len, Assertion *a, MemoryContext cxt)
 	a->runner_type = (int) get_u32(&r);
 	a->runner_has_owner = get_u8(&r) != 0;
 	a->runner_owner = get_i64(&r);
+	a->digest_writer = get_i64(&r);
+	{
+		const uint8 *d = take(&r, DIGEST_LEN);
+
+		if (d != NULL)
+			memcpy(a->writer_digest, d, DIGEST_LEN);
+	}
 	a->nlinked = (int) get_u32(&r);
 	if (!r.ok || a->nlinked < 0 || a->nlinked > MAX_LINKED ||
 		r.left != (size_t) a->nlinked * 8)
@@ -1144,6 +1160,21 @@ citus_actor_facts(const Actor *actor, ActorFacts *facts, MemoryContext linked_cx
 	return true;
 }
 
+/*
+ * A worker's answer to the ci_runners guard (token.h): the coordinator's
+ * reset_runner_token() is writing exactly this digest of this runner, as
+ * its verified assertion says.  Only that digest: the token behind it is
+ * the coordinator's fresh random one.
+ */
+static bool
+asserted_digest_writer(int64 runner_id, const uint8 *digest, int len)
+{
+	if (borrow_actor(false) == NULL || borrowed.state != BORROW_OK)
+		return false;
+	return borrowed.assertion.digest_writer == runner_id && len == DIGEST_LEN &&
+		memcmp(borrowed.assertion.writer_digest, digest, DIGEST_LEN) == 0;
+}
+
 /* ----------------------------------------------------------------------
  * The coordinator: what it sends
  * ---------------------------------------------------------------------- */
@@ -1180,7 +1211,9 @@ same_content(const Assertion *a, const Assertion *b)
 		a->nlinked != b->nlinked || a->nroles != b->nroles ||
 		a->txn.initiator != b->txn.initiator || a->txn.number != b->txn.number ||
 		a->txn.stamp != b->txn.stamp || strcmp(a->dbname, b->dbname) != 0 ||
-		a->admin_hint != b->admin_hint || a->auditor_hint != b->auditor_hint)
+		a->admin_hint != b->admin_hint || a->auditor_hint != b->auditor_hint ||
+		a->digest_writer != b->digest_writer ||
+		memcmp(a->writer_digest, b->writer_digest, DIGEST_LEN) != 0)
 		return false;
 	for (int i = 0; i < a->nroles; i++)
 		if (strcmp(a->roles[i], b->roles[i]) != 0)
@@ -1331,6 +1364,7 @@ ship_for_statement(void)
 	a.scopes = actor->scopes;
 	a.admin_hint = actor->admin_hint;
 	a.auditor_hint = actor->auditor_hint;
+	a.digest_writer = token_digest_writer(a.writer_digest);
 	if (statement_facts.valid && same_identity(&statement_facts.actor, actor) &&
 		statement_facts.lxid == CURRENT_LXID && statement_facts.statement == statement_number())
 	{
@@ -1401,10 +1435,15 @@ citus_executor_start(QueryDesc *queryDesc, int eflags)
 {
 	/*
 	 * Not for the extension's own queries, which run as the tables' owner
-	 * (owner_spi.c, SECURITY_NOFORCE_RLS): a superuser's on every node.
+	 * (owner_spi.c, SECURITY_NOFORCE_RLS), a superuser on every node; but
+	 * for reset_runner_token()'s write of a digest, which the workers'
+	 * guard must see allowed (token.c).
 	 */
+	uint8		digest[DIGEST_LEN];
+
 	if (!shipping && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
-		!InNoForceRLSOperation() && citus_in_database() &&
+		(!InNoForceRLSOperation() || token_digest_writer(digest) != 0) &&
+		citus_in_database() &&
 		citus_plan_touches_tables(queryDesc->plannedstmt))
 		ship_for_statement();
 
@@ -1412,6 +1451,168 @@ citus_executor_start(QueryDesc *queryDesc, int eflags)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/* ----------------------------------------------------------------------
+ * The coordinator: after a statement, what the tokens' foreign keys did
+ *
+ * On one node, a job that leaves 'running' revokes its tokens (job_guard.c)
+ * and a deleted job takes its tokens along (tokens.job_id's foreign key).
+ * On Citus the jobs are distributed and the tokens stay on the coordinator:
+ * the guard fires on a worker, where the tokens are not, and the foreign
+ * key cannot be.  So after every statement that writes jobs (or projects
+ * and groups, which take jobs along), the coordinator looks at the jobs of
+ * the tokens not yet revoked (the running jobs' few) and revokes those of
+ * jobs no longer running, in the same transaction.  A token whose job is
+ * not running is dead anyway (liveness reads the job); this keeps it dead
+ * for good, as on one node.  Tokens of a deleted job are not deleted: they
+ * stay, dead, until pruned.
+ * ---------------------------------------------------------------------- */
+
+static SavedQuery citus_live_token_jobs = {
+	"SELECT pg_catalog.array_agg(DISTINCT job_id) FROM runner_policy.tokens"
+	" WHERE revoked_at IS NULL AND job_id IS NOT NULL",
+	0, {InvalidOid}, NULL
+};
+static SavedQuery citus_revoke_stopped = {
+	"UPDATE runner_policy.tokens SET revoked_at = pg_catalog.statement_timestamp()"
+	" WHERE job_id = ANY ($1) AND revoked_at IS NULL",
+	1, {INT8ARRAYOID}, NULL
+};
+
+static Datum
+first_array_or_empty(void)
+{
+	bool		isnull = true;
+	Datum		value = (Datum) 0;
+
+	if (SPI_processed > 0)
+		value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		return PointerGetDatum(construct_empty_array(INT8OID));
+	return PointerGetDatum(DatumGetArrayTypePCopy(value));
+}
+
+/*
+ * Which of these jobs are not running, as the statement's role reads them:
+ * not as the tables' owner, because Citus lets no other role read the
+ * placements a role modified in a transaction.  That role reads every job
+ * it could have changed (a policy that lets it update a job lets it read
+ * it), a superuser all of them.
+ */
+static Datum
+stopped_jobs(Datum jobs)
+{
+	Oid			argtype = INT8ARRAYOID;
+	char	   *sql;
+	Datum		result;
+
+	sql = psprintf("SELECT pg_catalog.array_agg(b.id) FROM %s.ci_builds b"
+				   " WHERE b.id OPERATOR(pg_catalog.=) ANY ($1) AND NOT (%s)",
+				   quote_identifier(get_namespace_name(runner_policy_extension_schema())),
+				   JOB_RUNNING);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(sql, 1, &argtype, &jobs, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the jobs of live tokens");
+	result = SPI_processed > 0 ? first_array_or_empty() : PointerGetDatum(construct_empty_array(INT8OID));
+	result = SPI_datumTransfer(result, false, -1);
+	SPI_finish();
+	return result;
+}
+
+static bool
+array_empty(Datum array)
+{
+	ArrayType  *a = DatumGetArrayTypeP(array);
+
+	return ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 0;
+}
+
+static void
+tokens_follow_jobs(void)
+{
+	OwnerSpi	spi;
+	Datum		jobs;
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	(void) saved_query_run_latest(&citus_live_token_jobs, NULL, NULL);
+	jobs = first_array_or_empty();
+	jobs = SPI_datumTransfer(jobs, false, -1);
+	owner_spi_end(&spi);
+	if (array_empty(jobs) ||
+		pg_class_aclcheck(get_relname_relid("ci_builds", runner_policy_extension_schema()),
+						  GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		return;
+	jobs = stopped_jobs(jobs);
+	if (array_empty(jobs))
+		return;
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	(void) saved_query_run(&citus_revoke_stopped, &jobs, NULL);
+	owner_spi_end(&spi);
+}
+
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+
+/*
+ * Whether a statement writes jobs, or rows whose deletion takes jobs along
+ * (projects, namespaces): one of them is its target (RowExclusiveLock).
+ */
+static bool
+writes_jobs(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+	Oid			schema = InvalidOid;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+		char	   *name;
+
+		if (rte->rtekind != RTE_RELATION || rte->rellockmode < RowExclusiveLock)
+			continue;
+		if (!OidIsValid(schema))
+			schema = runner_policy_extension_schema();
+		if (get_rel_namespace(rte->relid) != schema)
+			continue;
+		name = get_rel_name(rte->relid);
+		if (name != NULL && (strcmp(name, "ci_builds") == 0 || strcmp(name, "projects") == 0 ||
+							 strcmp(name, "namespaces") == 0))
+			return true;
+	}
+	return false;
+}
+
+static void
+citus_executor_finish(QueryDesc *queryDesc)
+{
+	static int32 (*local_group) (void) = NULL;
+
+	if (prev_ExecutorFinish)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
+
+	if (queryDesc->operation == CMD_SELECT || InNoForceRLSOperation() ||
+		!citus_in_database() || !writes_jobs(queryDesc->plannedstmt))
+		return;
+	/* the tokens are the coordinator's (group 0) */
+	if (local_group == NULL)
+		local_group = (int32 (*) (void)) citus_function("GetLocalGroupId");
+	if (local_group == NULL || local_group() != 0)
+		return;
+	tokens_follow_jobs();
+}
+
+/* created_at on Citus (row_origin.c): the distributed transaction's start */
+static TimestampTz
+distributed_transaction_time(void)
+{
+	CitusTxnId	txn;
+
+	if (citus_in_database() && citus_current_txn(&txn) && txn.number != 0)
+		return txn.stamp;
+	return GetCurrentTransactionStartTimestamp();
 }
 
 /* ----------------------------------------------------------------------
@@ -1594,6 +1795,8 @@ const SavedQueryEntry citus_assertion_saved_queries[] = {
 	SAVED_QUERY_ENTRY(citus_token_row),
 	SAVED_QUERY_ENTRY(citus_token_job),
 	SAVED_QUERY_ENTRY(citus_active_user),
+	SAVED_QUERY_ENTRY(citus_live_token_jobs),
+	SAVED_QUERY_ENTRY(citus_revoke_stopped),
 	{NULL, NULL}
 };
 
@@ -1620,8 +1823,12 @@ citus_assertion_init(void)
 	hooks_installed = true;
 	actor_register_borrow_hook(borrow_actor);
 	actor_facts_hook = citus_actor_facts;
+	token_digest_writer_hook = asserted_digest_writer;
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = citus_executor_start;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = citus_executor_finish;
+	row_origin_time_hook = distributed_transaction_time;
 	RegisterXactCallback(assertion_xact_callback, NULL);
 	if (process_shared_preload_libraries_in_progress)
 	{

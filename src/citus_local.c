@@ -198,6 +198,7 @@ typedef struct Layout
 	LocalCopy	copies[MAX_LOCAL_TABLES];
 	int			ndistributed;	/* tables with shards on several nodes */
 	char		distributed[MAX_LOCAL_TABLES][NAMEDATALEN];
+	char	   *local_shards[MAX_LOCAL_TABLES];	/* each one's here, space-separated */
 	int			ntables;
 	Oid			tables[MAX_LOCAL_TABLES];	/* every table of the schema */
 } Layout;
@@ -210,6 +211,12 @@ static const char *const layout_sql =
 "       EXISTS (SELECT FROM pg_catalog.pg_dist_partition p"
 "                WHERE p.logicalrelid OPERATOR(pg_catalog.=) c.oid"
 "                  AND p.partmethod OPERATOR(pg_catalog.<>) 'n'),"
+"       (SELECT pg_catalog.string_agg(s.shardid::text, ' ' ORDER BY s.shardid)"
+"          FROM pg_catalog.pg_dist_shard s"
+"          JOIN pg_catalog.pg_dist_placement pl ON pl.shardid OPERATOR(pg_catalog.=) s.shardid"
+"         WHERE s.logicalrelid OPERATOR(pg_catalog.=) c.oid"
+"           AND pl.groupid OPERATOR(pg_catalog.=)"
+"               (SELECT groupid FROM pg_catalog.pg_dist_local_group)),"
 "       (SELECT s.shardid FROM pg_catalog.pg_dist_partition p"
 "          JOIN pg_catalog.pg_dist_shard s ON s.logicalrelid OPERATOR(pg_catalog.=) p.logicalrelid"
 "          JOIN pg_catalog.pg_dist_placement pl ON pl.shardid OPERATOR(pg_catalog.=) s.shardid"
@@ -246,10 +253,15 @@ read_layout(Layout *out)
 		char	   *name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
 		bool		distributed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
 															 SPI_tuptable->tupdesc, 3, &isnull));
-		Datum		shard = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4, &isnull);
+		char	   *shard_ids = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4);
+		Datum		shard = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 5, &isnull);
 
 		if (distributed)
+		{
+			out->local_shards[out->ndistributed] =
+				MemoryContextStrdup(TopMemoryContext, shard_ids ? shard_ids : "");
 			strlcpy(out->distributed[out->ndistributed++], name, NAMEDATALEN);
+		}
 
 		out->tables[out->ntables++] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
 																	 SPI_tuptable->tupdesc, 1,
@@ -302,6 +314,9 @@ validate_layout(void)
 	now.valid = true;
 	if (!same_copies(&layout, &now))
 		owner_spi_forget_local_plans();
+	for (int i = 0; i < layout.ndistributed; i++)
+		if (layout.local_shards[i] != NULL)
+			pfree(layout.local_shards[i]);
 	layout = now;
 }
 
@@ -309,6 +324,79 @@ static bool
 is_ident_char(char c)
 {
 	return isalnum((unsigned char) c) || c == '_' || c == '$';
+}
+
+/*
+ * Whether one of the extension's texts writes (then it goes through Citus,
+ * which keeps every copy the same): anything but a SELECT, or a WITH whose
+ * parts write.  The texts are our own constants, in upper case.
+ */
+static bool
+text_writes(const char *sql)
+{
+	while (isspace((unsigned char) *sql))
+		sql++;
+	if (pg_strncasecmp(sql, "SELECT", 6) == 0)
+		return false;
+	if (pg_strncasecmp(sql, "WITH", 4) == 0)
+		return strstr(sql, "INSERT") != NULL || strstr(sql, "UPDATE") != NULL ||
+			strstr(sql, "DELETE") != NULL;
+	return true;
+}
+
+/*
+ * The texts of a write for each of this node's shards of the one
+ * distributed table it names (owner_spi.h), or NULL when it names none.
+ */
+static char **
+shard_texts(const char *sql, int *ntexts)
+{
+	static const char prefix[] = RUNNER_POLICY_SCHEMA ".";
+	int			table = -1;
+	const char *at = NULL;
+	size_t		len = 0;
+	char	  **texts;
+	char	   *ids;
+	char	   *id;
+	char	   *save;
+	int			n = 0;
+
+	*ntexts = 0;
+	if (!layout.valid || layout.ndistributed == 0)
+		return NULL;
+	for (int i = 0; i < layout.ndistributed && table < 0; i++)
+	{
+		char	   *name = psprintf("%s%s", prefix, layout.distributed[i]);
+		const char *p = sql;
+
+		while ((p = strstr(p, name)) != NULL)
+		{
+			if ((p == sql || !is_ident_char(p[-1])) && !is_ident_char(p[strlen(name)]))
+			{
+				table = i;
+				at = p;
+				len = strlen(name);
+				break;
+			}
+			p += strlen(name);
+		}
+		pfree(name);
+	}
+	if (table < 0)
+		return NULL;
+	ids = pstrdup(layout.local_shards[table]);
+	texts = palloc(sizeof(char *) * (strlen(ids) / 2 + 1));
+	for (id = strtok_r(ids, " ", &save); id != NULL; id = strtok_r(NULL, " ", &save))
+	{
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		appendBinaryStringInfo(&buf, sql, at - sql + len);
+		appendStringInfo(&buf, "_%s%s", id, at + len);
+		texts[n++] = buf.data;
+	}
+	*ntexts = n;
+	return texts;
 }
 
 /*
@@ -324,7 +412,7 @@ rewrite_for_local_copies(const char *sql)
 	const char *p = sql;
 	bool		renamed = false;
 
-	if (layout.ncopies == 0)
+	if (layout.ncopies == 0 || text_writes(sql))
 		return NULL;
 	initStringInfo(&buf);
 	while (*p != '\0')
@@ -401,4 +489,5 @@ citus_local_init(void)
 		return;
 	CacheRegisterRelcacheCallback(layout_relcache_callback, (Datum) 0);
 	owner_spi_set_rewriter(validate_layout, rewrite_for_local_copies);
+	owner_spi_set_shard_texts(shard_texts);
 }

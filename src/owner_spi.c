@@ -90,6 +90,7 @@ static int	maxprepared;
 /* citus_local.c's rewriter of read-only texts */
 static SavedQueryRewriter local_rewriter = NULL;
 static SavedQueryValidator local_validator = NULL;
+static SavedQueryShardTexts local_shard_texts = NULL;
 
 /* Reads our row of pg_extension: oid, schema and version. */
 static void
@@ -446,6 +447,47 @@ prepare_saved_query(SavedQuery *query, bool local)
 	return *slot;
 }
 
+void
+owner_spi_set_shard_texts(SavedQueryShardTexts shard_texts)
+{
+	local_shard_texts = shard_texts;
+}
+
+/*
+ * Per shard, the texts are prepared for the one run: such writes are rare
+ * (an owner deleted) and a node holds a handful of shards.
+ */
+uint64
+saved_query_run_local_shards(SavedQuery *query, Datum *args, const char *nulls)
+{
+	const ExtensionState *ext = current_extension(true);
+	char	  **texts;
+	int			n = 0;
+	uint64		processed = 0;
+
+	if (local_shard_texts == NULL)
+		return saved_query_run(query, args, nulls);
+	if (!saved_query_listed(query))
+		elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
+	local_validator();
+	texts = local_shard_texts(query->sql, &n);
+	if (texts == NULL)
+		return saved_query_run(query, args, nulls);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *sql = query_text_for_schema(texts[i], ext->nspname);
+		int			rc;
+
+		rc = SPI_execute_with_args(sql, query->nargs, query->argtypes, args, nulls,
+								   false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI failed for \"%s\": %s", sql, SPI_result_code_string(rc));
+		processed += SPI_processed;
+	}
+	SPI_processed = processed;
+	return processed;
+}
+
 /* The one way the saved queries run; the wrappers below say which state. */
 static uint64
 run_saved_query(SavedQuery *query, Datum *args, const char *nulls,
@@ -454,8 +496,11 @@ run_saved_query(SavedQuery *query, Datum *args, const char *nulls,
 	int			rc;
 	SPIPlanPtr	plan;
 
-	/* reads of a Citus node's own copies, when there are some (citus_local.c) */
-	if (read_only && local_rewriter != NULL)
+	/*
+	 * Reads of a Citus node's own copies, when there are some
+	 * (citus_local.c): the rewriter leaves texts that write as they are.
+	 */
+	if (local_rewriter != NULL)
 	{
 		local_validator();
 		plan = prepare_saved_query(query, true);

@@ -23,8 +23,8 @@ actors=(
 )
 relations=(
 	"ci_runners|SELECT id, runner_type, sharding_key_id, description, locked, linked_project_ids FROM runner_policy.ci_runners"
-	"ci_runner_projects|SELECT id, runner_id, project_id, owner_project_id FROM runner_policy.ci_runner_projects"
-	"ci_runner_namespaces|SELECT id, runner_id, namespace_id FROM runner_policy.ci_runner_namespaces"
+	"ci_runner_projects|SELECT runner_id, project_id, owner_project_id FROM runner_policy.ci_runner_projects"
+	"ci_runner_namespaces|SELECT runner_id, namespace_id FROM runner_policy.ci_runner_namespaces"
 	"ci_builds|SELECT id, project_id, runner_id, user_id, status FROM runner_policy.ci_builds"
 	"runner_queue_status|SELECT runner_id, runner_type, description, online, running_jobs, pending_jobs FROM runner_policy.runner_queue_status"
 	"runner_ownership|SELECT runner_id, owner_type, owner_id, owner_name, linked_projects, created_by FROM runner_policy.runner_ownership"
