@@ -1441,7 +1441,8 @@ citus_executor_start(QueryDesc *queryDesc, int eflags)
 	 */
 	uint8		digest[DIGEST_LEN];
 
-	if (!shipping && (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 &&
+	/* EXPLAIN too: a worker plans its shard query for the actor */
+	if (!shipping &&
 		(!InNoForceRLSOperation() || token_digest_writer(digest) != 0) &&
 		citus_in_database() &&
 		citus_plan_touches_tables(queryDesc->plannedstmt))
