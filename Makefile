@@ -31,11 +31,13 @@ OBJS = \
 	src/rules.o \
 	src/plan_binding.o \
 	src/reach_support.o \
+	src/query_rights.o \
 	src/write_guard.o \
 	src/job_guard.o \
 	src/row_origin.o \
 	src/write_rls.o \
 	src/statement.o \
+	src/token_text.o \
 	src/log_redact.o \
 	src/version.o \
 	src/ddl_guard.o \

@@ -57,7 +57,8 @@ GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO bench_app;
 VACUUM ANALYZE;
 SQL
 
-AUDIT_TABLES=(ci_runners ci_runner_projects ci_runner_namespaces project_members group_members tokens)
+AUDIT_TABLES=(ci_runners ci_runner_projects ci_runner_namespaces project_members group_members tokens
+	users namespaces projects ci_job_token_scope_links)
 set_audit() {	# on | off
 	local verb=ENABLE t sql=""
 	[ "$1" = off ] && verb=DISABLE

@@ -129,22 +129,29 @@ SELECT 3 + k * (:np / :heavy_projects), 4, 40
 /* ---- runners, links and jobs: triggers off, checked by bench/run ---- */
 SET session_replication_role = replica;
 
-INSERT INTO runner_policy.ci_runners
-	(id, runner_type, sharding_key_id, description, tag_list, paused, locked,
-	 contacted_at, created_by_id, created_at, token_digest, linked_project_ids)
-SELECT i, t, sk,
-	   'runner ' || i || ' on host-' || (i % 977),
+-- Release 1.2 keeps a copy of each runner's links on the runner and the
+-- owner on each link (README "The rights model"); release 1.0, the
+-- baseline of bench/write_pairs.sh and bench/mix.sh, has neither.  The
+-- runners are staged with their copies and go in with the columns the
+-- installed release has.
+SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute
+				WHERE attrelid = 'runner_policy.ci_runners'::pg_catalog.regclass
+				  AND attname = 'linked_project_ids' AND NOT attisdropped) AS has_copies \gset
+
+CREATE TEMPORARY TABLE bench_runners AS
+SELECT i AS id, t AS runner_type, sk AS sharding_key_id,
+	   'runner ' || i || ' on host-' || (i % 977) AS description,
 	   CASE i % 4 WHEN 0 THEN ARRAY['docker', 'linux']
 				  WHEN 1 THEN ARRAY['shell', 'linux', 'x86_64']
 				  WHEN 2 THEN ARRAY['macos', 'arm64']
-				  ELSE ARRAY['windows', 'docker', 'gpu'] END,
-	   i % 23 = 0,
-	   i % 5 = 0,
+				  ELSE ARRAY['windows', 'docker', 'gpu'] END AS tag_list,
+	   i % 23 = 0 AS paused,
+	   i % 5 = 0 AS locked,
 	   CASE WHEN i % 11 = 0 THEN NULL
-			ELSE now() - (i % 600) * interval '1 minute' END,
-	   CASE WHEN i % 3 = 0 THEN 1 ELSE 6 + i % (:nu - 5) END,
-	   now() - (i % 1000) * interval '1 hour',
-	   sha256(int8send(i)),
+			ELSE now() - (i % 600) * interval '1 minute' END AS contacted_at,
+	   CASE WHEN i % 3 = 0 THEN 1 ELSE 6 + i % (:nu - 5) END AS created_by_id,
+	   now() - (i % 1000) * interval '1 hour' AS created_at,
+	   sha256(int8send(i)) AS token_digest,
 	   -- the copy of its links the extension keeps on a project runner
 	   -- (release 1.2): its owner, and for one in ten the projects below
 	   CASE WHEN t <> 3 THEN '{}'::bigint[]
@@ -152,25 +159,51 @@ SELECT i, t, sk,
 			ELSE ARRAY(SELECT DISTINCT p FROM unnest(ARRAY[sk] || ARRAY(
 					 SELECT 1 + (sk - 1 + k * 3331) % :np
 					   FROM generate_series(1, 1 + (i / 10) % 3) AS k)) AS p ORDER BY p) END
+		 AS linked_project_ids
   FROM (SELECT i,
 			   CASE WHEN i <= :ni THEN 1 WHEN i <= :pr0 THEN 2 ELSE 3 END AS t,
 			   CASE WHEN i <= :ni THEN NULL
 					WHEN i <= :pr0 THEN 1 + (i - :ni - 1) % :ng
 					ELSE 1 + (i - :pr0 - 1) % :np END AS sk
-		  FROM generate_series(1::bigint, :nr) AS i) AS r (i, t, sk);
+		  FROM generate_series(1::bigint, :nr) AS i) AS r (i, t, sk)
+ ORDER BY i;
 
--- the owner links the extension's trigger would have made
+-- the owner links the extension's trigger would have made, and one
+-- project runner in ten shared with 1-3 more projects
+CREATE TEMPORARY TABLE bench_links AS
+SELECT runner_id, project_id, owner_project_id
+  FROM (SELECT id, sharding_key_id, sharding_key_id
+		  FROM bench_runners WHERE runner_type = 3
+		UNION
+		SELECT r.id, 1 + (r.sharding_key_id - 1 + k * 3331) % :np, r.sharding_key_id
+		  FROM bench_runners r
+		 CROSS JOIN generate_series(1, 3) AS k
+		 WHERE r.runner_type = 3 AND r.id % 10 = 0 AND k <= 1 + (r.id / 10) % 3)
+	   AS l (runner_id, project_id, owner_project_id)
+ ORDER BY project_id <> owner_project_id, runner_id, project_id;
+
+\if :has_copies
+INSERT INTO runner_policy.ci_runners
+	(id, runner_type, sharding_key_id, description, tag_list, paused, locked,
+	 contacted_at, created_by_id, created_at, token_digest, linked_project_ids)
+SELECT id, runner_type, sharding_key_id, description, tag_list, paused, locked,
+	   contacted_at, created_by_id, created_at, token_digest, linked_project_ids
+  FROM bench_runners ORDER BY id;
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id, owner_project_id)
+SELECT runner_id, project_id, owner_project_id FROM bench_links;
+\else
+INSERT INTO runner_policy.ci_runners
+	(id, runner_type, sharding_key_id, description, tag_list, paused, locked,
+	 contacted_at, created_by_id, created_at, token_digest)
+SELECT id, runner_type, sharding_key_id, description, tag_list, paused, locked,
+	   contacted_at, created_by_id, created_at, token_digest
+  FROM bench_runners ORDER BY id;
+INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id)
+SELECT runner_id, project_id FROM bench_links;
+\endif
 INSERT INTO runner_policy.ci_runner_namespaces (runner_id, namespace_id)
-SELECT id, sharding_key_id FROM runner_policy.ci_runners WHERE runner_type = 2 ORDER BY id;
-INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id, owner_project_id)
-SELECT id, sharding_key_id, sharding_key_id FROM runner_policy.ci_runners WHERE runner_type = 3 ORDER BY id;
--- one project runner in ten is shared with 1-3 more projects
-INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id, owner_project_id)
-SELECT r.id, 1 + (r.sharding_key_id - 1 + k * 3331) % :np, r.sharding_key_id
-  FROM runner_policy.ci_runners r
- CROSS JOIN generate_series(1, 3) AS k
- WHERE r.runner_type = 3 AND r.id % 10 = 0 AND k <= 1 + (r.id / 10) % 3
-ON CONFLICT DO NOTHING;
+SELECT id, sharding_key_id FROM bench_runners WHERE runner_type = 2 ORDER BY id;
+DROP TABLE bench_runners, bench_links;
 
 /* ---- jobs ---- */
 INSERT INTO runner_policy.ci_builds

@@ -641,12 +641,14 @@ SELECT count(*) AS broken_rules FROM runner_policy.check_invariants();
 \echo ' 14. The audit trail: who did what to runner 4'
 \echo '=============================================================='
 \echo
-\echo 'Every change to a runner, a link, a membership or a token wrote an entry in'
-\echo 'runner_policy.audit_log, in the same transaction, through the extension''s'
-\echo 'triggers: time, database role, actor, action, object, old and new values.'
-\echo 'Never a token, never a digest.  The log is row-level secured like the'
-\echo 'tables: admins and auditors read all of it.  The forge makes audrey an'
-\echo 'auditor; carol pauses runner 4 first.'
+\echo 'Every change to a runner, a link, a membership or a token, and every change'
+\echo 'that grants or takes away rights (admin, auditor and blocked flags, moves,'
+\echo 'visibility, scope links), wrote an entry in runner_policy.audit_log, in the'
+\echo 'same transaction, through the extension''s triggers: time, database role,'
+\echo 'the actor whose rights applied, action, object, old and new values.  Never'
+\echo 'a token, never a digest.  The log is row-level secured like the tables:'
+\echo 'admins and auditors read all of it.  The forge makes audrey an auditor;'
+\echo 'carol pauses runner 4 first.'
 \echo
 
 \c - postgres
@@ -674,6 +676,16 @@ SELECT e.id, e.db_role, e.actor_kind, u.username AS actor, e.action, e.object_ty
  WHERE (e.object_type = 'runner' AND e.object_id = 4)
     OR (e.object_type = 'runner_project_link' AND (coalesce(e.new, e.old)->>'runner_id')::bigint = 4)
  ORDER BY e.id;
+
+\echo
+\echo 'Who made audrey an auditor?  Changes of rights are entries too:'
+\echo
+
+SELECT e.id, u.username AS actor, e.action, e.object_type, e.object_id,
+       e.new->>'username' AS username, e.new->>'auditor' AS auditor
+  FROM runner_policy.audit_log e
+  LEFT JOIN runner_policy.users u ON u.id = e.actor_user_id
+ WHERE e.object_type = 'user' AND e.object_id = :audrey;
 
 \echo
 \echo 'runner_policy.runner_ownership sums it up, for the runners the actor may read:'

@@ -8,7 +8,10 @@
  * setting, no table and no function argument that SQL could write or replay
  * holds it.  Only authenticate() (with a token) and act_as() (for a role the
  * DBA trusts to name its user) set it; reset_actor() and DISCARD ALL (seen by
- * statement.c's utility hook) end it.
+ * statement.c's utility hook) end it.  Those functions ask a guard first
+ * (actor_check_change): statement.c refuses to let the actor change in the
+ * middle of a statement that writes the extension's tables, so that every
+ * audit log entry names the actor whose rights applied to its change.
  *
  * Lifetime.  An actor set inside a transaction that aborts is undone, like a
  * SET: a stack of (subtransaction, previous actor) entries restores the
@@ -149,6 +152,7 @@ actor_generation(void)
 	return generation;
 }
 
+/* The layers above that follow the actor (plan_binding.c, monitor.c, statement.c). */
 #define MAX_CHANGE_CALLBACKS	4
 static ActorChangeCallback change_callbacks[MAX_CHANGE_CALLBACKS];
 static int	nchange_callbacks = 0;
@@ -159,6 +163,25 @@ actor_register_change_callback(ActorChangeCallback callback)
 	if (nchange_callbacks == MAX_CHANGE_CALLBACKS)
 		elog(ERROR, "too many actor change callbacks");
 	change_callbacks[nchange_callbacks++] = callback;
+}
+
+static ActorChangeGuard change_guard = NULL;
+
+void
+actor_register_change_guard(ActorChangeGuard guard)
+{
+	change_guard = guard;
+}
+
+/*
+ * Only the SQL functions that set or end the actor ask: the transaction
+ * callbacks, DISCARD ALL and the end of a dead actor must always succeed.
+ */
+void
+actor_check_change(const char *function_name)
+{
+	if (change_guard != NULL)
+		change_guard(function_name);
 }
 
 static void
@@ -329,6 +352,7 @@ rp_act_as(PG_FUNCTION_ARGS)
 	bool		admin = false;
 	bool		auditor = false;
 
+	actor_check_change("act_as");
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -371,6 +395,7 @@ rp_act_as(PG_FUNCTION_ARGS)
 Datum
 rp_reset_actor(PG_FUNCTION_ARGS)
 {
+	actor_check_change("reset_actor");
 	actor_clear();
 	PG_RETURN_VOID();
 }

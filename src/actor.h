@@ -73,9 +73,9 @@ typedef struct Actor
 
 /*
  * Called after every change of actor, with the new one (ACTOR_NONE when it
- * ended).  Layers above register them (plan_binding.c, monitor.c), so that
- * this file calls nothing above it.  They run also from transaction
- * callbacks, where no query may run.
+ * ended).  The layers above register them (plan_binding.c, monitor.c,
+ * statement.c), so that this file calls nothing above it.  They run also
+ * from transaction callbacks, where no query may run, and must not fail.
  */
 typedef void (*ActorChangeCallback) (const Actor *actor);
 extern void actor_register_change_callback(ActorChangeCallback callback);
@@ -91,6 +91,16 @@ extern void actor_register_change_callback(ActorChangeCallback callback);
 typedef const Actor *(*ActorBorrowHook) (bool may_error);
 extern void actor_register_borrow_hook(ActorBorrowHook hook);
 extern void actor_borrowed_changed(const Actor *actor);
+
+/*
+ * Asked by act_as(), authenticate() and reset_actor() before they change
+ * the actor, with the function's name; it raises an error to refuse.  A
+ * layer above registers it (statement.c refuses a change in the middle of
+ * a statement that writes the extension's tables), as for the callback.
+ */
+typedef void (*ActorChangeGuard) (const char *function_name);
+extern void actor_register_change_guard(ActorChangeGuard guard);
+extern void actor_check_change(const char *function_name);
 
 extern void actor_init(void);
 extern const Actor *actor_current(void);

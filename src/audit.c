@@ -1,13 +1,21 @@
 /*-------------------------------------------------------------------------
  *
  * audit.c
- *	  The audit log: who changed which runner, link, membership or token.
+ *	  The audit log: who changed which runner, link, membership or token,
+ *	  and who granted or took away which rights.
  *
  * Every change to an audited table fires runner_policy.audit_row() (AFTER
  * ROW, and AFTER TRUNCATE), which appends one entry to
  * runner_policy.audit_log as the tables' owner: the time, the database
  * role, the actor of src/actor.h, the action, the object and its old and
  * new values as jsonb, with every token digest column left out.
+ *
+ * The actor named is the one current when the trigger fires, at the end of
+ * the statement (or of the cascade's own statement).  It is the actor whose
+ * rights applied to the change: statement.c refuses act_as(),
+ * authenticate() and reset_actor() while a statement that writes the
+ * extension's tables runs, so the actor cannot differ between the moment a
+ * row was written and the moment its entry is.
  *
  * The entries form hash chains.  One chain for the whole database would
  * make every writing transaction wait for the one before it to commit,
@@ -42,9 +50,12 @@
  *	  names the hash the head kept, not the hash of what is left.
 
  * The append-only trigger refuses UPDATE, DELETE and TRUNCATE of the log and
- * of the lane heads to every role, with two exceptions that live in
- * backend memory where no SQL can set them: the head trigger moving a lane
- * head, and prune_audit_log() removing old entries and moving anchors.
+ * of the lane heads to every role, except the extension's own writes, named
+ * by the internal-write mode of owner_spi.h that lives in backend memory
+ * where no SQL can set it: the head trigger moving a lane head,
+ * prune_audit_log() removing old entries and moving anchors, and the mark
+ * on the entries of a deleted object (mark_deleted), the one column the
+ * hash leaves out.
  *
  * src/audit.c
  *
@@ -61,6 +72,7 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
@@ -80,6 +92,8 @@ PG_FUNCTION_INFO_V1(rp_audit_row);
 PG_FUNCTION_INFO_V1(rp_audit_append_only);
 PG_FUNCTION_INFO_V1(rp_prune_audit_log);
 PG_FUNCTION_INFO_V1(rp_audit_head);
+PG_FUNCTION_INFO_V1(rp_adopt_unaudited);
+PG_FUNCTION_INFO_V1(rp_audit_adopt_entry);
 
 /*
  * How many hash chains.  More lanes let more transactions write at once
@@ -104,10 +118,6 @@ PG_FUNCTION_INFO_V1(rp_audit_head);
  * under the newest snapshot (see audit_append), which the saved-query
  * wrappers of owner_spi.h do not offer for writes.
  */
-
-/* Set only around our own statements; see audit_append_only(). */
-static bool audit_writing = false;
-static bool audit_pruning = false;
 
 /*
  * The last entry this transaction's writer appended (lane and number), for
@@ -230,6 +240,91 @@ static SavedQuery prune_query = {
 	" SELECT pg_catalog.count(*) FROM gone", 1, {TIMESTAMPTZOID}, NULL
 };
 
+/*
+ * Entries of deleted objects (SQL 1.2 and later): marked object_deleted,
+ * after which only admins and auditors read them.  An object's entries are
+ * found by audit_log_object_idx, so marking costs what the object's own
+ * history holds, never what the log holds.  The delete entry itself is
+ * written unmarked and marked by the same statement.
+ */
+static SavedQuery mark_object_deleted = {
+	"UPDATE runner_policy.audit_log SET object_deleted = true"
+	" WHERE object_type OPERATOR(pg_catalog.=) ANY ($1)"
+	"   AND object_id OPERATOR(pg_catalog.=) $2 AND NOT object_deleted",
+	2, {TEXTARRAYOID, INT8OID}, NULL
+};
+
+/* One entry, by its place in its lane: a removal written after its owner went. */
+static SavedQuery mark_entry_deleted = {
+	"UPDATE runner_policy.audit_log SET object_deleted = true"
+	" WHERE lane OPERATOR(pg_catalog.=) $1 AND lane_seq OPERATOR(pg_catalog.=) $2",
+	2, {INT4OID, INT8OID}, NULL
+};
+
+/*
+ * TRUNCATE deletes every object of a table at once, and marks every entry
+ * of their types: like pruning, it costs what the log holds about what it
+ * removes (test/sql/saved_query_plans.sql leaves it out for that reason).
+ */
+static SavedQuery mark_type_deleted = {
+	"UPDATE runner_policy.audit_log SET object_deleted = true"
+	" WHERE object_type OPERATOR(pg_catalog.=) ANY ($1) AND NOT object_deleted",
+	1, {TEXTARRAYOID}, NULL
+};
+
+/* Is the project or group a membership or scope link belonged to gone? */
+static SavedQuery project_gone = {
+	"SELECT NOT EXISTS (SELECT FROM runner_policy.projects p"
+	"                    WHERE p.id OPERATOR(pg_catalog.=) $1)",
+	1, {INT8OID}, NULL
+};
+static SavedQuery namespace_gone = {
+	"SELECT NOT EXISTS (SELECT FROM runner_policy.namespaces n"
+	"                    WHERE n.id OPERATOR(pg_catalog.=) $1)",
+	1, {INT8OID}, NULL
+};
+
+/*
+ * The object types of the log, and what a deleted row takes with it.  A
+ * runner, link, token, user, group or project is an object: deleting its
+ * row marks the entries of its object_id, of its own type and, for a group
+ * or project, of its memberships and scope links, whose object_id it is
+ * (object_id_of).  A membership or scope link is no object of its own:
+ * removing one changes the list of a project or group that stays, whose
+ * readers read the entry.  Its entries go with the project or group; a
+ * removal written after that went (a cascade's entries are written after
+ * the deleted row's own) asks owner_gone and is marked alone.
+ */
+#define AUDIT_TAKES_MAX 3
+
+typedef struct AuditObject
+{
+	const char *object_type;
+	const char *takes[AUDIT_TAKES_MAX + 1];	/* the entry types its delete marks */
+	SavedQuery *owner_gone;		/* for an entry type that is no object */
+} AuditObject;
+
+static const AuditObject audit_objects[] = {
+	{"runner", {"runner"}, NULL},
+	{"runner_project_link", {"runner_project_link"}, NULL},
+	{"runner_namespace_link", {"runner_namespace_link"}, NULL},
+	{"token", {"token"}, NULL},
+	{"user", {"user"}, NULL},
+	{"namespace", {"namespace", "group_member"}, NULL},
+	{"project", {"project", "project_member", "scope_link"}, NULL},
+	{"project_member", {NULL}, &project_gone},
+	{"group_member", {NULL}, &namespace_gone},
+	{"scope_link", {NULL}, &project_gone},
+};
+
+static const AuditObject *
+audit_object(const char *object_type)
+{
+	for (int i = 0; i < (int) lengthof(audit_objects); i++)
+		if (strcmp(audit_objects[i].object_type, object_type) == 0)
+			return &audit_objects[i];
+	return NULL;
+}
 
 static void
 lane_locktag(LOCKTAG *tag, int lane)
@@ -375,60 +470,112 @@ audit_append(const AuditEntry *entry, int lane)
 	writer_lxid = CURRENT_LXID;
 	writer_hint_valid = false;
 
-	audit_writing = true;
-	PG_TRY();
+	for (int attempt = 0;; attempt++)
 	{
-		for (int attempt = 0;; attempt++)
+		/*
+		 * The newest snapshot, not the transaction's: the lane's head may
+		 * have moved since a REPEATABLE READ snapshot was taken, and nobody
+		 * but us moves it while we hold the lane.
+		 */
+		if (saved_query_run_latest_write(know_tail ? &append_next_query : &append_query,
+										 values, nulls) == 1)
 		{
-			/*
-			 * The newest snapshot, not the transaction's: the lane's head
-			 * may have moved since a REPEATABLE READ snapshot was taken,
-			 * and nobody but us moves it while we hold the lane.
-			 */
-			if (saved_query_run_latest_write(know_tail ? &append_next_query : &append_query,
-											 values, nulls) == 1)
-			{
-				int64		seq = 0;
-				bool		isnull;
-				bytea	   *hash;
+			int64		seq = 0;
+			bool		isnull;
+			bytea	   *hash;
 
-				(void) spi_result_int64(0, 1, &seq);
-				hash = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
-													  SPI_tuptable->tupdesc, 2, &isnull));
-				if (isnull || VARSIZE_ANY_EXHDR(hash) != sizeof(writer_hash))
-					elog(ERROR, "audit log entry has no hash");
-				memcpy(writer_hash, VARDATA_ANY(hash), sizeof(writer_hash));
-				writer_seq = seq;
-				writer_hint_valid = true;
-				monitor_count(MON_AUDIT_ENTRIES);
-				break;
-			}
-			if (attempt > 0 || know_tail)
-				elog(ERROR, "audit lane %d has no head", lane);
-			/* the lane's first entry ever: make its head */
-			(void) saved_query_run(&make_lane, values, NULL);
+			(void) spi_result_int64(0, 1, &seq);
+			hash = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[0],
+												  SPI_tuptable->tupdesc, 2, &isnull));
+			if (isnull || VARSIZE_ANY_EXHDR(hash) != sizeof(writer_hash))
+				elog(ERROR, "audit log entry has no hash");
+			memcpy(writer_hash, VARDATA_ANY(hash), sizeof(writer_hash));
+			writer_seq = seq;
+			writer_hint_valid = true;
+			monitor_count(MON_AUDIT_ENTRIES);
+			break;
 		}
+		if (attempt > 0 || know_tail)
+			elog(ERROR, "audit lane %d has no head", lane);
+		/* the lane's first entry ever: make its head */
+		(void) saved_query_run(&make_lane, values, NULL);
 	}
-	PG_FINALLY();
+}
+
+/*
+ * The action of an update that changed one column that grants or takes
+ * away rights: "on" when the new value is on_value (NULL: whatever it is),
+ * else "off".  An update that changed several at once is an "update", with
+ * the old and new rows saying what changed.
+ */
+typedef struct ColumnAction
+{
+	const char *object_type;
+	const char *column;
+	const char *on_value;		/* the new value's text form, or NULL */
+	const char *on;
+	const char *off;
+} ColumnAction;
+
+static const ColumnAction column_actions[] = {
+	{"user", "admin", "t", "grant_admin", "revoke_admin"},
+	{"user", "auditor", "t", "grant_auditor", "revoke_auditor"},
+	{"user", "state", "blocked", "block", "unblock"},
+	{"namespace", "parent_id", NULL, "move", NULL},
+	{"namespace", "visibility", NULL, "set_visibility", NULL},
+	{"project", "namespace_id", NULL, "move", NULL},
+	{"project", "visibility", NULL, "set_visibility", NULL},
+	{"project", "shared_runners_enabled", "t", "enable_shared_runners", "disable_shared_runners"},
+};
+
+static const char *
+column_action(const char *object_type, TupleDesc desc, HeapTuple new_row, int attnum)
+{
+	const char *name = NameStr(TupleDescAttr(desc, attnum - 1)->attname);
+
+	for (int i = 0; i < (int) lengthof(column_actions); i++)
 	{
-		audit_writing = false;
+		const ColumnAction *ca = &column_actions[i];
+		char	   *value;
+
+		if (strcmp(ca->object_type, object_type) != 0 || strcmp(ca->column, name) != 0)
+			continue;
+		if (ca->on_value == NULL)
+			return ca->on;
+		value = SPI_getvalue(new_row, desc, attnum);
+		return value != NULL && strcmp(value, ca->on_value) == 0 ? ca->on : ca->off;
 	}
-	PG_END_TRY();
+	return "update";
+}
+
+/* Does the trigger's column list (UPDATE OF ...) name the column?  No list: all. */
+static bool
+trigger_lists_column(Trigger *trigger, int attnum)
+{
+	if (trigger->tgnattr == 0)
+		return true;
+	for (int i = 0; i < trigger->tgnattr; i++)
+		if (trigger->tgattr[i] == attnum)
+			return true;
+	return false;
 }
 
 /*
  * What an UPDATE did, or NULL when it is not worth an entry: nothing
- * changed, only a runner's contacted_at (a heartbeat, sent every few
- * seconds by every runner; it changes no setting and no right), or only a
- * copy the extension keeps of other rows (a runner's linked projects, a
- * link's owner project: the link's own entry records the change).
+ * changed in the columns the trigger lists (the columns rights are read
+ * from, on the tables of rights_columns(); every column elsewhere), only a
+ * runner's contacted_at (a heartbeat, sent every few seconds by every
+ * runner; it changes no setting and no right), or only a copy the
+ * extension keeps of other rows (a runner's linked projects, a link's
+ * owner project: the link's own entry records the change).
  */
 static const char *
-update_action(const char *object_type, Relation rel, HeapTuple old_row,
-			  HeapTuple new_row)
+update_action(const char *object_type, Trigger *trigger, Relation rel,
+			  HeapTuple old_row, HeapTuple new_row)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	bool		any = false;
+	int			changed = 0;
+	int			last_changed = 0;
 	bool		only_heartbeat = true;
 	bool		digest = false;
 	bool		revoked = false;
@@ -438,12 +585,14 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 		const char *name;
 
 		if (TupleDescAttr(desc, i - 1)->attisdropped ||
+			!trigger_lists_column(trigger, i) ||
 			!row_column_changed(old_row, new_row, desc, i))
 			continue;
 		name = NameStr(TupleDescAttr(desc, i - 1)->attname);
 		if (runner_copy_column(name))
 			continue;
-		any = true;
+		changed++;
+		last_changed = i;
 		if (strcmp(name, "contacted_at") != 0)
 			only_heartbeat = false;
 		if (strcmp(name, "token_digest") == 0)
@@ -452,7 +601,7 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 			heap_attisnull(old_row, i, desc) && !heap_attisnull(new_row, i, desc))
 			revoked = true;
 	}
-	if (!any)
+	if (changed == 0)
 		return NULL;
 	if (strcmp(object_type, "runner") == 0)
 	{
@@ -472,12 +621,16 @@ update_action(const char *object_type, Relation rel, HeapTuple old_row,
 	if (strcmp(object_type, "project_member") == 0 ||
 		strcmp(object_type, "group_member") == 0)
 		return "change_member";
+	if (changed == 1)
+		return column_action(object_type, desc, new_row, last_changed);
 	return "update";
 }
 
 /*
  * The object an entry is about: the row's id; for a membership, the
- * project or group (whose readers read the entry, see the policy).
+ * project or group, and for a job token scope link, the project that lets
+ * the tokens in (whose readers, or managers, read the entry: see the
+ * policy).
  */
 static bool
 object_id_of(const char *object_type, Relation rel, HeapTuple row, int64 *id)
@@ -488,7 +641,57 @@ object_id_of(const char *object_type, Relation rel, HeapTuple row, int64 *id)
 		return row_get_int64(row, desc, "project_id", id);
 	if (strcmp(object_type, "group_member") == 0)
 		return row_get_int64(row, desc, "namespace_id", id);
+	if (strcmp(object_type, "scope_link") == 0)
+		return row_get_int64(row, desc, "target_project_id", id);
 	return row_get_int64(row, desc, "id", id);
+}
+
+/*
+ * After the entry of a deleted row (or of a TRUNCATE) was appended, the
+ * entries it takes are marked; the caller is inside owner_spi_begin().
+ * Only the SQL of 1.2 and later has the mark.
+ */
+static void
+mark_deleted(const AuditEntry *entry, bool truncate)
+{
+	const AuditObject *object = audit_object(entry->object_type);
+	Datum		args[2];
+
+	if (object == NULL || !runner_policy_sql_at_least(1, 2))
+		return;
+	if (object->takes[0] != NULL)
+	{
+		Datum		types[AUDIT_TAKES_MAX];
+		int			n = 0;
+
+		while (object->takes[n] != NULL)
+		{
+			types[n] = CStringGetTextDatum(object->takes[n]);
+			n++;
+		}
+		args[0] = PointerGetDatum(construct_array(types, n, TEXTOID, -1, false, TYPALIGN_INT));
+		args[1] = Int64GetDatum(entry->object_id);
+		if (truncate)
+			(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_DELETED,
+											&mark_type_deleted, args, NULL, true);
+		else if (entry->has_object_id)
+			(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_DELETED,
+											&mark_object_deleted, args, NULL, true);
+	}
+	else if (!truncate && entry->has_object_id)
+	{
+		bool		isnull;
+
+		args[0] = Int64GetDatum(entry->object_id);
+		if (saved_query_run_latest(object->owner_gone, args, NULL) != 1)
+			elog(ERROR, "could not tell whether the owner of an audit entry is gone");
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			return;
+		args[0] = Int32GetDatum(writer_lane);
+		args[1] = Int64GetDatum(writer_seq);
+		(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_DELETED,
+										&mark_entry_deleted, args, NULL, true);
+	}
 }
 
 /*
@@ -544,7 +747,7 @@ rp_audit_row(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		entry.action = update_action(entry.object_type, rel,
+		entry.action = update_action(entry.object_type, trigger, rel,
 									 trigdata->tg_trigtuple,
 									 trigdata->tg_newtuple);
 		if (entry.action == NULL)
@@ -560,6 +763,9 @@ rp_audit_row(PG_FUNCTION_ARGS)
 	lane = audit_take_lane();
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	audit_append(&entry, lane);
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		mark_deleted(&entry, TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event));
 	owner_spi_end(&spi);
 
 	return PointerGetDatum(NULL);
@@ -605,16 +811,8 @@ rp_audit_head(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	owner_spi_begin(&spi, runner_policy_tables_owner());
-	audit_writing = true;
-	PG_TRY();
-	{
-		(void) saved_query_run_latest_write(&move_head, args, NULL);
-	}
-	PG_FINALLY();
-	{
-		audit_writing = false;
-	}
-	PG_END_TRY();
+	(void) saved_query_run_internal(INTERNAL_WRITE_AUDIT_HEAD, &move_head,
+									args, NULL, true);
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }
@@ -631,11 +829,16 @@ rp_audit_append_only(PG_FUNCTION_ARGS)
 	TriggerEvent event = trigdata->tg_event;
 	bool		lanes = strcmp(RelationGetRelationName(trigdata->tg_relation),
 							   "audit_lanes") == 0;
+	InternalWrite mode = internal_write_current();
 	const char *what;
 
-	if (lanes && TRIGGER_FIRED_BY_UPDATE(event) && (audit_writing || audit_pruning))
+	if (lanes && TRIGGER_FIRED_BY_UPDATE(event) &&
+		(mode == INTERNAL_WRITE_AUDIT_HEAD || mode == INTERNAL_WRITE_AUDIT_PRUNE))
 		return PointerGetDatum(NULL);
-	if (!lanes && TRIGGER_FIRED_BY_DELETE(event) && audit_pruning)
+	if (!lanes && TRIGGER_FIRED_BY_DELETE(event) && mode == INTERNAL_WRITE_AUDIT_PRUNE)
+		return PointerGetDatum(NULL);
+	/* the mark on a deleted object's entries, outside the hash */
+	if (!lanes && TRIGGER_FIRED_BY_UPDATE(event) && mode == INTERNAL_WRITE_AUDIT_DELETED)
 		return PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BY_UPDATE(event))
@@ -691,18 +894,10 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	lane = audit_take_lane();
 
 	owner_spi_begin(&spi, runner_policy_tables_owner());
-	audit_pruning = true;
-	PG_TRY();
-	{
-		if (saved_query_run_latest_write(&prune_query, args, NULL) != 1)
-			elog(ERROR, "pruning the audit log failed");
-		(void) spi_result_int64(0, 1, &removed);
-	}
-	PG_FINALLY();
-	{
-		audit_pruning = false;
-	}
-	PG_END_TRY();
+	if (saved_query_run_internal(INTERNAL_WRITE_AUDIT_PRUNE, &prune_query,
+								 args, NULL, true) != 1)
+		elog(ERROR, "pruning the audit log failed");
+	(void) spi_result_int64(0, 1, &removed);
 
 	{
 		JsonbParseState *state = NULL;
@@ -738,6 +933,71 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(removed);
 }
 
+/*
+ * adopt_unaudited(): an "adopt" entry for every row unaudited_objects()
+ * lists, in one statement that streams them (a forge adopting a million
+ * runners holds none of them in memory): audit_adopt_entry() appends each.
+ * The statement reads the log as it was when it started, so the entries it
+ * writes do not change what it reads.
+ */
+static SavedQuery adopt_query = {
+	"SELECT pg_catalog.count(runner_policy.audit_adopt_entry(u.object_type, u.object_id, u.\"row\"))"
+	"  FROM runner_policy.unaudited_objects() u", 0, {0}, NULL
+};
+
+Datum
+rp_adopt_unaudited(PG_FUNCTION_ARGS)
+{
+	OwnerSpi	spi;
+	int64		adopted = 0;
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	if (saved_query_run_internal(INTERNAL_WRITE_AUDIT_ADOPT, &adopt_query,
+								 NULL, NULL, true) != 1)
+		elog(ERROR, "adopting unaudited rows failed");
+	(void) spi_result_int64(0, 1, &adopted);
+	owner_spi_end(&spi);
+
+	PG_RETURN_INT64(adopted);
+}
+
+/*
+ * runner_policy.audit_adopt_entry(object_type, object_id, row): appends one
+ * adopt entry.  Only adopt_unaudited()'s own statement may call it (the
+ * internal-write mode says so; no SQL can set it): what an entry says is
+ * never taken from a caller.
+ */
+Datum
+rp_audit_adopt_entry(PG_FUNCTION_ARGS)
+{
+	AuditEntry	entry;
+	OwnerSpi	spi;
+	int			lane;
+
+	if (internal_write_current() != INTERNAL_WRITE_AUDIT_ADOPT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("audit_adopt_entry() is called only by adopt_unaudited()"),
+				 errhint("Run SELECT runner_policy.adopt_unaudited().")));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		elog(ERROR, "audit_adopt_entry() needs an object type, an id and a row");
+
+	memset(&entry, 0, sizeof(entry));
+	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
+	entry.action = "adopt";
+	entry.object_type = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	entry.has_object_id = true;
+	entry.object_id = PG_GETARG_INT64(1);
+	entry.extra = PG_GETARG_DATUM(2);
+
+	lane = audit_take_lane();
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	audit_append(&entry, lane);
+	owner_spi_end(&spi);
+
+	PG_RETURN_BOOL(true);
+}
+
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry audit_saved_queries[] = {
 	SAVED_QUERY_ENTRY(append_query),
@@ -745,5 +1005,11 @@ const SavedQueryEntry audit_saved_queries[] = {
 	SAVED_QUERY_ENTRY(move_head),
 	SAVED_QUERY_ENTRY(make_lane),
 	SAVED_QUERY_ENTRY(prune_query),
+	SAVED_QUERY_ENTRY(mark_object_deleted),
+	SAVED_QUERY_ENTRY(mark_entry_deleted),
+	SAVED_QUERY_ENTRY(mark_type_deleted),
+	SAVED_QUERY_ENTRY(project_gone),
+	SAVED_QUERY_ENTRY(namespace_gone),
+	SAVED_QUERY_ENTRY(adopt_query),
 	{NULL, NULL}
 };

@@ -5,13 +5,19 @@
  *	  moving the extension's schema away.
  *
  * DROP EXTENSION runner_policy drops every table of the extension with its
- * rows, with or without CASCADE, because they are members of it; so does
+ * rows, with or without CASCADE, because they are members of it.  So do
  * DROP SCHEMA runner_policy CASCADE, through the extension's dependency on
- * its schema.  A forge's runners, tokens and memberships are not something
- * to lose to a typing mistake, so while any table of the extension holds a
- * row both are refused (the PostGIS experience: data first).  Someone who
+ * its schema, and DROP OWNED BY the role that owns the extension (the
+ * role that created it), or with CASCADE the role that owns its schema.
+ * A forge's runners, tokens and memberships are not something to lose to
+ * a typing mistake, so while any table of the extension holds a row all
+ * of these are refused (the PostGIS experience: data first).  Someone who
  * means it backs up, then either empties the tables or sets
- * runner_policy.allow_drop_with_data, which only a superuser can.
+ * runner_policy.allow_drop_with_data, which only a superuser can.  The
+ * other ways to a member table are closed by PostgreSQL itself: DROP
+ * TABLE of a member, also through DROP OWNED of a role that owns one, fails
+ * because the extension requires it, and DROP SCHEMA without CASCADE
+ * fails on the objects in the schema.
  *
  * Renaming the schema is refused as well: the C code finds its tables
  * through pg_extension and follows a rename, but functions written in SQL,
@@ -22,8 +28,14 @@
  *
  * The trigger runs at ddl_command_start, before anything is dropped, and
  * reads the parse tree: the names in it are the ones the command will
- * act on.  It fires for all DDL of the database, so everything but the
- * three statements above returns at once.
+ * act on.  It fires only for the four command tags it handles.  It is
+ * enabled ALWAYS, because an ordinary event trigger does not fire while
+ * session_replication_role is replica, which a legacy load sets; and it
+ * needs no preloading, because the event trigger manager loads this
+ * library to call it, also in a session that has used nothing of the
+ * extension yet.  What it cannot cover: a superuser who disables it
+ * (ALTER EVENT TRIGGER ... DISABLE), single-user mode, where no event
+ * trigger fires, and DROP DATABASE.
  *
  * src/ddl_guard.c
  *
@@ -31,14 +43,18 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_namespace.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "ddl_guard.h"
 #include "owner_spi.h"
@@ -132,21 +148,55 @@ tables_with_rows(void)
 	return names.data;
 }
 
-static void
-refuse_drop_with_data(const char *command)
+#define DROP_HINT \
+	"Back up the database with pg_dump first. Then run SET runner_policy.allow_drop_with_data = on as a superuser, and drop again."
+
+/*
+ * The tables a drop would lose rows of, as "a, b", or NULL when it may go
+ * on: none holds a row, or a superuser set the escape hatch.
+ */
+static char *
+tables_at_stake(void)
 {
 	char	   *tables;
 
 	if (allow_drop_with_data)
-		return;
+		return NULL;
 	tables = tables_with_rows();
-	if (tables[0] == '\0')
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("cannot %s while its tables hold data", command),
-			 errdetail("These tables of extension runner_policy have rows: %s.", tables),
-			 errhint("Back up the database with pg_dump first. Then empty the tables, or run SET runner_policy.allow_drop_with_data = on as a superuser, and drop again.")));
+	return tables[0] != '\0' ? tables : NULL;
+}
+
+/*
+ * The role of a DROP OWNED through which it would drop the extension, or
+ * InvalidOid: a role that owns the extension (its members go with it), or
+ * with CASCADE one that owns the extension's schema (*schema set).
+ */
+static Oid
+drop_owned_takes_extension(DropOwnedStmt *stmt, bool *schema)
+{
+	Oid			extowner = runner_policy_extension_owner();
+	Oid			nspowner = InvalidOid;
+	HeapTuple	tuple;
+	ListCell   *lc;
+
+	tuple = SearchSysCache1(NAMESPACEOID,
+							ObjectIdGetDatum(runner_policy_extension_schema()));
+	if (HeapTupleIsValid(tuple))
+	{
+		nspowner = ((Form_pg_namespace) GETSTRUCT(tuple))->nspowner;
+		ReleaseSysCache(tuple);
+	}
+	foreach(lc, stmt->roles)
+	{
+		Oid			role = get_rolespec_oid(lfirst(lc), true);
+
+		*schema = role != extowner;
+		if (OidIsValid(role) &&
+			(role == extowner ||
+			 (stmt->behavior == DROP_CASCADE && role == nspowner)))
+			return role;
+	}
+	return InvalidOid;
 }
 
 /*
@@ -169,19 +219,58 @@ rp_ddl_guard(PG_FUNCTION_ARGS)
 	if (IsA(tree, DropStmt))
 	{
 		DropStmt   *stmt = (DropStmt *) tree;
+		char	   *tables;
 
 		if (stmt->removeType == OBJECT_EXTENSION &&
-			names_contain(stmt->objects, RUNNER_POLICY_EXTENSION))
-			refuse_drop_with_data("drop extension runner_policy");
+			names_contain(stmt->objects, RUNNER_POLICY_EXTENSION) &&
+			(tables = tables_at_stake()) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot drop extension runner_policy while its tables hold data"),
+					 errdetail("These tables of extension runner_policy have rows: %s.", tables),
+					 errhint(DROP_HINT)));
 		else if (stmt->removeType == OBJECT_SCHEMA &&
 				 stmt->behavior == DROP_CASCADE)
 		{
 			char	   *nspname = get_namespace_name(runner_policy_extension_schema());
 
-			if (nspname != NULL && names_contain(stmt->objects, nspname))
-				refuse_drop_with_data(psprintf("drop schema %s",
-											   quote_identifier(nspname)));
+			if (nspname != NULL && names_contain(stmt->objects, nspname) &&
+				(tables = tables_at_stake()) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("cannot drop schema %s while its tables hold data",
+								quote_identifier(nspname)),
+						 errdetail("These tables of extension runner_policy have rows: %s.", tables),
+						 errhint(DROP_HINT)));
 		}
+	}
+	else if (IsA(tree, DropOwnedStmt))
+	{
+		bool		schema = false;
+		Oid			role = drop_owned_takes_extension((DropOwnedStmt *) tree, &schema);
+		char	   *tables;
+		const char *rolname;
+
+		if (!OidIsValid(role) || (tables = tables_at_stake()) == NULL)
+			PG_RETURN_VOID();
+		rolname = quote_identifier(GetUserNameFromId(role, false));
+		if (schema)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot drop the objects owned by role %s while the tables of extension runner_policy hold data",
+							rolname),
+					 errdetail("Role %s owns schema %s, which DROP OWNED ... CASCADE would drop with the extension and these tables of it that have rows: %s.",
+							   rolname,
+							   quote_identifier(get_namespace_name(runner_policy_extension_schema())),
+							   tables),
+					 errhint(DROP_HINT)));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot drop the objects owned by role %s while the tables of extension runner_policy hold data",
+						rolname),
+				 errdetail("Role %s owns extension runner_policy, which DROP OWNED would drop with these tables of it that have rows: %s.",
+						   rolname, tables),
+				 errhint(DROP_HINT)));
 	}
 	else if (IsA(tree, RenameStmt) &&
 			 ((RenameStmt *) tree)->renameType == OBJECT_SCHEMA)

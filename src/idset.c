@@ -172,3 +172,35 @@ idset_union(MemoryContext cxt, IdSet a, IdSet b)
 	idset_normalize(&all);
 	return all;
 }
+
+/* Both sorted: one walk of each. */
+bool
+idset_subset(const IdSet *part, const IdSet *whole)
+{
+	int			j = 0;
+
+	for (int i = 0; i < part->n; i++)
+	{
+		while (j < whole->n && whole->ids[j] < part->ids[i])
+			j++;
+		if (j == whole->n || whole->ids[j] != part->ids[i])
+			return false;
+	}
+	return true;
+}
+
+bool
+levels_covered(const LevelMap *part, const LevelMap *whole)
+{
+	int			j = 0;
+
+	for (int i = 0; i < part->n; i++)
+	{
+		while (j < whole->n && whole->ids[j] < part->ids[i])
+			j++;
+		if (j == whole->n || whole->ids[j] != part->ids[i] ||
+			whole->levels[j] < part->levels[i])
+			return false;
+	}
+	return true;
+}

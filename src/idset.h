@@ -51,6 +51,12 @@ extern IdSet idset_empty(MemoryContext cxt);
 /* The union of two sets, as a new set. */
 extern IdSet idset_union(MemoryContext cxt, IdSet a, IdSet b);
 
+/* Every id of "part" is in "whole". */
+extern bool idset_subset(const IdSet *part, const IdSet *whole);
+
+/* Every id of "part" has at least its level in "whole". */
+extern bool levels_covered(const LevelMap *part, const LevelMap *whole);
+
 /* The non-NULL elements of a bigint[], as a set. */
 extern IdSet idset_of_array(MemoryContext cxt, Datum array);
 

@@ -68,6 +68,7 @@ typedef struct ExtensionState
 {
 	LocalTransactionId lxid;	/* transaction the rest is valid in */
 	Oid			extoid;
+	Oid			extowner;
 	Oid			nspoid;
 	char		nspname[NAMEDATALEN];
 	char		version[NAMEDATALEN];
@@ -120,6 +121,7 @@ read_extension_row(ExtensionState *state)
 		char	   *text_version;
 
 		state->extoid = form->oid;
+		state->extowner = form->extowner;
 		state->nspoid = form->extnamespace;
 		version = heap_getattr(tuple, Anum_pg_extension_extversion,
 							   RelationGetDescr(rel), &isnull);
@@ -239,6 +241,12 @@ Oid
 runner_policy_extension_schema(void)
 {
 	return current_extension(false)->nspoid;
+}
+
+Oid
+runner_policy_extension_owner(void)
+{
+	return current_extension(false)->extowner;
 }
 
 const char *
@@ -580,6 +588,41 @@ saved_query_run_crosscheck(SavedQuery *query, Datum *args, const char *nulls)
 	CommandCounterIncrement();	/* our own work must be visible */
 	return run_saved_query(query, args, nulls, false, GetLatestSnapshot(),
 						   GetTransactionSnapshot());
+}
+
+static InternalWrite internal_write = INTERNAL_WRITE_NONE;
+
+InternalWrite
+internal_write_current(void)
+{
+	return internal_write;
+}
+
+/*
+ * One of the extension's own writes, in the mode the guards let through
+ * (owner_spi.h), under the newest snapshot when "latest" (as
+ * saved_query_run_latest_write) or the usual one.  The mode before is put
+ * back afterwards: a write of one kind may fire triggers that make another.
+ */
+uint64
+saved_query_run_internal(InternalWrite mode, SavedQuery *query, Datum *args,
+						 const char *nulls, bool latest)
+{
+	InternalWrite before = internal_write;
+	uint64		processed;
+
+	internal_write = mode;
+	PG_TRY();
+	{
+		processed = latest ? saved_query_run_latest_write(query, args, nulls) :
+			saved_query_run(query, args, nulls);
+	}
+	PG_FINALLY();
+	{
+		internal_write = before;
+	}
+	PG_END_TRY();
+	return processed;
 }
 
 /*

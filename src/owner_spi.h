@@ -85,12 +85,13 @@ typedef struct SavedQueryEntry
 extern bool saved_query_listed(const SavedQuery *query);
 
 /*
- * The extension's schema and installed SQL version, looked up once per
- * transaction through pg_extension (never by name).  All but the schema and
- * the _unchecked owner fail when this library does not serve the installed
- * version.
+ * The extension's schema, owner and installed SQL version, looked up once
+ * per transaction through pg_extension (never by name).  All but the
+ * schema, the extension's owner and the _unchecked owner fail when this
+ * library does not serve the installed version.
  */
 extern Oid	runner_policy_extension_schema(void);
+extern Oid	runner_policy_extension_owner(void);
 extern const char *runner_policy_extension_version(void);
 extern bool runner_policy_sql_at_least(int major, int minor);
 extern Oid	runner_policy_tables_owner(void);
@@ -109,5 +110,29 @@ extern uint64 saved_query_run_latest_write(SavedQuery *query, Datum *args,
 extern uint64 saved_query_run_crosscheck(SavedQuery *query, Datum *args,
 										 const char *nulls);
 extern bool spi_result_int64(uint64 row, int column, int64 *value);
+
+/*
+ * Which of the extension's own writes is running.  Some rows and columns
+ * only the extension writes: the audit log's lane heads, its pruning, the
+ * flag on a deleted object's entries, a runner's and a link's copies.  The
+ * triggers that guard them let a write through only while this names it.
+ * It lives in backend memory, where no SQL can set it, and is set only for
+ * the length of one of the extension's saved queries
+ * (saved_query_run_internal), and put back when that ends, also on error.
+ */
+typedef enum InternalWrite
+{
+	INTERNAL_WRITE_NONE = 0,
+	INTERNAL_WRITE_AUDIT_HEAD,	/* a lane head moved to the last entry */
+	INTERNAL_WRITE_AUDIT_PRUNE, /* old entries removed, anchors moved */
+	INTERNAL_WRITE_AUDIT_DELETED,	/* a deleted object's entries flagged */
+	INTERNAL_WRITE_AUDIT_ADOPT, /* adopt entries for rows the log never saw */
+	INTERNAL_WRITE_RUNNER_COPIES	/* linked_project_ids, owner_project_id */
+} InternalWrite;
+
+extern InternalWrite internal_write_current(void);
+extern uint64 saved_query_run_internal(InternalWrite mode, SavedQuery *query,
+									   Datum *args, const char *nulls,
+									   bool latest);
 
 #endif							/* OWNER_SPI_H */

@@ -50,7 +50,10 @@
  *   which forgets every decided plan anyway.  users_read, which every user
  *   actor has, is not folded (rules.c), so that plans of users and of no
  *   actor are the same.
- * - Cursors and portals are pinned to their actor (statement.c).
+ * - Cursors and portals are pinned to their actor (statement.c), and a
+ *   cursor fetched in a later statement fails if a decision folded into
+ *   its plan as true no longer holds (query_rights.c): unlike a plan about
+ *   to start, a cursor half read cannot be planned afresh.
  *
  * src/plan_binding.c
  *
@@ -183,6 +186,24 @@ rp_reaches_all_support(PG_FUNCTION_ARGS)
 	all = policy_reaches_all(kind);
 	record_decision(req->root->glob, req->fcall->funcid, kind, all);
 	PG_RETURN_POINTER(makeBoolConst(all, false));
+}
+
+uint32
+plan_binding_folded_true(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+	uint32		bits = 0;
+
+	if (stmt == NULL)
+		return 0;
+	foreach(lc, stmt->invalItems)
+	{
+		PlanInvalItem *item = (PlanInvalItem *) lfirst(lc);
+
+		if (item->cacheId == DECISION_CACHE_ID && (item->hashValue & 1) != 0)
+			bits |= 1u << (item->hashValue >> 1);
+	}
+	return bits;
 }
 
 void

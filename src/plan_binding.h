@@ -23,4 +23,7 @@ extern void plan_binding_forget(void);
 /* At ExecutorStart: fails with 40001 if a decision in the plan no longer holds. */
 extern void plan_binding_check(PlannedStmt *stmt);
 
+/* The kinds a plan holds folded as true, as bits (1 << kind). */
+extern uint32 plan_binding_folded_true(PlannedStmt *stmt);
+
 #endif							/* PLAN_BINDING_H */

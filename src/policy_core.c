@@ -20,6 +20,8 @@
  *	reach_cache.c	when a kept reach may answer for a later statement
  *	plan_binding.c	the "everything" decision folded into plans, kept right
  *	reach_support.c	planner support for in_reach(): index form or probe
+ *	query_rights.c	what a running query took from the reach, and whether it
+ *					still holds when a cursor is fetched again
  *	credentials.c	digests, and whether the actor is still alive
  *	queue.c			the runner queue counts (runner_queue_status)
  *	access.c		explain_access() and runner_access: other users' rights
@@ -477,6 +479,7 @@ projects_of(Reach *r)
 	r->levels_asked = true;
 	if (!r->have_levels)
 		load_levels(r);
+	take_more(r, TAKEN_PROJECT_LEVELS);
 	return &r->project_levels;
 }
 
@@ -486,6 +489,7 @@ namespaces_of(Reach *r)
 	r->levels_asked = true;
 	if (!r->have_levels)
 		load_levels(r);
+	take_more(r, TAKEN_NAMESPACE_LEVELS);
 	return &r->namespace_levels;
 }
 
@@ -555,6 +559,40 @@ report_kept(void)
 	monitor_kept(n, bytes);
 }
 
+/*
+ * A reach that is neither kept nor the statement's goes, unless a query that
+ * may run again took rights from it (query_rights.c): then the last one to
+ * let go frees it.
+ */
+static void
+let_go(Reach *r)
+{
+	if (r->holders > 0)
+		r->let_go = true;
+	else
+		MemoryContextDelete(r->cxt);
+}
+
+void
+reach_hold(Reach *r)
+{
+	r->holders++;
+}
+
+void
+reach_release(Reach *r)
+{
+	Assert(r->holders > 0);
+	if (--r->holders == 0 && r->let_go)
+		MemoryContextDelete(r->cxt);
+}
+
+bool
+reach_is_current(const Reach *r)
+{
+	return r == cached;
+}
+
 static void
 forget_kept(int i)
 {
@@ -562,7 +600,7 @@ forget_kept(int i)
 
 	kept_reaches[i] = NULL;
 	if (r != NULL && r != cached)
-		MemoryContextDelete(r->cxt);
+		let_go(r);
 	report_kept();
 }
 
@@ -700,10 +738,13 @@ keeping_allowed(void)
 /*
  * The reach of the current actor for the running statement: the kept one
  * when it may answer, else a new one.  Call it inside WITH_REACH: the sets
- * are built lazily, by queries that start SPI there.
+ * are built lazily, by queries that start SPI there.  A dead actor ends
+ * with 28000; "quiet" (statement.c, checking held cursors before a
+ * statement that may not touch a table at all) gets NULL instead, and the
+ * actor is left for the next statement that does to end.
  */
-Reach *
-current_reach(void)
+static Reach *
+statement_reach(bool quiet)
 {
 	/* checked: a Citus worker refuses an assertion it cannot verify here */
 	const Actor *actor = actor_current_checked();
@@ -720,7 +761,7 @@ current_reach(void)
 		for (int i = 0; i < KEPT_REACHES; i++)
 			is_kept |= kept_reaches[i] == cached;
 		if (!is_kept)
-			MemoryContextDelete(cached->cxt);
+			let_go(cached);
 	}
 	cached = NULL;
 
@@ -734,6 +775,9 @@ current_reach(void)
 			bool		was_token = r->actor.kind != ACTOR_USER;
 
 			MemoryContextDelete(r->cxt);
+			/* the statement that next touches a table says it, as below */
+			if (quiet)
+				return NULL;
 			actor_clear();
 			/* no reach is current now; the next call rebuilds */
 			if (was_token)
@@ -757,6 +801,18 @@ current_reach(void)
 	r->snapshot = active_snapshot_key();
 	cached = r;
 	return r;
+}
+
+Reach *
+current_reach(void)
+{
+	return statement_reach(false);
+}
+
+Reach *
+current_reach_live(void)
+{
+	return statement_reach(true);
 }
 
 bool
@@ -904,7 +960,10 @@ rp_reach(PG_FUNCTION_ARGS)
 
 	/* the per-row path of every policy arm, once the statement's set is out */
 	if (site->build != 0 && reach_matches(cached) && cached->build == site->build)
+	{
+		take_set(cached, which);
 		PG_RETURN_DATUM(site->array);
+	}
 
 	WITH_REACH(r,
 			   {
@@ -1080,6 +1139,7 @@ rp_authorize(PG_FUNCTION_ARGS)
 
 					   if (!r->have_job_scope)
 						   load_job_scope(r);
+					   take_more(r, TAKEN_JOB_SCOPE);
 					   by_token = (project == r->facts.job_project &&
 								   (scope & (READ_SCOPES | SCOPE_WRITE_REGISTRY))) ||
 						   ((scope & READ_SCOPES) &&
@@ -1317,7 +1377,10 @@ rp_in_reach(PG_FUNCTION_ARGS)
 
 	/* the per-row path: the statement's set is out */
 	if (reach_matches(cached) && cached->have_set[which])
+	{
+		take_set(cached, which);
 		PG_RETURN_BOOL(idset_contains(&cached->sets[which], id));
+	}
 
 	WITH_REACH(r,
 			   {
@@ -1362,7 +1425,10 @@ rp_in_reach_any(PG_FUNCTION_ARGS)
 
 	/* the per-row path: the statement's set is out */
 	if (reach_matches(cached) && cached->have_set[which])
+	{
+		take_set(cached, which);
 		set = cached->sets[which];
+	}
 	else
 		WITH_REACH(r, set = set_of(r, which));
 	for (int i = 0; i < n && !found; i++)

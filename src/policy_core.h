@@ -17,6 +17,12 @@
 /* From _PG_init: the cache's limits, as settings. */
 extern void policy_core_init(void);
 
+/*
+ * From _PG_init: what a query took from the actor's rights is kept for its
+ * later runs, and compared then (query_rights.c, through statement.c).
+ */
+extern void query_rights_init(void);
+
 /* The actor is a live user who is an administrator. */
 extern bool policy_actor_is_admin(void);
 

@@ -2,7 +2,8 @@
  *
  * reach.h
  *	  The reach: what one actor may reach, for the running statement.
- *	  INTERNAL to the policy core (policy_core.c, queue.c, access.c).
+ *	  INTERNAL to the policy core (policy_core.c, rules.c, queue.c, access.c,
+ *	  query_rights.c).
  *
  * Nothing outside the policy core includes this header: the rest of the
  * extension asks policy_core.h, which answers yes or no and never hands out
@@ -146,8 +147,18 @@ typedef struct Reach
 	uint64		build;			/* a serial number, unique per reach built */
 
 	/*
+	 * Queries that took rights from this reach and may run again hold it
+	 * (query_rights.c), so that what they took can be compared with the
+	 * rights of their next run; a reach no longer kept nor the statement's
+	 * is freed when the last of them lets go (let_go).
+	 */
+	int			holders;
+	bool		let_go;
+
+	/*
 	 * Whether a later statement may use it (reach_cache.c): the stamp of
-	 * the announcements it has seen, what the newest state looked like then, and whether every
+	 * the announcements it has seen, what the newest state looked like
+	 * then, and whether every
 	 * query so far read exactly the newest state (none was narrowed by an
 	 * older statement snapshot, see reach_query).
 	 */
@@ -176,6 +187,7 @@ typedef struct Reach
 
 	bool		have_set[NUM_REACH_SETS];
 	IdSet		sets[NUM_REACH_SETS];
+	uint64		set_serial[NUM_REACH_SETS];	/* unique per set built (set_of) */
 
 	/*
 	 * Whether a decision read the user's own memberships (or id): set by
@@ -319,5 +331,84 @@ extern bool namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent
 
 /* policy_core.c: the projects that let a job token's project in */
 extern void load_job_scope(Reach *r);
+
+/*
+ * policy_core.c: whether a reach is the running statement's; the reach of
+ * the current actor, or NULL (no error, the actor left as it is) when the
+ * actor is dead; holding a reach for a query (query_rights.c).
+ */
+extern bool reach_is_current(const Reach *r);
+extern Reach *current_reach_live(void);
+extern void reach_hold(Reach *r);
+extern void reach_release(Reach *r);
+
+/* ----------------------------------------------------------------------
+ * What running queries take from the reach (query_rights.c)
+ *
+ * Every decision a query's rows are made with passes through the
+ * primitives above (set_of, reaches_all, sees_everything, projects_of,
+ * namespaces_of) or through the per-row paths of the SQL functions, and
+ * each of them notes it here: into every query running now (a frame each,
+ * innermost last), so that a cursor fetched again can tell whether what
+ * it took still holds.  A frame remembers what it took in this run, so
+ * that a row costs one comparison once its sets were noted.
+ * ---------------------------------------------------------------------- */
+
+/* What a query may take besides sets and "everything" decisions. */
+typedef enum TakenMore
+{
+	TAKEN_PROJECT_LEVELS,		/* the user's access level on projects */
+	TAKEN_NAMESPACE_LEVELS,		/* ... on groups */
+	TAKEN_JOB_SCOPE,			/* projects that let a job token's project in */
+	NUM_TAKEN_MORE
+} TakenMore;
+
+/* The bit after the ReachAll kinds: the user is an administrator or auditor. */
+#define TAKEN_SEES_EVERYTHING	NUM_REACH_ALL
+
+struct PinRights;
+
+typedef struct TakingFrame
+{
+	struct PinRights **rights;	/* the running query's record, made on first use */
+	MemoryContext cxt;			/* ... in its memory */
+	uint64		seen[NUM_REACH_SETS];	/* set_serial of each set taken in this run */
+	uint32		all_seen;		/* decisions taken as true in this run */
+	uint64		more_seen[NUM_TAKEN_MORE];	/* build of the reach taken from */
+} TakingFrame;
+
+/* The innermost running query's frame, or NULL; nested set builders. */
+extern TakingFrame *taking;
+extern int	reach_building;
+
+extern void taken_set(const Reach *r, ReachSet which);
+extern void taken_all(const Reach *r, int kind);
+extern void taken_more(const Reach *r, TakenMore which);
+
+/* A set handed to the running query (a per-row path: one comparison). */
+static inline void
+take_set(const Reach *r, ReachSet which)
+{
+	if (taking != NULL && taking->seen[which] != r->set_serial[which] &&
+		reach_building == 0)
+		taken_set(r, which);
+}
+
+/* A decision the running query got as true (kind, or TAKEN_SEES_EVERYTHING). */
+static inline void
+take_all(const Reach *r, int kind)
+{
+	if (taking != NULL && (taking->all_seen & (1u << kind)) == 0 &&
+		reach_building == 0)
+		taken_all(r, kind);
+}
+
+static inline void
+take_more(const Reach *r, TakenMore which)
+{
+	if (taking != NULL && taking->more_seen[which] != r->build &&
+		reach_building == 0)
+		taken_more(r, which);
+}
 
 #endif							/* REACH_H */

@@ -214,7 +214,10 @@ acts_for_user(const Reach *r)
 bool
 sees_everything(const Reach *r)
 {
-	return r->admin || r->auditor;
+	if (!r->admin && !r->auditor)
+		return false;
+	take_all(r, TAKEN_SEES_EVERYTHING);
+	return true;
 }
 
 /* The "who" of the rule table: whether an actor has the set at all. */
@@ -776,12 +779,39 @@ decisions_guessed(const Actor *actor)
 bool
 reaches_all(Reach *r, ReachAll which)
 {
+	if (r->all[which])
+		take_all(r, which);
 	return r->all[which];
 }
 
 /* ----------------------------------------------------------------------
  * Sets, built on first use
  * ---------------------------------------------------------------------- */
+
+/*
+ * Sets being built, which the sets they are built from are not taken for
+ * (query_rights.c): only what a caller of set_of() gets counts.  Restored
+ * on error, so that a failed build never stops the noting.
+ */
+int			reach_building = 0;
+
+/* Serial numbers of the sets built: one set's content, for ever. */
+static uint64 set_serials = 0;
+
+static void
+build_set(Reach *r, const SetRule *rule, IdSet *set)
+{
+	reach_building++;
+	PG_TRY();
+	{
+		*set = (r->live && rule->who(r)) ? rule->build(r) : idset_empty(r->cxt);
+	}
+	PG_FINALLY();
+	{
+		reach_building--;
+	}
+	PG_END_TRY();
+}
 
 IdSet
 set_of(Reach *r, ReachSet which)
@@ -798,9 +828,10 @@ set_of(Reach *r, ReachSet which)
 		r->levels_asked = false;
 		r->building_per_statement = false;
 		r->build_cxt = r->cxt;
-		set = (r->live && rule->who(r)) ? rule->build(r) : idset_empty(r->cxt);
+		build_set(r, rule, &set);
 		r->build_cxt = cxt_before;
 		r->sets[which] = set;
+		r->set_serial[which] = ++set_serials;
 		r->set_asked_levels[which] = r->levels_asked;
 		r->set_per_statement[which] = r->building_per_statement;
 		r->levels_asked |= asked_before;
@@ -814,6 +845,7 @@ set_of(Reach *r, ReachSet which)
 		if (r->set_per_statement[which])
 			r->building_per_statement = true;
 	}
+	take_set(r, which);
 	return r->sets[which];
 }
 

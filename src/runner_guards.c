@@ -66,20 +66,18 @@ PG_FUNCTION_INFO_V1(rp_ci_runner_projects_copy);
 /*
  * The columns the extension keeps as copies (release 1.2): a project
  * runner's linked projects, a link's owner project.  Only the extension
- * writes them: its copy trigger and repair (while copies_writing is set),
- * and its own install and upgrade scripts; anyone else's write to them is
+ * writes them: its copy trigger and repair (in INTERNAL_WRITE_RUNNER_COPIES,
+ * owner_spi.h), and its own install and upgrade scripts; anyone else's write to them is
  * ignored, as a write to namespaces.traversal_ids is.
  */
 #define LINKED_PROJECTS_COLUMN	"linked_project_ids"
 #define OWNER_PROJECT_COLUMN	"owner_project_id"
 
-static bool copies_writing = false;
-
 static bool
 copies_writable(void)
 {
 	/* our own scripts fill the copies when a release adds them */
-	return copies_writing ||
+	return internal_write_current() == INTERNAL_WRITE_RUNNER_COPIES ||
 		(creating_extension &&
 		 CurrentExtensionObject == get_extension_oid(RUNNER_POLICY_EXTENSION, true));
 }
@@ -976,17 +974,10 @@ rp_ci_runner_projects_copy(PG_FUNCTION_ARGS)
 	args[0] = Int64GetDatum(runner_id);
 	args[1] = Int64GetDatum(project_id);
 	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
-	copies_writing = true;
-	PG_TRY();
-	{
-		(void) saved_query_run(TRIGGER_FIRED_BY_INSERT(td->tg_event) ?
-							   &copy_add_project : &copy_remove_project, args, NULL);
-	}
-	PG_FINALLY();
-	{
-		copies_writing = false;
-	}
-	PG_END_TRY();
+	(void) saved_query_run_internal(INTERNAL_WRITE_RUNNER_COPIES,
+									TRIGGER_FIRED_BY_INSERT(td->tg_event) ?
+									&copy_add_project : &copy_remove_project,
+									args, NULL, false);
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }
@@ -1004,19 +995,12 @@ repair_runner_copies(MemoryContext cxt)
 
 	if (!runner_policy_sql_at_least(1, 2))
 		return out;
-	copies_writing = true;
-	PG_TRY();
-	{
-		(void) saved_query_run(&repair_link_owners, NULL, NULL);
-		out = idset_union(cxt, out, idset_from_spi(cxt));
-		(void) saved_query_run(&repair_linked_projects, NULL, NULL);
-		out = idset_union(cxt, out, idset_from_spi(cxt));
-	}
-	PG_FINALLY();
-	{
-		copies_writing = false;
-	}
-	PG_END_TRY();
+	(void) saved_query_run_internal(INTERNAL_WRITE_RUNNER_COPIES,
+									&repair_link_owners, NULL, NULL, false);
+	out = idset_union(cxt, out, idset_from_spi(cxt));
+	(void) saved_query_run_internal(INTERNAL_WRITE_RUNNER_COPIES,
+									&repair_linked_projects, NULL, NULL, false);
+	out = idset_union(cxt, out, idset_from_spi(cxt));
 	return out;
 }
 

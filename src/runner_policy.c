@@ -8,16 +8,18 @@
  *
  *	owner_spi.c			run the extension's own queries as the tables' owner
  *	version.c			version(): the SQL and the library checked against each other
- *	ddl_guard.c			DROP EXTENSION with data, and a schema rename, refused
+ *	ddl_guard.c			drops that would lose the data, and a schema rename, refused
  *	actor.c				who the session acts for, in backend memory
  *	statement.c			where client statements end; portals pinned to their actor
  *	token.c				tokens: issue, authenticate, revoke (digests only)
  *	credentials.c		digests, and whether an actor is still alive
+ *	token_text.c		where a statement's text spells a token, however it does
  *	log_redact.c		tokens kept out of the server log
  *	policy_core.c		every access rule, asked by RLS policies and functions
  *	  reach.h			  the reach, shared by the policy core's files only
  *	  idset.c			  the sorted id sets and level maps the rules probe
  *	  reach_cache.c		  when a reach may answer for a later statement
+	  query_rights.c	  what a query took from the rights, checked at its next fetch
  *	  queue.c			  the runner queue counts (runner_queue_status)
  *	  access.c			  explain_access() and runner_access
  *	runner_guards.c		the ownership invariants on runners and their links
@@ -78,6 +80,7 @@ _PG_init(void)
 	monitor_init();
 	policy_core_init();
 	statement_init();
+	query_rights_init();
 	log_redact_init();
 	refusal_hint_init();
 	ddl_guard_init();

@@ -90,6 +90,5 @@ extern void refusal_hint_init(void);
 
 /* log_redact.c: keeps tokens out of the server log */
 extern void log_redact_init(void);
-extern bool text_carries_token(const char *text);
 
 #endif							/* RUNNER_POLICY_H */

@@ -293,6 +293,7 @@ rp_authenticate(PG_FUNCTION_ARGS)
 	OwnerSpi	spi;
 	bool		found = false;
 
+	actor_check_change("authenticate");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -28,6 +28,7 @@ HARNESS_PACKAGES=(
 	"postgresql-$PG_MAJOR-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
 	pgbouncer
+	libpq-dev
 	make
 	gcc
 )

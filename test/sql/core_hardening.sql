@@ -123,9 +123,18 @@ BEGIN
 		PERFORM runner_policy.act_as(7003, false);
 	END LOOP;
 END $$;
--- A cursor over tables that are not the extension's is not pinned.
+-- Any cursor opened while an actor is set is pinned to it, whatever it
+-- reads: a function can read the extension without naming its tables.
 BEGIN;
 SELECT runner_policy.act_as(7002);
+DECLARE plain CURSOR FOR SELECT g FROM generate_series(1, 3) g;
+FETCH 1 FROM plain;
+SELECT runner_policy.act_as(7003);
+FETCH 1 FROM plain;
+ROLLBACK;
+-- One opened with no actor over tables that are not the extension's is not.
+SELECT runner_policy.reset_actor();
+BEGIN;
 DECLARE plain CURSOR FOR SELECT g FROM generate_series(1, 3) g;
 FETCH 1 FROM plain;
 SELECT runner_policy.act_as(7003);
@@ -185,10 +194,21 @@ SELECT pg_temp.try('SELECT runner_policy.issue_job_token(999999)') AS job_servic
 -- fails, not when another part of the statement fails, not when every
 -- statement is logged.  The client sees the error; the log sees the token
 -- as rpi_[redacted].
+SELECT substr(:'token', 5) AS token_hex \gset
 SET log_statement = 'all';
 SELECT runner_policy.authenticate(:'token', NULL);
 SELECT runner_policy.authenticate(:'token', false), 1 / 0;
 SELECT (:'token')::bigint;
+-- However a literal spells it: the log sees 'rpi_' || '[redacted]'.
+SELECT runner_policy.authenticate('rpi_' || :'token_hex', false);
+SELECT runner_policy.authenticate(E'\x72pi_' || :'token_hex', NULL);
+SELECT runner_policy.authenticate(U&'!0072pi_' UESCAPE '!' || :'token_hex', false), 1 / 0;
+-- A utility statement keeps its text in statement statistics: one that
+-- spells a token is refused before it runs.  A digest is no token.
+EXPLAIN (COSTS OFF) SELECT runner_policy.authenticate('rpi_' || :'token_hex', false);
+PREPARE regress_core_auth AS SELECT runner_policy.authenticate(E'\162pi_' || :'token_hex');
+EXPLAIN (COSTS OFF) SELECT 1 FROM runner_policy.tokens
+ WHERE digest = '\xdeadbeefcafef00ddeadbeefcafef00ddeadbeefcafef00ddeadbeefcafef00d';
 RESET log_statement;
 SELECT runner_policy.reset_actor();
 

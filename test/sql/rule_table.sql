@@ -78,3 +78,44 @@ SELECT table_name, tgname FROM change_triggers
 	OR table_name NOT IN (SELECT table_name FROM runner_policy.rights_columns())
  ORDER BY 1, 2;
 SELECT count(*) AS change_triggers FROM change_triggers;
+
+-- The audit triggers are made from the same list: on each table of
+-- rights_columns(), an AFTER ROW trigger on INSERT, DELETE and UPDATE OF
+-- exactly the listed columns less the derived ones, and an AFTER TRUNCATE
+-- statement trigger, enabled as triggers are by default (a load in
+-- replica mode writes no entries).  Elsewhere audit_row() fires on every
+-- column: runners, their links and tokens.
+CREATE TEMP VIEW audit_triggers AS
+SELECT c.relname AS table_name, t.tgname, t.tgenabled,
+	   (t.tgtype & 2) <> 0 AS before, (t.tgtype & 1) <> 0 AS per_row,
+	   (t.tgtype & 4) <> 0 AS on_insert, (t.tgtype & 8) <> 0 AS on_delete,
+	   (t.tgtype & 16) <> 0 AS on_update, (t.tgtype & 32) <> 0 AS on_truncate,
+	   ARRAY(SELECT a.attname::text FROM unnest(t.tgattr) WITH ORDINALITY AS k(attnum, ord)
+			   JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum
+			  ORDER BY a.attname) AS columns
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE t.tgfoid = 'runner_policy.audit_row()'::regprocedure;
+-- derived columns the list does not name as columns: none
+SELECT table_name, derived_columns FROM runner_policy.rights_columns()
+ WHERE NOT derived_columns <@ column_names;
+-- differences between the list and the catalog: none
+(SELECT table_name, ARRAY(SELECT c FROM unnest(column_names) AS c
+						   WHERE c <> ALL (derived_columns) ORDER BY 1) AS columns
+   FROM runner_policy.rights_columns()
+ EXCEPT
+ SELECT table_name, columns FROM audit_triggers
+  WHERE tgname = 'audit_' || table_name AND tgenabled = 'O'
+	AND NOT before AND per_row AND on_insert AND on_delete AND on_update AND NOT on_truncate)
+UNION ALL
+(SELECT table_name, NULL::text[] FROM runner_policy.rights_columns()
+ EXCEPT
+ SELECT table_name, NULL::text[] FROM audit_triggers
+  WHERE tgname = 'audit_' || table_name || '_truncate' AND tgenabled = 'O'
+	AND NOT before AND NOT per_row AND on_truncate AND NOT on_insert AND NOT on_update AND NOT on_delete);
+-- the other audited tables: every column, every change
+SELECT table_name, tgname, on_insert AND on_delete AND on_update AND per_row AND NOT before AS every_change,
+	   columns = '{}' AS every_column
+  FROM audit_triggers
+ WHERE table_name NOT IN (SELECT table_name FROM runner_policy.rights_columns()) AND per_row
+ ORDER BY 1, 2;
+SELECT count(*) AS audit_triggers FROM audit_triggers;

@@ -1,6 +1,6 @@
 -- test/upgrade/data.sql: a small forge with a row in every table, loaded
 -- into a database at each older version before it is upgraded.  Only
--- inserts and functions of 1.0, so it loads at every version.
+-- statements and functions of 1.0, so it loads at every version.
 SET search_path = pg_catalog;
 INSERT INTO runner_policy.users (id, username, admin) VALUES
 	(1, 'root', true), (2, 'alice', false), (3, 'bob', false);
@@ -26,3 +26,8 @@ INSERT INTO runner_policy.ci_builds (id, project_id, runner_id, user_id, status)
 	(5002, 102, 1003, 3, 'success');
 INSERT INTO runner_policy.ci_job_token_scope_links (source_project_id, target_project_id) VALUES
 	(100, 101);
+-- a runner registered and deleted again: where the version keeps an audit
+-- log, its entries are of a deleted object after the upgrade
+INSERT INTO runner_policy.ci_runners (id, runner_type, sharding_key_id, description, created_by_id) VALUES
+	(1004, 3, 103, 'gone', 3);
+DELETE FROM runner_policy.ci_runners WHERE id = 1004;
