@@ -1891,6 +1891,22 @@ COMMENT ON TABLE runner_policy.rights_epoch IS
 	'Never holds a row: a commit that changed rights invalidates its relation cache entry, which every backend reads as "work your reaches out again".';
 
 /*
+ * rights_reset: the announcement no backend can narrow to the users it
+ * concerns.  A prepared transaction writes no entry into the ring that
+ * names them (COMMIT PREPARED may run in another backend), and Citus
+ * commits every write of a reference table that way: its change of rights
+ * invalidates this relation too, and every backend drops every reach it
+ * keeps.  Like rights_epoch, no columns, no rows, never read; nothing but
+ * such a commit (or DDL on it) invalidates it, where statistics of a
+ * rights table would.
+ */
+CREATE TABLE runner_policy.rights_reset ();
+ALTER TABLE runner_policy.rights_reset ENABLE ROW LEVEL SECURITY;
+ALTER TABLE runner_policy.rights_reset FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE runner_policy.rights_reset IS
+	'Never holds a row: a prepared transaction that changed rights invalidates its relation cache entry, which every backend reads as "drop every reach".';
+
+/*
  * The tables and columns rights are read from, in one list: the change
  * triggers below and the audit triggers of section 4 are made from it, and
  * test/sql/rule_table.sql checks the catalog against it.  user_column
