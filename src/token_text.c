@@ -31,8 +31,8 @@
  *
  * The token shape: one of the kind prefixes rpi_, rpj_, rpx_, rpr_ (lower
  * case, as issued), or on Citus rpa_ (an actor assertion) and rpk_ (the
- * cluster key, doc/citus.md), followed directly by at least MIN_SECRET_HEX hex
- * digits (either case); the secret is that run of hex digits.  A token cut
+ * cluster key, doc/citus.md), followed directly by at least MIN_SECRET_HEX
+ * hex digits (either case); the secret is that run of hex digits.  A token cut
  * short or one digit off still is a secret; a digest or an md5() without a
  * prefix ('\x' and 64 hex digits, say) is not, and is left as it is; so is
  * a prefix followed by anything but hex ('^rpr_[0-9a-f]{64}$').  Literals
@@ -920,7 +920,8 @@ is_assertion_set(Node *parsetree, const char *text, int len)
 	marks = palloc_extended(len + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	found = token_text_mark(text, len, marks);
 	for (int i = 0; i < len && found > 0; i++)
-		if (marks[i] && (text + i < at_value || text + i >= at_value + strlen(v)))
+		if (marks[i] &&
+			(text + i < at_value || text + i >= at_value + strlen(v)))
 			found = -1;
 	pfree(marks);
 	return found > 0;
