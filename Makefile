@@ -45,7 +45,9 @@ OBJS = \
 	src/audit.o \
 	src/saved_queries.o \
 	src/monitor.o \
-	src/refusal_hint.o
+	src/refusal_hint.o \
+	src/citus_local.o \
+	src/citus_assertion.o
 
 # sql/runner_policy--X.sql installs version X whole; sql/runner_policy--X--Y.sql
 # updates X to Y.  PostgreSQL installs a version that has no install script

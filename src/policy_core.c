@@ -823,7 +823,8 @@ keeping_allowed(void)
 static Reach *
 statement_reach(bool quiet)
 {
-	const Actor *actor = actor_current();
+	/* checked: a Citus worker refuses an assertion it cannot verify here */
+	const Actor *actor = actor_current_checked();
 	Reach	   *r;
 
 	if (reach_matches(cached))

@@ -116,6 +116,8 @@
 
 /* The relation whose invalidation announces a change of rights. */
 #define RIGHTS_EPOCH_RELATION	"rights_epoch"
+/* ... and the one whose invalidation drops every reach (a prepared change) */
+#define RIGHTS_RESET_RELATION	"rights_reset"
 
 /* The tables whose changes move the epoch (the ones with reach_changed). */
 static const char *const rights_tables[] = {
@@ -139,6 +141,7 @@ static uint64 signals = 0;
  */
 static Oid	rights_oids[NUM_RIGHTS_TABLES];
 static Oid	rights_epoch_oid = InvalidOid;	/* InvalidOid in SQL before 1.2 */
+static Oid	rights_reset_oid = InvalidOid;	/* InvalidOid in SQL before 1.2 */
 static bool rights_oids_known = false;
 
 /* This transaction's last command that changed a rights table. */
@@ -197,7 +200,8 @@ extension_oid(void)
  * everyone; a transaction that changed more users than an entry holds, or
  * an entry the ring has already overwritten, counts as everyone; so do a
  * prepared transaction (COMMIT PREPARED runs no callback of ours: its
- * announcement is the coarse one) and a hot standby, which replays the
+ * announcement is a relcache invalidation of runner_policy.rights_reset,
+ * which drops every reach) and a hot standby, which replays the
  * invalidation and nothing else.  Without the library in
  * shared_preload_libraries there is no ring, and every announcement is
  * coarse.
@@ -377,7 +381,8 @@ static void
 rights_relcache_callback(Datum arg, Oid relid)
 {
 	bool		rights = !OidIsValid(relid) || !rights_oids_known ||
-		relid == rights_epoch_oid;
+		relid == rights_epoch_oid ||
+		(OidIsValid(rights_reset_oid) && relid == rights_reset_oid);
 
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES && !rights && !OidIsValid(rights_epoch_oid); i++)
 		rights = rights_oids[i] == relid;
@@ -425,10 +430,26 @@ rights_xact_callback(XactEvent event, void *arg)
 									   RowExclusiveLock);
 				if (OidIsValid(announce))
 					CacheInvalidateRelcacheByRelid(announce);
-				/* no ring entry after COMMIT PREPARED: announce it coarsely */
+				/*
+				 * No ring entry after COMMIT PREPARED: announce it coarsely,
+				 * by rights_reset, which drops every kept reach (on a Citus
+				 * worker the changed tables are shards of the reference
+				 * tables, which nobody takes for rights tables; Citus commits
+				 * every write of them this way).  With the SQL of a release
+				 * before it, by the changed tables, as before.
+				 */
 				if (!OidIsValid(announce) || event == XACT_EVENT_PRE_PREPARE)
-					for (int i = 0; i < nchanged; i++)
-						CacheInvalidateRelcacheByRelid(changed[i]);
+				{
+					Oid			reset = OidIsValid(announce) ?
+						get_relname_relid(RIGHTS_RESET_RELATION, runner_policy_extension_schema()) :
+						InvalidOid;
+
+					if (OidIsValid(reset))
+						CacheInvalidateRelcacheByRelid(reset);
+					else
+						for (int i = 0; i < nchanged; i++)
+							CacheInvalidateRelcacheByRelid(changed[i]);
+				}
 				entry_due = OidIsValid(announce) && event == XACT_EVENT_PRE_COMMIT;
 			}
 			nchanged = 0;
@@ -527,6 +548,7 @@ learn_rights_oids(void)
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES; i++)
 		rights_oids[i] = OidIsValid(nsp) ? get_relname_relid(rights_tables[i], nsp) : InvalidOid;
 	rights_epoch_oid = OidIsValid(nsp) ? get_relname_relid(RIGHTS_EPOCH_RELATION, nsp) : InvalidOid;
+	rights_reset_oid = OidIsValid(nsp) ? get_relname_relid(RIGHTS_RESET_RELATION, nsp) : InvalidOid;
 	rights_oids_known = OidIsValid(nsp);
 	learned_at = epoch;
 }

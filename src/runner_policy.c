@@ -31,6 +31,8 @@
  *	membership.c		access levels of project and group members
  *	backfill.c			backfill_owners(), the one repair of legacy rows
  *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
+ *	citus_local.c		on Citus: this node's copies of the reference tables
+ *	citus_assertion.c	on Citus: the actor from the coordinator to the workers
  *
  * src/runner_policy.c
  *
@@ -50,6 +52,7 @@
 #include "utils/guc.h"
 
 #include "actor.h"
+#include "citus.h"
 #include "ddl_guard.h"
 #include "monitor.h"
 #include "plan_binding.h"
@@ -83,6 +86,9 @@ _PG_init(void)
 	refusal_hint_init();
 	ddl_guard_init();
 	reach_cache_init();
+	/* on a Citus cluster only: this node's copies, the actor's assertion */
+	citus_local_init();
+	citus_assertion_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
 #else
