@@ -14,6 +14,7 @@ EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)
 MODULE_big = runner_policy
 OBJS = \
 	src/runner_policy.o \
+	src/base.o \
 	src/owner_spi.o \
 	src/runner_guards.o \
 	src/namespace_tree.o \
