@@ -53,7 +53,14 @@ typedef struct SavedQueryEntry
 
 #define SAVED_QUERY_ENTRY(q)	{#q, &(q)}
 
-extern bool saved_query_listed(const SavedQuery *query);
+/*
+ * Whether a query is listed: saved_queries.c, which knows every file's list,
+ * registers it from _PG_init (saved_queries_init), so that this file, below
+ * all of them, asks without calling up.
+ */
+typedef bool (*SavedQueryListed) (const SavedQuery *query);
+extern void saved_query_register_listed(SavedQueryListed listed);
+extern void saved_queries_init(void);
 
 /*
  * The extension's schema, owner and installed SQL version, looked up once

@@ -44,6 +44,7 @@
 #include "actor.h"
 #include "ddl_guard.h"
 #include "monitor.h"
+#include "owner_spi.h"
 #include "plan_binding.h"
 #include "policy_core.h"
 #include "reach_cache.h"
@@ -64,6 +65,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	saved_queries_init();
 	actor_init();
 	plan_binding_init();
 	monitor_init();
