@@ -14,7 +14,7 @@
  * Everything is undone by owner_spi_end(), or by transaction abort on error.
  *
  * The tables are found through the extension, not by a schema name: see
- * current_extension() below.
+ * current_extension() in version.c.
  *
  * src/owner_spi.c
  *
@@ -51,33 +51,6 @@
 #include "version.h"
 
 /*
- * The extension as the running transaction sees it.
- *
- * Nothing of the C code names the schema: it asks pg_extension where the
- * extension lives, so that a schema renamed by a superuser (the DDL guard
- * refuses it, but a superuser can disable event triggers, and they do not
- * run in single-user mode) still leads to the same tables.  The answer is kept
- * for one transaction (keyed on its local transaction id), which costs one
- * index probe of pg_extension per transaction and still notices an ALTER
- * EXTENSION ... UPDATE or a new make install by the next transaction; a
- * change to a schema (syscache invalidation) forgets it at once.  The
- * same lookup checks that this library serves the installed SQL version.
- */
-typedef struct ExtensionState
-{
-	LocalTransactionId lxid;	/* transaction the rest is valid in */
-	Oid			extoid;
-	Oid			extowner;
-	Oid			nspoid;
-	char		nspname[NAMEDATALEN];
-	char		version[NAMEDATALEN];
-	bool		version_checked;	/* the library serves it */
-} ExtensionState;
-
-static ExtensionState extension = {InvalidLocalTransactionId};
-static bool callback_registered = false;
-
-/*
  * The schema name the kept plans were prepared with, and the plans
  * themselves (in TopMemoryContext), so that a rename can drop them all:
  * a kept plan is replanned from its parse tree, which names the old schema.
@@ -96,61 +69,6 @@ saved_query_register_listed(SavedQueryListed listed)
 	saved_query_listed = listed;
 }
 
-/* Reads our row of pg_extension: oid, schema and version. */
-static void
-read_extension_row(ExtensionState *state)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum(RUNNER_POLICY_EXTENSION));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("extension \"%s\" is not installed in this database",
-						RUNNER_POLICY_EXTENSION)));
-	else
-	{
-		Form_pg_extension form = (Form_pg_extension) GETSTRUCT(tuple);
-		bool		isnull;
-		Datum		version;
-		char	   *nspname;
-		char	   *text_version;
-
-		state->extoid = form->oid;
-		state->extowner = form->extowner;
-		state->nspoid = form->extnamespace;
-		version = heap_getattr(tuple, Anum_pg_extension_extversion,
-							   RelationGetDescr(rel), &isnull);
-		if (isnull)
-			elog(ERROR, "extversion is null");
-		text_version = TextDatumGetCString(version);
-		strlcpy(state->version, text_version, NAMEDATALEN);
-		nspname = get_namespace_name(state->nspoid);
-		if (nspname == NULL)
-			elog(ERROR, "cache lookup failed for namespace %u", state->nspoid);
-		strlcpy(state->nspname, nspname, NAMEDATALEN);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-}
-
-/*
- * A change to any schema (a rename, a drop) may be ours: look the extension
- * up again at its next use, even within this transaction.
- */
-static void
-namespace_changed(Datum arg, int cacheid, uint32 hashvalue)
-{
-	extension.lxid = InvalidLocalTransactionId;
-}
-
 /* Forgets every kept plan; the next run prepares it again. */
 static void
 forget_saved_plans(void)
@@ -164,113 +82,6 @@ forget_saved_plans(void)
 			SPI_freeplan(plan);
 	}
 	nprepared = 0;
-}
-
-/*
- * The extension of this transaction: looked up on first use, the kept plans
- * dropped if the schema is not the one they were prepared in, and, when
- * check_version, checked against the versions this library serves.  Only
- * the DDL guard looks without the check, so that a mismatched installation
- * can still be dropped.
- */
-static const ExtensionState *
-current_extension(bool check_version)
-{
-	if (extension.lxid != MyProc->lxid ||
-		extension.lxid == InvalidLocalTransactionId)
-	{
-		if (!callback_registered)
-		{
-			CacheRegisterSyscacheCallback(NAMESPACEOID, namespace_changed, (Datum) 0);
-			callback_registered = true;
-		}
-		extension.lxid = InvalidLocalTransactionId;
-		read_extension_row(&extension);
-		extension.version_checked = false;
-		if (plans_schema[0] != '\0' && strcmp(plans_schema, extension.nspname) != 0)
-			forget_saved_plans();
-		strlcpy(plans_schema, extension.nspname, NAMEDATALEN);
-		extension.lxid = MyProc->lxid;
-	}
-	if (check_version && !extension.version_checked)
-	{
-		runner_policy_check_version(extension.version);
-		extension.version_checked = true;
-	}
-	return &extension;
-}
-
-Oid
-runner_policy_extension_schema(void)
-{
-	return current_extension(false)->nspoid;
-}
-
-Oid
-runner_policy_extension_owner(void)
-{
-	return current_extension(false)->extowner;
-}
-
-const char *
-runner_policy_extension_version(void)
-{
-	return current_extension(true)->version;
-}
-
-/*
- * Whether the installed SQL is release major.minor or later.  The library
- * serves every release that has a script; what a newer release's SQL
- * added (a column, a trigger) is used only where it is installed.
- */
-bool
-runner_policy_sql_at_least(int major, int minor)
-{
-	const char *v = runner_policy_extension_version();
-	int			have_major = 0;
-	int			have_minor = 0;
-
-	if (sscanf(v, "%d.%d", &have_major, &have_minor) < 1)
-		return false;
-	return have_major > major || (have_major == major && have_minor >= minor);
-}
-
-/* The owner of table ci_runners of the extension. */
-static Oid
-tables_owner(const ExtensionState *ext)
-{
-	Oid			relid = get_relname_relid("ci_runners", ext->nspoid);
-	HeapTuple	tuple;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "table ci_runners of extension %s does not exist",
-			 RUNNER_POLICY_EXTENSION);
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-/*
- * The role that owns the extension's tables: the one that ran CREATE
- * EXTENSION.  Looked up each time (one syscache probe) rather than cached,
- * so that ALTER TABLE ... OWNER or a dump and restore never leaves a stale
- * role behind.
- */
-Oid
-runner_policy_tables_owner(void)
-{
-	return tables_owner(current_extension(true));
-}
-
-/* The same, without the version check: for the DDL guard only. */
-Oid
-runner_policy_tables_owner_unchecked(void)
-{
-	return tables_owner(current_extension(false));
 }
 
 void
@@ -341,8 +152,15 @@ query_text_for_schema(const char *sql, const char *nspname)
 static void
 prepare_saved_query(SavedQuery *query)
 {
-	const ExtensionState *ext = current_extension(true);
+	const char *nspname = runner_policy_extension_schema_name();
 
+	/* a kept plan names the schema it was prepared in: a renamed one drops them */
+	if (strcmp(plans_schema, nspname) != 0)
+	{
+		if (plans_schema[0] != '\0')
+			forget_saved_plans();
+		strlcpy(plans_schema, nspname, NAMEDATALEN);
+	}
 	if (query->plan == NULL)
 	{
 		char	   *sql;
@@ -351,7 +169,7 @@ prepare_saved_query(SavedQuery *query)
 		/* every saved query is listed (saved_queries.c), so the plan test sees it */
 		if (saved_query_listed == NULL || !saved_query_listed(query))
 			elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
-		sql = query_text_for_schema(query->sql, ext->nspname);
+		sql = query_text_for_schema(query->sql, nspname);
 		plan = SPI_prepare(sql, query->nargs, query->argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
