@@ -25,6 +25,7 @@ OBJS = \
 	src/token.o \
 	src/credentials.o \
 	src/idset.o \
+	src/reach_read.o \
 	src/policy_core.o \
 	src/queue.o \
 	src/access.o \

@@ -38,6 +38,7 @@ extern const SavedQueryEntry job_guard_saved_queries[];
 extern const SavedQueryEntry namespace_tree_saved_queries[];
 extern const SavedQueryEntry policy_core_saved_queries[];
 extern const SavedQueryEntry queue_saved_queries[];
+extern const SavedQueryEntry reach_read_saved_queries[];
 extern const SavedQueryEntry rules_saved_queries[];
 extern const SavedQueryEntry runner_guards_saved_queries[];
 extern const SavedQueryEntry token_saved_queries[];
@@ -56,6 +57,7 @@ static const struct
 	{"namespace_tree.c", namespace_tree_saved_queries},
 	{"policy_core.c", policy_core_saved_queries},
 	{"queue.c", queue_saved_queries},
+	{"reach_read.c", reach_read_saved_queries},
 	{"rules.c", rules_saved_queries},
 	{"runner_guards.c", runner_guards_saved_queries},
 	{"token.c", token_saved_queries},
