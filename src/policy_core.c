@@ -11,13 +11,16 @@
  *
  * The files of the policy core, one job each:
  *
- *	policy_core.c	the reach: built, kept for later statements, handed to
- *					the SQL entry points reach(), reaches_all(), in_reach(),
+ *	policy_core.c	the reach: built for the statement, handed to the SQL
+ *					entry points reach(), reaches_all(), in_reach(),
  *					authorize() and to the C guards (policy_core.h)
  *	rules.c			who reaches what: every rule, and the queries behind it
+ *	reach_read.c	how the core reads: a call's SPI, the reach queries, the
+ *					user's levels; noting what a query took (hooks)
  *	reach.h			the reach and how a call starts SPI; private to the core
  *	idset.c			the sorted id sets and level maps that the rules probe
- *	reach_cache.c	when a kept reach may answer for a later statement
+ *	reach_cache.c	the whole cache: the reaches kept, their limits, and
+ *					when one may answer for a later statement
  *	plan_binding.c	the "everything" decision folded into plans, kept right
  *	reach_support.c	planner support for in_reach(): index form or probe
  *	query_rights.c	what a running query took from the reach, and whether it
@@ -52,9 +55,10 @@
  * Cache lifetime.  A reach is current for one actor, local transaction,
  * client statement and statement snapshot (reach_matches, the per-row
  * test).  It is kept for later statements of the same actor, up to
- * KEPT_REACHES of them and KEPT_REACH_BYTES in all, and reused when
- * reach_cache.c says nothing that can alter it has changed since and the
- * statement's snapshot is no older; a token's liveness is asked again for
+ * runner_policy.cache_actors of them and runner_policy.cache_memory in
+ * all, and reused when nothing that can alter it has changed since and the
+ * statement's snapshot is no older (reach_cache.c, the whole cache: its
+ * keys, limits and invalidation); a token's liveness is asked again for
  * every statement.  Nothing outside this file holds a pointer into a reach:
  * reach() and in_reach() hand out copies or answers, so a reach can be
  * freed as soon as it is neither kept nor the statement's.
@@ -127,41 +131,14 @@ PG_FUNCTION_INFO_V1(rp_authorize);
 static Reach *cached = NULL;
 static uint64 builds = 0;
 
-/*
- * Reaches kept for later statements, one per actor, the most recently used
- * first to stay: a backend behind a pooler serves many actors in turn.
- * Bounded in number and in memory (a user in thousands of groups holds
- * megabytes); the statement's own reach is never the one let go.
- */
-#define KEPT_REACHES		64	/* at most runner_policy.cache_actors of them used */
-static Reach *kept_reaches[KEPT_REACHES];
-
-/*
- * The limits, settings a superuser or the server's configuration sets
- * (PGC_SUSET): how many actors' reaches a backend keeps, and how much
- * memory they may take in all (kB).  Lowered, they apply at the next
- * reach kept.
- */
-static int	cache_actors = 8;
-static int	cache_memory_kb = 64 * 1024;
-
+/* How many statements took a reach, for keeping the most recently used. */
+static uint64 uses = 0;
 
 void
 policy_core_init(void)
 {
 	reach_read_init();
-	DefineCustomIntVariable("runner_policy.cache_actors",
-							"How many actors' reaches a backend keeps from statement to statement.",
-							"0 keeps none: every statement works its reach out afresh.",
-							&cache_actors, 8, 0, KEPT_REACHES,
-							PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("runner_policy.cache_memory",
-							"How much memory the reaches a backend keeps may take in all.",
-							"The reach of the running statement is kept whatever its size.",
-							&cache_memory_kb, 64 * 1024, 0, MAX_KILOBYTES,
-							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 }
-static uint64 uses = 0;
 
 /* ----------------------------------------------------------------------
  * Queries, run as the tables' owner under the statement's snapshot
@@ -264,206 +241,10 @@ reach_build(const Actor *actor)
 	return r;
 }
 
-/* Is it the same actor (is_local aside)? */
-static bool
-same_actor(const Actor *a, const Actor *b)
-{
-	return a->kind == b->kind && a->user_id == b->user_id &&
-		a->token_id == b->token_id && a->job_id == b->job_id &&
-		a->runner_id == b->runner_id && a->scopes == b->scopes &&
-		memcmp(a->runner_digest, b->runner_digest, sizeof(a->runner_digest)) == 0;
-}
-
-/* The kept reaches' number and memory, for the DBA (monitor.c). */
-static void
-report_kept(void)
-{
-	int			n = 0;
-	Size		bytes = 0;
-
-	for (int i = 0; i < KEPT_REACHES; i++)
-		if (kept_reaches[i] != NULL)
-		{
-			n++;
-			bytes += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
-		}
-	monitor_kept(n, bytes);
-}
-
-/*
- * A reach that is neither kept nor the statement's goes, unless a query that
- * may run again took rights from it (query_rights.c): then the last one to
- * let go frees it.
- */
-static void
-let_go(Reach *r)
-{
-	if (r->holders > 0)
-		r->let_go = true;
-	else
-		MemoryContextDelete(r->cxt);
-}
-
-void
-reach_hold(Reach *r)
-{
-	r->holders++;
-}
-
-void
-reach_release(Reach *r)
-{
-	Assert(r->holders > 0);
-	if (--r->holders == 0 && r->let_go)
-		MemoryContextDelete(r->cxt);
-}
-
 bool
 reach_is_current(const Reach *r)
 {
 	return r == cached;
-}
-
-static void
-forget_kept(int i)
-{
-	Reach	   *r = kept_reaches[i];
-
-	kept_reaches[i] = NULL;
-	if (r != NULL && r != cached)
-		let_go(r);
-	report_kept();
-}
-
-/*
- * Keeps a reach for later statements: in a free place, or the least
- * recently used one's; then lets the least recently used go until the kept
- * reaches fit in KEPT_REACH_BYTES (the new one stays, whatever its size).
- */
-static void
-keep_reach(Reach *r)
-{
-	int			slot = -1;
-	Size		total;
-
-	/* the limit may have been lowered since: what lies past it goes */
-	for (int i = cache_actors; i < KEPT_REACHES; i++)
-		if (kept_reaches[i] != NULL)
-			forget_kept(i);
-	if (cache_actors == 0)
-		return;
-
-	/* the place of the same actor's, a free one, or the least recently used */
-	for (int i = 0; i < cache_actors && slot < 0; i++)
-		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, &r->actor))
-			slot = i;
-	for (int i = 0; i < cache_actors && slot < 0; i++)
-		if (kept_reaches[i] == NULL)
-			slot = i;
-	if (slot < 0)
-		for (int i = 0; i < cache_actors; i++)
-			if (slot < 0 || kept_reaches[i]->last_used < kept_reaches[slot]->last_used)
-				slot = i;
-	forget_kept(slot);
-	kept_reaches[slot] = r;
-
-	for (;;)
-	{
-		int			oldest = -1;
-
-		total = 0;
-		for (int i = 0; i < KEPT_REACHES; i++)
-			if (kept_reaches[i] != NULL)
-			{
-				total += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
-				if (kept_reaches[i] != r &&
-					(oldest < 0 || kept_reaches[i]->last_used < kept_reaches[oldest]->last_used))
-					oldest = i;
-			}
-		if (total <= (Size) cache_memory_kb * 1024 || oldest < 0)
-			break;
-		forget_kept(oldest);
-	}
-	report_kept();
-}
-
-/*
- * Whether the facts of a token or runner actor read now leave the kept
- * sets as they were: the user's flags and a job token's project.  (A
- * runner's links feed only sets worked out for each statement.)
- */
-static bool
-same_kept_facts(const ActorFacts *then, const ActorFacts *now)
-{
-	return then->admin == now->admin && then->auditor == now->auditor &&
-		then->job_project == now->job_project &&
-		then->runner_type == now->runner_type &&
-		then->runner_has_owner == now->runner_has_owner &&
-		then->runner_owner == now->runner_owner;
-}
-
-/*
- * A kept reach of this actor that may answer for the running statement
- * (reach_cache.c says when), or NULL.  One that may not is let go.  A
- * token's and a runner's own row is read again for every statement (an
- * instance token may expire, a job token's job finish, a runner's links
- * change, with no change announced); a user's changes are announced.
- */
-static Reach *
-reusable_reach(const Actor *actor)
-{
-	int			i;
-	Reach	   *r;
-
-	for (i = 0; i < KEPT_REACHES; i++)
-		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, actor))
-			break;
-	if (i == KEPT_REACHES)
-		return NULL;
-	r = kept_reaches[i];
-
-	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
-		return NULL;
-	if (!reach_cache_stamp_valid(&r->stamp, r->actor.user_id) || r->narrowings != reach_query_narrowings() ||
-		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes) ||
-		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
-	{
-		forget_kept(i);
-		return NULL;
-	}
-	MemoryContextReset(r->statement_cxt);
-	if (actor->kind != ACTOR_USER)
-	{
-		ActorFacts	now;
-
-		need_spi();
-		if (!actor_still_valid(actor, &now, r->statement_cxt) ||
-			!same_kept_facts(&r->facts, &now))
-		{
-			forget_kept(i);
-			return NULL;
-		}
-		r->facts = now;
-	}
-	/* what one statement read goes with it */
-	for (int s = 0; s < NUM_REACH_SETS; s++)
-		if (r->set_per_statement[s])
-			r->have_set[s] = false;
-	r->have_queue = false;
-	monitor_count(MON_REUSES);
-	return r;
-}
-
-/*
- * Kept reaches serve later statements only under the SQL of this release:
- * the triggers that announce changes of rights are its own.  Between a
- * new library and ALTER EXTENSION UPDATE, every statement works its reach
- * out afresh, as release 1.0 did.
- */
-static bool
-keeping_allowed(void)
-{
-	return runner_policy_sql_at_least(1, 2);
 }
 
 /*
@@ -484,18 +265,12 @@ statement_reach(bool quiet)
 		return cached;
 
 	/* the statement's reach before is not freed while it is kept */
-	if (cached != NULL)
-	{
-		bool		is_kept = false;
-
-		for (int i = 0; i < KEPT_REACHES; i++)
-			is_kept |= kept_reaches[i] == cached;
-		if (!is_kept)
-			let_go(cached);
-	}
+	if (cached != NULL && !reach_cache_keeps(cached))
+		reach_let_go(cached);
 	cached = NULL;
 
-	r = (actor->kind == ACTOR_NONE || !keeping_allowed()) ? NULL : reusable_reach(actor);
+	r = (actor->kind == ACTOR_NONE || !reach_cache_keeping_allowed()) ? NULL :
+		reach_cache_reuse(actor);
 	if (r == NULL)
 	{
 		monitor_count(MON_REBUILDS);
@@ -521,8 +296,8 @@ statement_reach(bool quiet)
 					 errmsg("the acting user is blocked or gone"),
 					 errhint("Blocked users cannot be acted as.")));
 		}
-		if (r->actor.kind != ACTOR_NONE && keeping_allowed())
-			keep_reach(r);
+		if (r->actor.kind != ACTOR_NONE && reach_cache_keeping_allowed())
+			reach_cache_keep(r);
 	}
 	r->last_used = ++uses;
 	r->generation = actor_generation();

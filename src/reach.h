@@ -343,12 +343,10 @@ extern void load_job_scope(Reach *r);
 /*
  * policy_core.c: whether a reach is the running statement's; the reach of
  * the current actor, or NULL (no error, the actor left as it is) when the
- * actor is dead; holding a reach for a query (query_rights.c).
+ * actor is dead (holding a reach for a query: reach_cache.h).
  */
 extern bool reach_is_current(const Reach *r);
 extern Reach *current_reach_live(void);
-extern void reach_hold(Reach *r);
-extern void reach_release(Reach *r);
 
 /* ----------------------------------------------------------------------
  * What running queries take from the reach (query_rights.c)

@@ -182,9 +182,9 @@ cmp_cstring_ptr(const void *a, const void *b)
 /*
  * A reach query, as the tables' owner: what the actor may do is read from
  * the newest committed state, and from the snapshot of the rows the
- * statement is reading, and only what both grant counts (SPEC section 4:
- * a REPEATABLE READ transaction must not combine old rows with new rights,
- * nor new rows with old ones).  When the two snapshots see the same rows,
+ * statement is reading, and only what both grant counts (a REPEATABLE
+ * READ transaction must not combine old rows with new rights, nor new rows
+ * with old ones).  When the two snapshots see the same rows,
  * one query answers for both; otherwise the query runs under each, and only
  * the result rows that both return, identical, are kept: a fact that
  * changed in between (an access level, an owner) counts as absent.
