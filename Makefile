@@ -5,6 +5,7 @@
 #   make installcheck           pg_regress + isolation against a running server
 #   make bench                  benchmarks (bench/README.md); never part of tests
 #   make check-invalidation     the cache tests fail with invalidation built out
+#   make check-callgraph        no call or include cycle among the files of src/
 
 EXTENSION = runner_policy
 # Versions have one source each: default_version in the control file is what
@@ -86,7 +87,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # The two halves of installcheck, so that the harness can count each.
-.PHONY: installcheck-db installcheck-regress installcheck-isolation bench check-invalidation
+.PHONY: installcheck-db installcheck-regress installcheck-isolation bench check-invalidation check-callgraph
 installcheck-db:
 	for db in $(CONTRIB_TESTDB) $(ISOLATION_TESTDB); do \
 		psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $$db" \
@@ -103,6 +104,10 @@ installcheck-isolation: installcheck-db
 # The cache tests can fail: with invalidation built out, they must.
 check-invalidation:
 	./test/check-invalidation
+
+# The layers of src/ (test/callgraph): read off the built objects.
+check-callgraph: all
+	./test/callgraph -v
 
 # BENCH_PARTS=reads,audit,pairs,mix chooses the parts (bench/README.md)
 bench:
