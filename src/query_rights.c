@@ -34,7 +34,7 @@
  *
  * What is kept, and how long.  A query's record (PinRights) lives in the
  * memory of its pin (the executor state's, or a portal's), and holds the
- * reaches it took sets from (policy_core.c frees a reach only when no
+ * reaches it took sets from (reach_cache.c frees a reach only when no
  * record holds it), so that the comparison needs no copy; a set worked
  * out for each statement (rules.c: per_statement) does not outlive its
  * statement, and is copied.  After a comparison that holds, the record

@@ -4,33 +4,48 @@
  *	  The module's entry point: _PG_init, and nothing else.
  *
  * runner_policy makes a code forge's database enforce CI runner ownership by
- * itself.  The files of src/ have one job each:
+ * itself.  The files of src/ have one job each, in layers: a file calls
+ * only files listed before it in its layer or in the layers below, and a
+ * lower layer that must tell a higher one calls a callback the higher one
+ * registered here, from _PG_init (test/callgraph fails on any cycle).
  *
- *	owner_spi.c			run the extension's own queries as the tables' owner
- *	version.c			version(): the SQL and the library checked against each other
- *	ddl_guard.c			drops that would lose the data, and a schema rename, refused
- *	actor.c				who the session acts for, in backend memory
- *	statement.c			where client statements end; portals pinned to their actor
- *	token.c				tokens: issue, authenticate, revoke (digests only)
- *	credentials.c		digests, and whether an actor is still alive
+ *	runner_policy.c		_PG_init: settings, hooks, callbacks registered
+ *	saved_queries.c		every saved query of every file, in one list
+ *
+ * The base, which calls nothing above it:
+ *	base.c				row and trigger helpers (runner_policy.h)
+ *	version.c			the installed extension, checked against the library
+ *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
  *	token_text.c		where a statement's text spells a token, however it does
+ *	owner_spi.c			run the extension's own queries as the tables' owner
+ *	idset.c				the sorted id sets and level maps the rules probe
+ *
+ * Who the session is:
+ *	actor.c				who the session acts for, in backend memory
+ *	monitor.c			the figures a DBA watches
+ *	refusal_hint.c		a refusal with no actor set says so
  *	log_redact.c		tokens kept out of the server log
- *	policy_core.c		every access rule, asked by RLS policies and functions
- *	  reach.h			  the reach, shared by the policy core's files only
- *	  idset.c			  the sorted id sets and level maps the rules probe
- *	  reach_cache.c		  when a reach may answer for a later statement
-	  query_rights.c	  what a query took from the rights, checked at its next fetch
- *	  queue.c			  the runner queue counts (runner_queue_status)
- *	  access.c			  explain_access() and runner_access
- *	runner_guards.c		the ownership invariants on runners and their links
+ *	statement.c			where client statements end; portals pinned to their actor
+ *	credentials.c		digests, and whether an actor is still alive
+ *
+ * The rights (the policy core; policy_core.c has its own map):
+ *	reach_read.c, rules.c, reach_cache.c, policy_core.c, plan_binding.c,
+ *	reach_support.c, query_rights.c, queue.c, access.c
+ *
+ * The guards, which ask the rights:
+ *	token.c				tokens: issue, authenticate, revoke (digests only)
  *	write_rls.c			refusals about hidden rows answer as row-level security
+ *	runner_guards.c		the ownership invariants on runners and their links
  *	write_guard.c		the columns an actor may change, and moves
  *	job_guard.c			a job's status moves only forward
  *	row_origin.c		the extension writes who and when, and ids
  *	namespace_tree.c	namespaces.traversal_ids, kept right on every write
  *	membership.c		access levels of project and group members
+ *	ddl_guard.c			drops that would lose the data, and a schema rename, refused
+ *
+ * Above the guards:
  *	backfill.c			backfill_owners(), the one repair of legacy rows
- *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
+ *	audit.c				the audit log
  *
  * src/runner_policy.c
  *
