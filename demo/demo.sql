@@ -11,10 +11,20 @@
 --
 -- Sections 1-8 run as the superuser.  From section 9 on, every party
 -- connects (\c) as its own plain role, created there, since row-level
--- security does not apply to superusers.  Tokens are kept in psql variables
--- (\gset) and only their first 8 characters are printed.  psql echoes a
--- statement after substituting variables, so a statement that carries a
--- token runs with ECHO off and is printed as written instead, by \echo.
+-- security does not apply to superusers.  Every piece of work by an actor is
+-- one transaction, as the README recommends ("Actors"): BEGIN, then
+-- act_as() or authenticate() with the default is_local => true, then its
+-- statements, then COMMIT; the actor ends with the transaction.  A refusal
+-- aborts its transaction, so a refused statement is the last one of its
+-- transaction, which then ends with ROLLBACK; where the transaction goes on
+-- (the wrong token in section 10), the refusal follows a SAVEPOINT and
+-- ROLLBACK TO SAVEPOINT comes after it.  expect_error.psql runs between the
+-- refusal and that rollback, and sends no query.  No actor is set for the
+-- session (is_local => false), which the README forbids behind a transaction
+-- pooler.  Tokens are kept in psql variables (\gset) and only their first
+-- 8 characters are printed.  psql echoes a statement after substituting
+-- variables, so a statement that carries a token runs with ECHO off and is
+-- printed as written instead, by \echo.
 -- Section 12 starts a second psql (demo/runner_reports_success.psql) for a
 -- connection of the runner's own; demo/run runs this file from the
 -- repository root and sets DEMO_PSQL to its psql.
@@ -328,14 +338,21 @@ SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('runner_policy.' || t
 SELECT count(*) AS runners_seen FROM runner_policy.ci_runners;
 
 \echo
-\echo 'It says who its user is with act_as.  As administrator root (user 1) it adds'
-\echo 'the people of the next stories, a shared instance runner, and two jobs:'
+\echo 'It says who its user is with act_as, as the first statement of a transaction.'
+\echo 'That actor lasts until COMMIT or ROLLBACK, so each piece of work below is'
+\echo 'BEGIN; act_as(user) or authenticate(token); ...; COMMIT.  (act_as(user, false)'
+\echo 'would keep the actor for the whole session instead; behind a transaction'
+\echo 'pooler the next client would inherit it, so the demo never does that.)'
+\echo
+\echo 'As administrator root (user 1) the forge adds the people of the next stories,'
+\echo 'a shared instance runner, and two jobs:'
 \echo '  carol (4): maintainer of projects 110 "app" and 111 "lib"'
 \echo '  dave  (5): developer of 110 "app", reporter of 112 "infra"'
 \echo '  erin  (6): maintainer of 112 "infra"'
 \echo
 
-SELECT runner_policy.act_as(1, false);
+BEGIN;
+SELECT runner_policy.act_as(1);
 INSERT INTO runner_policy.users (username) VALUES
 	('carol'),
 	('dave'),
@@ -359,16 +376,19 @@ INSERT INTO runner_policy.ci_builds (project_id, runner_id, user_id, status) VAL
 	(110, NULL, 5, 'pending'),
 	(103, 50, 1, 'running')
 RETURNING id;
+COMMIT;
 
 \echo
 \echo '=============================================================='
 \echo ' 10. A read-only dashboard with an instance read token'
 \echo '=============================================================='
 \echo
-\echo 'Still as root, the forge issues a token for an engineer''s dashboard.  Its text'
+\echo 'As root again, the forge issues a token for an engineer''s dashboard.  Its text'
 \echo 'is returned once; we keep it in a psql variable and print only its prefix.'
 \echo
 
+BEGIN;
+SELECT runner_policy.act_as(1);
 SELECT t AS dashboard_token, left(t, 8) || '…' AS dashboard_token_shown
   FROM runner_policy.issue_instance_token('{read_runners,read_jobs}',
                                           now() + interval '30 days', 'team dashboard') AS t
@@ -383,34 +403,45 @@ SELECT t AS dashboard_token, left(t, 8) || '…' AS dashboard_token_shown
 SELECT kind, scopes, description, expires_at - created_at AS valid_for,
        length(digest) AS digest_bytes
   FROM runner_policy.tokens ORDER BY id;
+COMMIT;
 
 \echo
-\echo 'The dashboard connects as its own role and authenticates with the token.'
-\echo '(A statement that carries a token is printed as written, with the psql'
-\echo 'variable, not as sent.)  It sees every runner and its queue:'
+\echo 'The dashboard connects as its own role; each of its requests is a transaction'
+\echo 'that starts by authenticating with the token.  (A statement that carries a'
+\echo 'token is printed as written, with the psql variable, not as sent.)  It sees'
+\echo 'every runner and its queue:'
 \echo
 
 \c - dashboard
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''dashboard_token'', false);'
-SELECT runner_policy.authenticate(:'dashboard_token', false);
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT id, runner_type, sharding_key_id, description
   FROM runner_policy.ci_runners ORDER BY id;
 SELECT runner_id, runner_type, description, paused, online, running_jobs, pending_jobs
   FROM runner_policy.runner_queue_status ORDER BY runner_id;
+COMMIT;
 
 \echo
 \echo 'It changes nothing.  The dashboard role may only SELECT, so PostgreSQL'
-\echo 'refuses a write before any policy is asked (42501):'
+\echo 'refuses a write before any policy is asked (42501).  The refusal aborts the'
+\echo 'transaction, which ends with ROLLBACK:'
 \echo
 
+BEGIN;
+\set ECHO none
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
+\set ECHO queries
 \set expect 42501
 \set ON_ERROR_STOP 0
 UPDATE runner_policy.ci_runners SET paused = true WHERE id = 3;
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK;
 
 \echo
 \echo 'And through the forge application, which may write, the read token still'
@@ -418,18 +449,22 @@ UPDATE runner_policy.ci_runners SET paused = true WHERE id = 3;
 \echo
 
 \c - forge_app
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''dashboard_token'', false);'
-SELECT runner_policy.authenticate(:'dashboard_token', false);
+\echo 'SELECT runner_policy.authenticate(:''dashboard_token'');'
+SELECT runner_policy.authenticate(:'dashboard_token');
 \set ECHO queries
 UPDATE runner_policy.ci_runners SET paused = true;
 
 \echo
-\echo 'A wrong token (here the real one with its last character changed) gets the'
-\echo 'one error for every bad token, which echoes nothing of it; the failed'
-\echo 'attempt also ends the actor before it:'
+\echo 'In the same transaction, a wrong token (here the real one with its last'
+\echo 'character changed) gets the one error for every bad token, which echoes'
+\echo 'nothing of it.  The failed attempt also ends the actor before it, for good:'
+\echo 'it is tried after a SAVEPOINT, and rolling back to that savepoint does not'
+\echo 'bring the dashboard token''s actor back.'
 \echo
 
+SAVEPOINT before_wrong_token;
 \set expect 28000
 \set ON_ERROR_STOP 0
 \set ECHO none
@@ -438,21 +473,24 @@ SELECT runner_policy.authenticate(left(:'dashboard_token', -1) || 'x');
 \set ECHO queries
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK TO SAVEPOINT before_wrong_token;
 
 SELECT * FROM runner_policy.current_actor();
+COMMIT;
 
 \echo
 \echo '=============================================================='
 \echo ' 11. A maintainer registers a project runner'
 \echo '=============================================================='
 \echo
-\echo 'The forge acts as carol, maintainer of 110 "app".  She registers runner 4'
-\echo 'for it, sees it (and the shared runner, which every active user sees), and'
-\echo 'gets its runner token, returned once, for the runner machine.'
+\echo 'The forge acts as carol, maintainer of 110 "app".  In one transaction she'
+\echo 'registers runner 4 for it, sees it (and the shared runner, which every active'
+\echo 'user sees), and gets its runner token, returned once, for the runner machine.'
 \echo
 
 \c - forge_app
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 SELECT * FROM runner_policy.current_actor();
 INSERT INTO runner_policy.ci_runners (runner_type, sharding_key_id, description)
 VALUES (3, 110, 'app runner') RETURNING id, created_by_id;
@@ -462,37 +500,43 @@ SELECT t AS runner_token, left(t, 8) || '…' AS runner_token_shown
   FROM runner_policy.reset_runner_token(4) AS t
 \gset
 \echo 'runner token:' :runner_token_shown
+COMMIT;
 
 \echo
 \echo 'dave is only a developer of 110: he does not see runner 4 and cannot change it.'
 \echo
 
-SELECT runner_policy.act_as(5, false);
+BEGIN;
+SELECT runner_policy.act_as(5);
 SELECT id, description FROM runner_policy.ci_runners WHERE id = 4;
 UPDATE runner_policy.ci_runners SET description = 'dave''s now' WHERE id = 4;
+COMMIT;
 
 \echo
 \echo 'erin maintains another project, 112 "infra": she cannot delete runner 4,'
-\echo 'nor link it to her project (42501):'
+\echo 'nor link it to her project (42501); the refusal aborts her transaction:'
 \echo
 
-SELECT runner_policy.act_as(6, false);
+BEGIN;
+SELECT runner_policy.act_as(6);
 DELETE FROM runner_policy.ci_runners WHERE id = 4;
-
 \set expect 42501
 \set ON_ERROR_STOP 0
 INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (4, 112);
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK;
 
 \echo
 \echo 'carol links runner 4 to 111 "lib", which she also maintains:'
 \echo
 
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 INSERT INTO runner_policy.ci_runner_projects (runner_id, project_id) VALUES (4, 111);
 SELECT runner_id, project_id
   FROM runner_policy.ci_runner_projects WHERE runner_id = 4 ORDER BY project_id;
+COMMIT;
 
 \echo
 \echo '=============================================================='
@@ -500,19 +544,23 @@ SELECT runner_id, project_id
 \echo '=============================================================='
 \echo
 \echo 'dave''s pipeline creates job 1003 of 110 "app"; runner 4, authenticated with'
-\echo 'its runner token, takes it.'
+\echo 'its runner token, takes it.  Two requests, so two transactions.'
 \echo
 
 \c - forge_app
-SELECT runner_policy.act_as(5, false);
+BEGIN;
+SELECT runner_policy.act_as(5);
 INSERT INTO runner_policy.ci_builds (project_id, user_id, status)
 VALUES (110, 5, 'pending') RETURNING id;
+COMMIT;
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''runner_token'', false);'
-SELECT runner_policy.authenticate(:'runner_token', false);
+\echo 'SELECT runner_policy.authenticate(:''runner_token'');'
+SELECT runner_policy.authenticate(:'runner_token');
 \set ECHO queries
 UPDATE runner_policy.ci_builds SET runner_id = 4, status = 'running', started_at = now()
  WHERE id = 1003 AND status = 'pending';
+COMMIT;
 
 \echo
 \echo 'The job service issues the running job its tokens: a job token, and an'
@@ -536,9 +584,10 @@ SELECT t AS api_token, left(t, 8) || '…' AS api_token_shown
 \echo
 
 \c - forge_app
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''job_token'', false);'
-SELECT runner_policy.authenticate(:'job_token', false);
+\echo 'SELECT runner_policy.authenticate(:''job_token'');'
+SELECT runner_policy.authenticate(:'job_token');
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT runner_policy.authorize(110, 'read_repository')  AS read_repository,
@@ -547,39 +596,46 @@ SELECT runner_policy.authorize(110, 'read_repository')  AS read_repository,
        runner_policy.authorize(112, 'read_repository')  AS infra_read_repository;
 SELECT id, project_id, runner_id, user_id, status
   FROM runner_policy.ci_builds ORDER BY id;
+COMMIT;
 
 \echo
 \echo 'The extended job token has exactly its scope, within dave''s rights:'
 \echo
 
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''api_token'', false);'
-SELECT runner_policy.authenticate(:'api_token', false);
+\echo 'SELECT runner_policy.authenticate(:''api_token'');'
+SELECT runner_policy.authenticate(:'api_token');
 \set ECHO queries
 SELECT * FROM runner_policy.current_actor();
 SELECT runner_policy.authorize(110, 'read_api')        AS read_api,
        runner_policy.authorize(110, 'api')             AS api,
        runner_policy.authorize(110, 'read_repository') AS read_repository;
+COMMIT;
 
 \echo
 \echo 'erin, maintainer of 112 "infra", lets job tokens of 110 in; the job''s next'
 \echo 'call may read 112:'
 \echo
 
-SELECT runner_policy.act_as(6, false);
+BEGIN;
+SELECT runner_policy.act_as(6);
 INSERT INTO runner_policy.ci_job_token_scope_links (source_project_id, target_project_id)
 VALUES (110, 112);
+COMMIT;
+BEGIN;
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''job_token'', false);'
-SELECT runner_policy.authenticate(:'job_token', false);
+\echo 'SELECT runner_policy.authenticate(:''job_token'');'
+SELECT runner_policy.authenticate(:'job_token');
 \set ECHO queries
 SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository,
        runner_policy.authorize(112, 'write_repository') AS infra_write_repository;
 
 \echo
-\echo 'This connection stays authenticated as the job.  Meanwhile the runner reports'
-\echo 'the job done on its own connection (demo/runner_reports_success.psql, run by'
-\echo 'a second psql):'
+\echo 'That call''s transaction is still open: this connection is acting as the job.'
+\echo 'Meanwhile the runner reports the job done on its own connection, in a'
+\echo 'transaction of its own (demo/runner_reports_success.psql, run by a second'
+\echo 'psql):'
 \echo
 
 \setenv PGDATABASE :DBNAME
@@ -588,8 +644,10 @@ SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository
 \setenv DEMO_RUNNER_TOKEN
 
 \echo
-\echo 'Back on the job''s connection, its very next statement is refused: the token'
-\echo 'died with the job (28000), and the actor with it.'
+\echo 'Back on the job''s connection, its very next statement, in that same open'
+\echo 'transaction, is refused: the token died with the job (28000), and the actor'
+\echo 'with it, without waiting for the transaction to end.  The refusal aborts the'
+\echo 'transaction, which ends with ROLLBACK.'
 \echo
 
 \set expect 28000
@@ -597,21 +655,22 @@ SELECT runner_policy.authorize(112, 'read_repository')  AS infra_read_repository
 SELECT id, status FROM runner_policy.ci_builds WHERE id = 1003;
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
-
-SELECT * FROM runner_policy.current_actor();
+ROLLBACK;
 
 \echo
-\echo 'The extended job token died with it:'
+\echo 'The extended job token died with it: the job''s next call cannot authenticate.'
 \echo
 
+BEGIN;
 \set expect 28000
 \set ON_ERROR_STOP 0
 \set ECHO none
-\echo 'SELECT runner_policy.authenticate(:''api_token'', false);'
-SELECT runner_policy.authenticate(:'api_token', false);
+\echo 'SELECT runner_policy.authenticate(:''api_token'');'
+SELECT runner_policy.authenticate(:'api_token');
 \set ECHO queries
 \set ON_ERROR_STOP 1
 \ir expect_error.psql
+ROLLBACK;
 
 \echo
 \echo '=============================================================='
@@ -648,19 +707,25 @@ SELECT count(*) AS broken_rules FROM runner_policy.check_invariants();
 \echo 'the actor whose rights applied, action, object, old and new values.  Never'
 \echo 'a token, never a digest.  The log is row-level secured like the tables:'
 \echo 'admins and auditors read all of it.  The forge makes audrey an auditor;'
-\echo 'carol pauses runner 4 first.'
+\echo 'carol pauses runner 4 first.  Then the forge acts as audrey, in one'
+\echo 'transaction, for the three questions below.'
 \echo
 
 \c - postgres
 GRANT SELECT ON runner_policy.audit_log, runner_policy.runner_ownership TO forge_app;
 GRANT EXECUTE ON FUNCTION runner_policy.verify_audit_log() TO dba;
 \c - forge_app
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 UPDATE runner_policy.ci_runners SET paused = true WHERE id = 4;
-SELECT runner_policy.act_as(1, false);
+COMMIT;
+BEGIN;
+SELECT runner_policy.act_as(1);
 INSERT INTO runner_policy.users (username, auditor) VALUES ('audrey', true) RETURNING id AS audrey
 \gset
-SELECT runner_policy.act_as(:audrey, false);
+COMMIT;
+BEGIN;
+SELECT runner_policy.act_as(:audrey);
 
 \echo
 \echo 'Who registered runner 4, and who changed it and its links?'
@@ -693,18 +758,23 @@ SELECT e.id, u.username AS actor, e.action, e.object_type, e.object_id,
 
 SELECT runner_id, runner_type_name, owner_type, owner_id, owner_name, linked_projects, created_by
   FROM runner_policy.runner_ownership WHERE runner_id = 4;
+COMMIT;
 
 \echo
 \echo 'A user reads the entries about what they may read now: carol those of her'
 \echo 'runner, erin (maintainer of 112 "infra" only) none of them.'
 \echo
 
-SELECT runner_policy.act_as(4, false);
+BEGIN;
+SELECT runner_policy.act_as(4);
 SELECT count(*) AS entries_about_runner_4_for_carol FROM runner_policy.audit_log
  WHERE object_type = 'runner' AND object_id = 4;
-SELECT runner_policy.act_as(6, false);
+COMMIT;
+BEGIN;
+SELECT runner_policy.act_as(6);
 SELECT count(*) AS entries_about_runner_4_for_erin FROM runner_policy.audit_log
  WHERE object_type = 'runner' AND object_id = 4;
+COMMIT;
 
 \echo
 \echo 'The log is append-only, for every role.  Even the superuser is refused (42501):'

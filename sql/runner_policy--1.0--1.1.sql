@@ -21,7 +21,7 @@
  */
 
 /* ------------------------------------------------------------------------
- * Hardening (issue 6)
+ * Hardening
  * ------------------------------------------------------------------------ */
 
 /*
@@ -82,7 +82,7 @@ DROP FUNCTION runner_policy.runner_queue(bigint, smallint, bigint);
 
 /*
  * A job's status moves only forward, and a finished job is final for every
- * role but a superuser (SPEC section 5): its tokens, which live while the
+ * role but a superuser (doc/permissions.md): its tokens, which live while the
  * job is 'running', stay dead for good.
  */
 CREATE FUNCTION runner_policy.ci_builds_status_guard() RETURNS trigger
@@ -137,7 +137,7 @@ CREATE TRIGGER tokens_row_origin
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.row_origin();
 
 /* ------------------------------------------------------------------------
- * Policy core 2 (issue 7)
+ * Policy core 2
  * ------------------------------------------------------------------------ */
 
 /*
@@ -485,7 +485,7 @@ CREATE POLICY tokens_read ON runner_policy.tokens FOR SELECT
 		   OR runner_policy.in_reach('user_self', user_id));
 
 /* ------------------------------------------------------------------------
- * Auditing (issue 8, SPEC section 9)
+ * Auditing (doc/auditing.md)
  * ------------------------------------------------------------------------ */
 
 /*
@@ -959,7 +959,7 @@ COMMENT ON COLUMN runner_policy.runner_access.username IS 'The user''s name.';
 COMMENT ON COLUMN runner_policy.runner_access.action IS 'What the user may do to the runner: read, update, delete or link.';
 
 /* ------------------------------------------------------------------------
- * Operations (issue 9)
+ * Operations
  * ------------------------------------------------------------------------ */
 
 /*

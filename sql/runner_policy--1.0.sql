@@ -71,7 +71,7 @@ CREATE INDEX projects_namespace_id_idx ON runner_policy.projects (namespace_id);
 /*
  * Access levels: 10 guest, 20 reporter, 30 developer, 40 maintainer, 50 owner.
  * They are checked by a trigger rather than a CHECK constraint so that a bad
- * level is reported as invalid_parameter_value (SPEC section 8).
+ * level is reported as invalid_parameter_value (doc/errors.md).
  */
 CREATE TABLE runner_policy.project_members (
 	project_id		bigint NOT NULL
@@ -208,7 +208,7 @@ CREATE INDEX tokens_job_id_idx ON runner_policy.tokens (job_id);
 CREATE INDEX tokens_created_by_id_idx ON runner_policy.tokens (created_by_id);
 
 /* ------------------------------------------------------------------------
- * Invariants (SPEC section 6), enforced in C for every role
+ * Invariants (doc/invariants.md), enforced in C for every role
  *
  * The trigger functions check their caller's row and then read and write
  * the runner tables as the tables' owner with search_path pinned, so that
@@ -430,7 +430,7 @@ COMMENT ON FUNCTION runner_policy.backfill_owners() IS
 	'Sets the owner of legacy project runners to their first linked project; one row per runner handled.';
 
 /* ------------------------------------------------------------------------
- * Actors (SPEC section 4)
+ * Actors (doc/actors.md)
  *
  * The actor is held in backend memory by the C code (src/actor.c).  These
  * functions are the only way to set it; no setting or table is ever read
@@ -462,7 +462,7 @@ CREATE FUNCTION runner_policy.current_actor(
 	AS 'MODULE_PATHNAME', 'rp_current_actor';
 
 /* ------------------------------------------------------------------------
- * Tokens (SPEC section 7): plaintext returned once, digests stored
+ * Tokens (doc/tokens.md): plaintext returned once, digests stored
  * ------------------------------------------------------------------------ */
 
 CREATE FUNCTION runner_policy.issue_instance_token(
@@ -485,7 +485,7 @@ CREATE FUNCTION runner_policy.reset_runner_token(runner_id bigint)
 	AS 'MODULE_PATHNAME', 'rp_reset_runner_token';
 
 /* ------------------------------------------------------------------------
- * The policy core (SPEC section 5), asked by every policy below
+ * The policy core (doc/permissions.md), asked by every policy below
  *
  * reach(set) returns a set of ids the actor reaches, for the running
  * statement; reach_all(kind) returns the lowest bigint when the actor

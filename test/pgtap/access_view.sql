@@ -1,5 +1,5 @@
--- runner_access: who may read, update, delete or link which runner (SPEC
--- section 9).  Its rows must be exactly what each user can actually do, for
+-- runner_access: who may read, update, delete or link which runner
+-- (doc/auditing.md).  Its rows must be exactly what each user can actually do, for
 -- every user, runner and action of the permission matrix fixture, whether
 -- it is read whole, filtered by runner or filtered by user; and only
 -- administrators, auditors and DBAs may read it.

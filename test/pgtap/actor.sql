@@ -1,4 +1,4 @@
--- The actor (SPEC section 4): with none, no rows and no writes; no setting,
+-- The actor (doc/actors.md): with none, no rows and no writes; no setting,
 -- table write, shadow object or internal function makes a session one.
 BEGIN;
 \ir fixture.psql

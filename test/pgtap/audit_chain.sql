@@ -1,4 +1,4 @@
--- The audit log's hash chains (issue 8): verify_audit_log() finds every
+-- The audit log's hash chains: verify_audit_log() finds every
 -- kind of tampering a superuser can stage with triggers off, and none when
 -- the log is intact; prune_audit_log() leaves an anchor that keeps the rest
 -- provable.

@@ -1,4 +1,4 @@
--- The audit log (issue 8, SPEC section 9): an entry for every audited
+-- The audit log (doc/auditing.md): an entry for every audited
 -- change, with its actor, never a token or a digest; append-only for every
 -- role; who reads which entries.
 BEGIN;

@@ -1,4 +1,4 @@
--- Bad input gets its documented error (SPEC section 8; README "Errors") and
+-- Bad input gets its documented error (doc/errors.md; README "Errors") and
 -- leaves every table as it was.  Run as the forge's application role.
 BEGIN;
 \ir fixture.psql

@@ -1,5 +1,5 @@
 -- explain_access(): why a user may or may not read, update, delete or link
--- a runner (SPEC section 9).  Its yes and no must agree with what each user
+-- a runner (doc/auditing.md).  Its yes and no must agree with what each user
 -- can actually do, for every user, runner and action of the permission
 -- matrix fixture; its words name the membership that decides.
 BEGIN;

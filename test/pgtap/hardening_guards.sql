@@ -1,7 +1,7 @@
--- Issue 6, the write-path guards: a finished job is final, a move needs
+-- The write-path guards: a finished job is final, a move needs
 -- owner rights on both sides, trees are at most 20 levels deep at any size,
 -- a refusal about a hidden row names nothing, and the extension writes who
--- and when (SPEC sections 5, 6 and 8).  Through the forge's application
+-- and when (doc/permissions.md, doc/invariants.md and doc/errors.md).  Through the forge's application
 -- role, except where a superuser or a legacy load is the point.
 BEGIN;
 \ir matrix_fixture.psql

@@ -1,4 +1,4 @@
--- SPEC sections 4, 5 and 7: the actor column headers of the permission
+-- doc/actors.md, doc/permissions.md and doc/tokens.md: the actor column headers of the permission
 -- matrix.  No actor sees and writes nothing; blocked users are nobody; a
 -- token is capped by its user's current rights and dies (28000, actor
 -- cleared, at the next statement that touches a table) when its job leaves

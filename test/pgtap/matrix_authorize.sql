@@ -1,4 +1,4 @@
--- SPEC section 5, runner_policy.authorize(project_id, scope) for every kind
+-- doc/permissions.md, runner_policy.authorize(project_id, scope) for every kind
 -- of actor, through the forge's application role.  pg_temp.allowed(project)
 -- lists the scopes granted, in the order read_api, api, read_repository,
 -- write_repository, read_registry, write_registry, write_releases.

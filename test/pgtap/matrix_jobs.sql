@@ -1,4 +1,4 @@
--- SPEC section 5, the "read jobs (ci_builds)" row of the permission matrix
+-- doc/permissions.md, the "read jobs (ci_builds)" row of the permission matrix
 -- and the job rules below it (created and cancelled by developers+, taken
 -- and reported by runners, deleted by admins), for every kind of actor,
 -- through the forge's application role.

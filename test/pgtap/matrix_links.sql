@@ -1,4 +1,4 @@
--- SPEC section 5, the "link R to project Q" and "unlink R from Q" rows of
+-- doc/permissions.md, the "link R to project Q" and "unlink R from Q" rows of
 -- the permission matrix, and who reads ci_runner_projects and
 -- ci_runner_namespaces, for every kind of actor, through the forge's
 -- application role.

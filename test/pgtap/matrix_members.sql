@@ -1,4 +1,4 @@
--- SPEC section 5, "Other tables": members lists (project_members,
+-- doc/permissions.md, "Other tables": members lists (project_members,
 -- group_members) and job token scope links, read and written by every kind
 -- of actor, through the forge's application role.
 BEGIN;

@@ -1,4 +1,4 @@
--- SPEC section 5, writes to ci_runners beyond UPDATE/DELETE (matrix_runners.sql):
+-- doc/permissions.md, writes to ci_runners beyond UPDATE/DELETE (matrix_runners.sql):
 -- registering a runner (INSERT, the same rule as update), resetting its
 -- token (whoever may update it), and what a runner actor may change of
 -- itself, for every kind of actor, through the forge's application role.

@@ -1,4 +1,4 @@
--- SPEC section 5, the ci_runners rows of the permission matrix: who reads
+-- doc/permissions.md, the ci_runners rows of the permission matrix: who reads
 -- which runner, and who updates and deletes it, for every kind of actor,
 -- through the forge's application role (row-level security applies).
 -- Registering runners and the runner actor's own writes: matrix_register.sql.

@@ -1,4 +1,4 @@
--- SPEC section 5, "Other tables": who reads and writes projects, namespaces,
+-- doc/permissions.md, "Other tables": who reads and writes projects, namespaces,
 -- users and token rows, for every kind of actor, through the forge's
 -- application role.  Members and job token scope links: matrix_members.sql.
 BEGIN;

@@ -1,4 +1,4 @@
--- The decision cache (issue 7) and cached plans: what an actor reaches is
+-- The decision cache and cached plans: what an actor reaches is
 -- kept from statement to statement, and no plan, PL/pgSQL plan cache or
 -- cursor made for one actor ever serves another.  Alice (2) maintains
 -- project 100, bob (3) project 102, root (1) is an admin.

@@ -1,4 +1,4 @@
--- Tokens (SPEC section 7): issued once as plaintext, stored as digests,
+-- Tokens (doc/tokens.md): issued once as plaintext, stored as digests,
 -- every bad token refused with one message that echoes nothing.
 BEGIN;
 \ir fixture.psql

@@ -1,6 +1,6 @@
 -- access_plans: runner_access filtered by runner or by user is an index
 -- scan and a nested loop over the candidates, never all users x all
--- runners (SPEC section 9).  access_candidate()'s planner support makes it
+-- runners (doc/auditing.md).  access_candidate()'s planner support makes it
 -- an index condition on either side.
 \set VERBOSITY terse
 SET client_min_messages = warning;

@@ -4,13 +4,13 @@
 SELECT extname, extversion, extrelocatable, extnamespace::regnamespace AS schema
   FROM pg_extension WHERE extname = 'runner_policy';
 
--- Every table of SPEC section 3.
+-- Every table of doc/permissions.md.
 SELECT c.relname
   FROM pg_class c
  WHERE c.relnamespace = 'runner_policy'::regnamespace AND c.relkind = 'r'
  ORDER BY 1;
 
--- ON DELETE behaviour of every foreign key (SPEC section 6): owners take
+-- ON DELETE behaviour of every foreign key (doc/invariants.md): owners take
 -- what they own, jobs keep their history without their runner.
 SELECT conrelid::regclass AS "table", a.attname AS "column",
        confrelid::regclass AS "references",

@@ -1,5 +1,5 @@
 -- core_hardening: what release 1.0 let a caller do to the policy core, and
--- must not any more (issue 6): crash it with a statement that ends its own
+-- must not any more: crash it with a statement that ends its own
 -- actor, fool reach() with a variable, read rows through a cursor opened for
 -- another actor, read queue counts of a hidden runner, and issue tokens
 -- that live forever or carry a novel.

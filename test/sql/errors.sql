@@ -1,5 +1,5 @@
 -- errors: every refusal of the ownership invariants, with its SQLSTATE,
--- message, DETAIL and HINT (SPEC section 8), and what is left afterwards.
+-- message, DETAIL and HINT (doc/errors.md), and what is left afterwards.
 -- pgTAP (test/pgtap) tries each one as superuser and as a plain role; this
 -- file pins the words a user reads.
 \set VERBOSITY default

@@ -13,10 +13,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA runner_policy TO re
 GRANT SELECT ON runner_policy.runner_queue_status TO regress_standby_app;
 GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO regress_standby_app;
 SELECT runner_policy.act_as(1, false);
--- Auditing (issue 8): the log, verify_audit_log() and runner_ownership on the standby.
+-- Auditing: the log, verify_audit_log() and runner_ownership on the standby.
 GRANT SELECT ON runner_policy.audit_log, runner_policy.runner_ownership TO regress_standby_app;
 GRANT EXECUTE ON FUNCTION runner_policy.verify_audit_log() TO regress_standby_app;
--- The decision cache (issue 7): users whose rights the primary changes
+-- The decision cache: users whose rights the primary changes
 -- while a standby session acts for them (the end of standby.sql).
 INSERT INTO runner_policy.users (id, username) VALUES (4, 'kept'), (5, 'blocked later');
 INSERT INTO runner_policy.project_members (project_id, user_id, access_level) VALUES (101, 4, 40);

@@ -20,7 +20,7 @@ SELECT runner_policy.act_as(1, false);
 UPDATE runner_policy.ci_runners SET description = 'written on a standby';
 SELECT runner_policy.reset_runner_token(1001);
 RESET ROLE;
--- Auditing (issue 8): reading the log, verifying its chains and the
+-- Auditing: reading the log, verifying its chains and the
 -- ownership view only read, so they work on a standby.
 SET ROLE regress_standby_app;
 SELECT runner_policy.act_as(1, false);
@@ -33,7 +33,7 @@ RESET ROLE;
 -- explain_access() asks the policy core for another user: it only reads.
 SELECT runner_policy.explain_access(2, 1001, 'update') AS maintainer_updates,
 	   runner_policy.explain_access(2, 1002, 'read') AS maintainer_reads_other;
--- The decision cache (issue 7): a session actor's reach is kept from
+-- The decision cache: a session actor's reach is kept from
 -- statement to statement on a standby too, and a change the primary
 -- commits counts from the session's next statement once the standby has
 -- replayed it.  Shell commands change the primary ($RP_PRIMARY_PORT) and
