@@ -30,6 +30,7 @@ OBJS = \
 	src/policy_core.o \
 	src/queue.o \
 	src/access.o \
+	src/access_view.o \
 	src/reach_cache.o \
 	src/rules.o \
 	src/plan_binding.o \

@@ -560,6 +560,116 @@ REVOKE ALL ON FUNCTION runner_policy.saved_queries() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.ci_runner_projects_copy() FROM PUBLIC;
 
 /* ------------------------------------------------------------------------
+ * runner_access: refused before a row is read, and fast by runner and by
+ * user
+ *
+ * 1.1's view read users and runners as its owner and checked the session
+ * inside its join, after a caller's own conditions had run on those rows:
+ * "WHERE username::int = 0" put a username into the error.  The view is a
+ * security barrier now, and each of its parts starts with a condition
+ * that refuses the session.
+ *
+ * It decides from the runner's own row (linked_project_ids) rather than the
+ * link table, and in three parts: what a kind of user (administrator,
+ * auditor, any other active user) may do by that alone, decided once per
+ * kind and runner, and what a user may do beyond its kind through its
+ * memberships.  The 8-argument access_candidate() and access_actions() of
+ * 1.1 go; runners_of_user() and users_of_runner() keep their names and
+ * grants and answer for the membership part.  CREATE OR REPLACE keeps the
+ * grants a DBA gave on the view and functions.
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION runner_policy.runner_access_allowed()
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_runner_access_allowed';
+COMMENT ON FUNCTION runner_policy.runner_access_allowed() IS
+	'True when the session may read runner_access (an administrator or auditor acting as themselves, or no actor and EXECUTE on explain_access()); refuses otherwise.';
+
+-- IMMUTABLE: it reads no table and no session, only the rules built into
+-- the library, so the planner folds it into the plan; it names no one's
+-- rights.
+CREATE FUNCTION runner_policy.access_kind_types(user_admin boolean, user_auditor boolean)
+	RETURNS smallint[] LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'rp_access_kind_types';
+COMMENT ON FUNCTION runner_policy.access_kind_types(boolean, boolean) IS
+	'The runner types on which an active user of that kind (administrator, auditor) may do something by its kind alone.';
+
+CREATE FUNCTION runner_policy.access_kind_actions(user_admin boolean, user_auditor boolean,
+		runner_id bigint, runner_type smallint, runner_owner bigint, runner_locked boolean,
+		runner_linked bigint[])
+	RETURNS SETOF text LANGUAGE c STABLE PARALLEL RESTRICTED ROWS 1
+	AS 'MODULE_PATHNAME', 'rp_access_kind_actions';
+COMMENT ON FUNCTION runner_policy.access_kind_actions(boolean, boolean, bigint, smallint, bigint, boolean, bigint[]) IS
+	'What every active user of that kind may do to the runner (read, update, delete, link) by its kind alone, as the policy core decides: rows of runner_access.';
+
+CREATE OR REPLACE FUNCTION runner_policy.runners_of_user(user_id bigint)
+	RETURNS bigint[] LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_member_runners_of_user';
+COMMENT ON FUNCTION runner_policy.runners_of_user(bigint) IS
+	'The group and project runners on which a user may have a right through its memberships (a superset, from the policy core''s sets): the index condition behind runner_access filtered by user.';
+
+CREATE OR REPLACE FUNCTION runner_policy.users_of_runner(runner_id bigint)
+	RETURNS bigint[] LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_member_users_of_runner';
+COMMENT ON FUNCTION runner_policy.users_of_runner(bigint) IS
+	'The users who may do something to a runner beyond what their kind gives: the index condition behind runner_access filtered by runner.';
+
+CREATE FUNCTION runner_policy.access_candidate(user_id bigint, user_admin boolean,
+		user_auditor boolean, user_state text, runner_id bigint, runner_type smallint,
+		runner_owner bigint, runner_locked boolean, runner_linked bigint[])
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	SUPPORT runner_policy.access_candidate_support
+	AS 'MODULE_PATHNAME', 'rp_access_member_candidate';
+COMMENT ON FUNCTION runner_policy.access_candidate(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean, bigint[]) IS
+	'The user (with its admin and auditor flags and state) may do something to the runner (with its type, owner, locked flag and linked projects) beyond what its kind gives: the join of runner_access.';
+
+CREATE FUNCTION runner_policy.access_actions(user_id bigint, user_admin boolean,
+		user_auditor boolean, user_state text, runner_id bigint, runner_type smallint,
+		runner_owner bigint, runner_locked boolean, runner_linked bigint[])
+	RETURNS text[] LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_access_member_actions';
+COMMENT ON FUNCTION runner_policy.access_actions(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean, bigint[]) IS
+	'What the user may do to the runner (read, update, delete, link) beyond what its kind gives, as the policy core decides: rows of runner_access.';
+
+CREATE OR REPLACE VIEW runner_policy.runner_access WITH (security_barrier = true) AS
+SELECT p.runner_id, p.runner_type, p.user_id, p.username, p.action FROM (
+	SELECT k.runner_id, k.runner_type, u.id AS user_id, u.username, k.action
+	  FROM (SELECT r.id AS runner_id, r.runner_type,
+				   runner_policy.access_kind_actions(false, false, r.id, r.runner_type,
+						r.sharding_key_id, r.locked, r.linked_project_ids) AS action
+			  FROM runner_policy.ci_runners r
+			 WHERE r.runner_type OPERATOR(pg_catalog.=)
+				   ANY (runner_policy.access_kind_types(false, false))) AS k
+	 CROSS JOIN runner_policy.users u
+	 WHERE runner_policy.runner_access_allowed()
+	   AND u.state OPERATOR(pg_catalog.=) 'active' AND NOT u.admin AND NOT u.auditor
+	UNION ALL
+	SELECT k.runner_id, k.runner_type, u.id, u.username, k.action
+	  FROM runner_policy.users u
+	 CROSS JOIN LATERAL (
+			SELECT r.id AS runner_id, r.runner_type,
+				   runner_policy.access_kind_actions(u.admin, u.auditor, r.id, r.runner_type,
+						r.sharding_key_id, r.locked, r.linked_project_ids) AS action
+			  FROM runner_policy.ci_runners r
+			 WHERE r.runner_type OPERATOR(pg_catalog.=)
+				   ANY (runner_policy.access_kind_types(u.admin, u.auditor))) AS k
+	 WHERE runner_policy.runner_access_allowed()
+	   AND u.state OPERATOR(pg_catalog.=) 'active' AND (u.admin OR u.auditor)
+	UNION ALL
+	SELECT r.id, r.runner_type, u.id, u.username,
+		   pg_catalog.unnest(runner_policy.access_actions(u.id, u.admin, u.auditor, u.state,
+				r.id, r.runner_type, r.sharding_key_id, r.locked, r.linked_project_ids))
+	  FROM runner_policy.users u
+	  JOIN runner_policy.ci_runners r
+		ON runner_policy.access_candidate(u.id, u.admin, u.auditor, u.state,
+				r.id, r.runner_type, r.sharding_key_id, r.locked, r.linked_project_ids)
+	 WHERE runner_policy.runner_access_allowed()
+) AS p;
+
+DROP FUNCTION runner_policy.access_candidate(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean);
+DROP FUNCTION runner_policy.access_actions(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean);
+
+/* ------------------------------------------------------------------------
  * What a DBA watches
  * ------------------------------------------------------------------------ */
 

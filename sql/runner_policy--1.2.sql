@@ -791,28 +791,54 @@ COMMENT ON FUNCTION runner_policy.explain_access(bigint, bigint, text) IS
 
 /*
  * The functions behind the runner_access view (section 6): who may read,
- * update, delete or link which runner (src/policy_core.c, "the
- * runner_access view").  Every yes is the policy core's own, for that
- * user.  access_candidate() has a planner support function that makes it an
- * index condition on either side, so that WHERE runner_id = X and WHERE
- * user_id = Y each become an index scan and a nested loop over a few
- * candidates, never all users x all runners.
+ * update, delete or link which runner (src/access_view.c).  Every yes is
+ * the policy core's own, for that user.  The view lists what a kind of
+ * user (administrator, auditor, any other active user) may do by that
+ * alone, decided once per kind and runner (access_kind_types(),
+ * access_kind_actions()), and what a user may do beyond its kind through
+ * its memberships (access_actions()).  access_candidate() has a planner
+ * support function that makes it an index condition on either side, so
+ * that WHERE runner_id = X and WHERE user_id = Y each become an index scan
+ * and a nested loop over a few candidates, never all users x all runners.
  *
  * The functions are safe for PUBLIC: each checks the session first (an
  * administrator or auditor acting as themselves, or, with no actor, a role
  * that may run explain_access()).  The view itself is the DBA's to grant.
  */
+CREATE FUNCTION runner_policy.runner_access_allowed()
+	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
+	AS 'MODULE_PATHNAME', 'rp_runner_access_allowed';
+COMMENT ON FUNCTION runner_policy.runner_access_allowed() IS
+	'True when the session may read runner_access (an administrator or auditor acting as themselves, or no actor and EXECUTE on explain_access()); refuses otherwise.';
+
+-- IMMUTABLE: it reads no table and no session, only the rules built into
+-- the library, so the planner folds it into the plan; it names no one's
+-- rights.
+CREATE FUNCTION runner_policy.access_kind_types(user_admin boolean, user_auditor boolean)
+	RETURNS smallint[] LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+	AS 'MODULE_PATHNAME', 'rp_access_kind_types';
+COMMENT ON FUNCTION runner_policy.access_kind_types(boolean, boolean) IS
+	'The runner types on which an active user of that kind (administrator, auditor) may do something by its kind alone.';
+
+CREATE FUNCTION runner_policy.access_kind_actions(user_admin boolean, user_auditor boolean,
+		runner_id bigint, runner_type smallint, runner_owner bigint, runner_locked boolean,
+		runner_linked bigint[])
+	RETURNS SETOF text LANGUAGE c STABLE PARALLEL RESTRICTED ROWS 1
+	AS 'MODULE_PATHNAME', 'rp_access_kind_actions';
+COMMENT ON FUNCTION runner_policy.access_kind_actions(boolean, boolean, bigint, smallint, bigint, boolean, bigint[]) IS
+	'What every active user of that kind may do to the runner (read, update, delete, link) by its kind alone, as the policy core decides: rows of runner_access.';
+
 CREATE FUNCTION runner_policy.runners_of_user(user_id bigint)
 	RETURNS bigint[] LANGUAGE c STABLE PARALLEL RESTRICTED
-	AS 'MODULE_PATHNAME', 'rp_runners_of_user';
+	AS 'MODULE_PATHNAME', 'rp_member_runners_of_user';
 COMMENT ON FUNCTION runner_policy.runners_of_user(bigint) IS
-	'The runners on which a user may have a right (a superset, from the policy core''s sets): the index condition behind runner_access filtered by user.';
+	'The group and project runners on which a user may have a right through its memberships (a superset, from the policy core''s sets): the index condition behind runner_access filtered by user.';
 
 CREATE FUNCTION runner_policy.users_of_runner(runner_id bigint)
 	RETURNS bigint[] LANGUAGE c STABLE PARALLEL RESTRICTED
-	AS 'MODULE_PATHNAME', 'rp_users_of_runner';
+	AS 'MODULE_PATHNAME', 'rp_member_users_of_runner';
 COMMENT ON FUNCTION runner_policy.users_of_runner(bigint) IS
-	'The users who may have a right on a runner (a superset): the index condition behind runner_access filtered by runner.';
+	'The users who may do something to a runner beyond what their kind gives: the index condition behind runner_access filtered by runner.';
 
 CREATE FUNCTION runner_policy.access_candidate_support(internal)
 	RETURNS internal LANGUAGE c STABLE STRICT PARALLEL SAFE
@@ -822,20 +848,20 @@ COMMENT ON FUNCTION runner_policy.access_candidate_support(internal) IS
 
 CREATE FUNCTION runner_policy.access_candidate(user_id bigint, user_admin boolean,
 		user_auditor boolean, user_state text, runner_id bigint, runner_type smallint,
-		runner_owner bigint, runner_locked boolean)
+		runner_owner bigint, runner_locked boolean, runner_linked bigint[])
 	RETURNS boolean LANGUAGE c STABLE PARALLEL RESTRICTED
 	SUPPORT runner_policy.access_candidate_support
-	AS 'MODULE_PATHNAME', 'rp_access_candidate';
-COMMENT ON FUNCTION runner_policy.access_candidate(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean) IS
-	'The user (with its admin and auditor flags and state) may do something to the runner (with its type, owner and locked flag): the join of runner_access.';
+	AS 'MODULE_PATHNAME', 'rp_access_member_candidate';
+COMMENT ON FUNCTION runner_policy.access_candidate(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean, bigint[]) IS
+	'The user (with its admin and auditor flags and state) may do something to the runner (with its type, owner, locked flag and linked projects) beyond what its kind gives: the join of runner_access.';
 
 CREATE FUNCTION runner_policy.access_actions(user_id bigint, user_admin boolean,
 		user_auditor boolean, user_state text, runner_id bigint, runner_type smallint,
-		runner_owner bigint, runner_locked boolean)
+		runner_owner bigint, runner_locked boolean, runner_linked bigint[])
 	RETURNS text[] LANGUAGE c STABLE PARALLEL RESTRICTED
-	AS 'MODULE_PATHNAME', 'rp_access_actions';
-COMMENT ON FUNCTION runner_policy.access_actions(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean) IS
-	'What the user may do to the runner (read, update, delete, link), as the policy core decides: the rows of runner_access.';
+	AS 'MODULE_PATHNAME', 'rp_access_member_actions';
+COMMENT ON FUNCTION runner_policy.access_actions(bigint, boolean, boolean, text, bigint, smallint, bigint, boolean, bigint[]) IS
+	'What the user may do to the runner (read, update, delete, link) beyond what its kind gives, as the policy core decides: rows of runner_access.';
 
 /* ------------------------------------------------------------------------
  * Repairing rows loaded with triggers off
@@ -2185,20 +2211,56 @@ COMMENT ON COLUMN runner_policy.runner_ownership.created_at IS 'When the runner 
 
 /*
  * Who may read, update, delete or link which runner, decided by the policy
- * core through access_candidate() and access_actions() (section 3).  Not
- * security_invoker: the view reads users and runners as its owner, and
- * the functions decide who may see the answer.
+ * core (section 3).  Three parts split the pairs of users and runners:
+ * what active users who are neither administrators nor auditors may do by
+ * that alone (each runner decided once, then joined to all of them), what
+ * administrators and auditors may do by that alone, and what anyone may
+ * do beyond its kind, through memberships (access_candidate(), an index
+ * condition from either side).  Not security_invoker: the view reads
+ * users and runners as its owner, past row-level security, so it decides
+ * first who may see the answer.  runner_access_allowed(), a condition with
+ * no column, becomes a one-time filter above each part's scans and refuses
+ * a session before a row is read; as a security barrier, the view keeps a
+ * caller's condition above it unless the condition is leakproof (WHERE
+ * runner_id = 42 still goes down to the index), so no function of the
+ * caller's sees a row first.  The union is wrapped in a plain SELECT: the
+ * planner flattens a view that is a bare UNION ALL into its parts, and the
+ * barrier with it.
  */
-CREATE VIEW runner_policy.runner_access AS
-	SELECT r.id AS runner_id, r.runner_type, u.id AS user_id, u.username, a.action
+CREATE VIEW runner_policy.runner_access WITH (security_barrier = true) AS
+SELECT p.runner_id, p.runner_type, p.user_id, p.username, p.action FROM (
+	SELECT k.runner_id, k.runner_type, u.id AS user_id, u.username, k.action
+	  FROM (SELECT r.id AS runner_id, r.runner_type,
+				   runner_policy.access_kind_actions(false, false, r.id, r.runner_type,
+						r.sharding_key_id, r.locked, r.linked_project_ids) AS action
+			  FROM runner_policy.ci_runners r
+			 WHERE r.runner_type OPERATOR(pg_catalog.=)
+				   ANY (runner_policy.access_kind_types(false, false))) AS k
+	 CROSS JOIN runner_policy.users u
+	 WHERE runner_policy.runner_access_allowed()
+	   AND u.state OPERATOR(pg_catalog.=) 'active' AND NOT u.admin AND NOT u.auditor
+	UNION ALL
+	SELECT k.runner_id, k.runner_type, u.id, u.username, k.action
+	  FROM runner_policy.users u
+	 CROSS JOIN LATERAL (
+			SELECT r.id AS runner_id, r.runner_type,
+				   runner_policy.access_kind_actions(u.admin, u.auditor, r.id, r.runner_type,
+						r.sharding_key_id, r.locked, r.linked_project_ids) AS action
+			  FROM runner_policy.ci_runners r
+			 WHERE r.runner_type OPERATOR(pg_catalog.=)
+				   ANY (runner_policy.access_kind_types(u.admin, u.auditor))) AS k
+	 WHERE runner_policy.runner_access_allowed()
+	   AND u.state OPERATOR(pg_catalog.=) 'active' AND (u.admin OR u.auditor)
+	UNION ALL
+	SELECT r.id, r.runner_type, u.id, u.username,
+		   pg_catalog.unnest(runner_policy.access_actions(u.id, u.admin, u.auditor, u.state,
+				r.id, r.runner_type, r.sharding_key_id, r.locked, r.linked_project_ids))
 	  FROM runner_policy.users u
 	  JOIN runner_policy.ci_runners r
 		ON runner_policy.access_candidate(u.id, u.admin, u.auditor, u.state,
-										  r.id, r.runner_type, r.sharding_key_id, r.locked)
-	 CROSS JOIN LATERAL pg_catalog.unnest(
-			runner_policy.access_actions(u.id, u.admin, u.auditor, u.state,
-										 r.id, r.runner_type, r.sharding_key_id, r.locked))
-		   AS a (action);
+				r.id, r.runner_type, r.sharding_key_id, r.locked, r.linked_project_ids)
+	 WHERE runner_policy.runner_access_allowed()
+) AS p;
 COMMENT ON VIEW runner_policy.runner_access IS
 	'Who (user) may do what (read, update, delete, link) to which runner, decided by the policy core. Filter it by runner_id or user_id; runner_policy.explain_access() says why.';
 COMMENT ON COLUMN runner_policy.runner_access.runner_id IS 'The runner (ci_runners.id).';

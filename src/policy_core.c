@@ -27,7 +27,8 @@
  *					still holds when a cursor is fetched again
  *	credentials.c	digests, and whether the actor is still alive
  *	queue.c			the runner queue counts (runner_queue_status)
- *	access.c		explain_access() and runner_access: other users' rights
+ *	access.c		explain_access(): other users' rights, and why
+ *	access_view.c	the runner_access view: other users' rights, for all at once
  *
  * How a decision is made.  For a statement, this file finds the actor's
  * reach: whether the actor is still alive (its user active, its token
@@ -209,8 +210,9 @@ reach_matches(const Reach *r)
  * only once complete, so that an error half-way leaks nothing.  Call within
  * WITH_REACH or WITH_CALL: its queries start SPI there.
  */
-Reach *
-reach_build(const Actor *actor)
+/* A new, empty reach for an actor, in a context of its own under the current one. */
+static Reach *
+reach_alloc(const Actor *actor)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "runner_policy reach",
 											  ALLOCSET_SMALL_SIZES);
@@ -219,15 +221,24 @@ reach_build(const Actor *actor)
 	r->cxt = cxt;
 	r->build = ++builds;
 	r->actor = *actor;
-	reach_cache_stamp(&r->stamp);	/* before it reads anything */
-	r->narrowings = reach_query_narrowings();
 	r->statement_cxt = AllocSetContextCreate(cxt, "runner_policy reach statement",
 											 ALLOCSET_SMALL_SIZES);
+	r->build_cxt = cxt;
+	return r;
+}
+
+Reach *
+reach_build(const Actor *actor)
+{
+	Reach	   *r = reach_alloc(actor);
+	MemoryContext cxt = r->cxt;
+
+	reach_cache_stamp(&r->stamp);	/* before it reads anything */
+	r->narrowings = reach_query_narrowings();
 	snapshot_image_take(&r->image, GetLatestSnapshot(), cxt);
 	r->built_lxid = CURRENT_LXID;
 	r->built_cid = GetCurrentCommandId(false);
 	r->saw_own_changes = reach_cache_own_changes_now();
-	r->build_cxt = cxt;
 	if (r->actor.kind != ACTOR_NONE)
 	{
 		need_spi();
@@ -238,6 +249,67 @@ reach_build(const Actor *actor)
 	for (int i = 0; i < NUM_REACH_ALL; i++)
 		r->all[i] = decide_reaches_all(r, (ReachAll) i);
 	MemoryContextSetParent(cxt, TopMemoryContext);
+	return r;
+}
+
+/*
+ * The reach of every active user of a kind (administrator, auditor, both or
+ * neither) who is a member of nothing: what being of that kind gives, for
+ * runner_access, which lists the rights of many users at once.  No row is
+ * read: the caller says the kind (from the users rows it lists), and the
+ * user is KIND_USER_ID, which no user has.  A decision made on it that did
+ * not ask for a membership (levels_asked stays false) is the decision for
+ * every user of the kind; one that did is made again for each user, on
+ * its own reach or on a narrowed one (reach_build_narrowed).  Freed by
+ * its caller, like reach_build()'s; it is never kept.
+ */
+Reach *
+reach_build_kind(bool admin, bool auditor)
+{
+	Actor		actor;
+	Reach	   *r;
+
+	memset(&actor, 0, sizeof(actor));
+	actor.kind = ACTOR_USER;
+	actor.user_id = KIND_USER_ID;
+	r = reach_alloc(&actor);
+	r->live = true;
+	r->admin = r->facts.admin = admin;
+	r->auditor = r->facts.auditor = auditor;
+	r->have_levels = true;		/* empty maps: a member of nothing */
+	for (int i = 0; i < NUM_REACH_ALL; i++)
+		r->all[i] = decide_reaches_all(r, (ReachAll) i);
+	return r;
+}
+
+/*
+ * A user's reach as far as some of its levels go: the kind's reach with
+ * the user's id and the levels its caller loaded, for many users at once,
+ * on the projects and groups a decision on one runner reads
+ * (runner_access, by runner).  Every set is built from those levels by the
+ * rule table's own builders, and every decision is made by the same
+ * probes; a set reads only the levels it was given, so it holds for
+ * decisions that read no other.  The maps and places are the caller's and
+ * must outlive the reach; the caller frees the reach.
+ */
+Reach *
+reach_build_narrowed(const Reach *kind, int64 user_id, const LevelMap *projects,
+					 const LevelMap *namespaces, const ProjectPlaces *places)
+{
+	Actor		actor = kind->actor;
+	Reach	   *r;
+
+	actor.user_id = user_id;
+	r = reach_alloc(&actor);
+	r->live = kind->live;
+	r->admin = kind->admin;
+	r->auditor = kind->auditor;
+	r->facts = kind->facts;
+	memcpy(r->all, kind->all, sizeof(r->all));
+	r->have_levels = true;
+	r->project_levels = *projects;
+	r->namespace_levels = *namespaces;
+	r->places = places;
 	return r;
 }
 

@@ -3,7 +3,7 @@
  * reach.h
  *	  The reach: what one actor may reach, for the running statement.
  *	  INTERNAL to the policy core (reach_read.c, rules.c, reach_cache.c,
- *	  policy_core.c, queue.c, access.c, query_rights.c).
+ *	  policy_core.c, queue.c, access.c, access_view.c, query_rights.c).
  *
  * Nothing outside the policy core includes this header: the rest of the
  * extension asks policy_core.h, which answers yes or no and never hands out
@@ -12,8 +12,8 @@
  * up: reach_read.c reads (calls, reach queries, levels), rules.c decides
  * every rule (the sets of build_set and the probes runner_readable and
  * runner_manageable), reach_cache.c keeps reaches for later statements,
- * policy_core.c builds them and answers the SQL; queue.c, access.c and
- * query_rights.c only ask.  No file calls one above it.
+ * policy_core.c builds them and answers the SQL; queue.c, access.c,
+ * access_view.c and query_rights.c only ask.  No file calls one above it.
  *
  * src/reach.h
  *
@@ -136,6 +136,22 @@ typedef struct SnapshotKey
 	uint32		xcnt;
 } SnapshotKey;
 
+/*
+ * Where some projects are, for a narrowed reach (reach_build_narrowed):
+ * each project's path of namespaces from the root down to its own
+ * (namespaces.traversal_ids), sorted by project id.  The ancestors of a
+ * project it does not list are looked up in the tables.
+ */
+typedef struct ProjectPlaces
+{
+	int			n;
+	int64	   *project_ids;
+	IdSet	   *paths;
+} ProjectPlaces;
+
+/* The user of a kind's reach (reach_build_kind): ids are positive. */
+#define KIND_USER_ID	INT64CONST(-1)
+
 typedef struct Reach
 {
 	MemoryContext cxt;
@@ -186,6 +202,7 @@ typedef struct Reach
 	bool		have_levels;
 	LevelMap	project_levels;
 	LevelMap	namespace_levels;
+	const ProjectPlaces *places;	/* a narrowed reach's; NULL: ask the tables */
 
 	bool		have_set[NUM_REACH_SETS];
 	IdSet		sets[NUM_REACH_SETS];
@@ -291,6 +308,11 @@ extern Reach *current_reach(void);
 /* A new reach for any actor, freed by its caller (explain_access). */
 extern Reach *reach_build(const Actor *actor);
 
+/* The reach of a kind of user, and one user's narrowed to given levels (runner_access). */
+extern Reach *reach_build_kind(bool admin, bool auditor);
+extern Reach *reach_build_narrowed(const Reach *kind, int64 user_id, const LevelMap *projects,
+								   const LevelMap *namespaces, const ProjectPlaces *places);
+
 /* A set of the reach, built on first use. */
 extern IdSet set_of(Reach *r, ReachSet which);
 
@@ -326,6 +348,11 @@ extern bool stored_runner(int64 runner_id, RunnerFacts *facts);
 extern bool runner_readable(Reach *r, const RunnerFacts *facts);
 extern bool runner_manageable(Reach *r, const RunnerFacts *facts);
 extern bool runner_linkable(Reach *r, const RunnerFacts *facts);
+
+/* The runner types on which those rules can say yes without a membership. */
+extern IdSet readable_types_by_kind(Reach *r);
+extern IdSet manageable_types_by_kind(Reach *r);
+extern IdSet linkable_types_by_kind(Reach *r);
 
 /* rules.c: who reaches what */
 extern bool decide_reaches_all(Reach *r, ReachAll which);

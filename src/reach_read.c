@@ -238,7 +238,11 @@ reach_query_narrowings(void)
 /*
  * Effective access of a user: for every namespace the highest level of its
  * group memberships on that namespace or an ancestor, and for every project
- * the highest of that and its project membership.
+ * the highest of that and its project membership.  The projects of the
+ * user's groups are looked up group by group in the namespace_id index
+ * (OFFSET 0 keeps the lookup a subquery): the planner guesses 50 groups
+ * under each membership, where there are a few, and would otherwise hash
+ * every project of the forge to join them.
  */
 static SavedQuery user_levels = {
 	"WITH groups AS ("
@@ -253,7 +257,8 @@ static SavedQuery user_levels = {
 	"     FROM runner_policy.project_members pm WHERE pm.user_id = $1"
 	"   UNION ALL"
 	"   SELECT p.id, g.level FROM groups g"
-	"     JOIN runner_policy.projects p ON p.namespace_id = g.id) AS x"
+	"    CROSS JOIN LATERAL (SELECT p.id FROM runner_policy.projects p"
+	"                         WHERE p.namespace_id = g.id OFFSET 0) AS p) AS x"
 	" GROUP BY id ORDER BY 1, 2",
 	1, {INT8OID}, NULL
 };

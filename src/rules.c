@@ -331,6 +331,34 @@ build_project_maintained_copy(Reach *r)
 }
 
 /*
+ * The groups above some projects (their paths, their own groups
+ * included): from the places a narrowed reach was given, and from the
+ * tables for any project they do not list.
+ */
+static IdSet
+groups_above(Reach *r, const IdSet *projects)
+{
+	IdSet		above = idset_empty(r->build_cxt);
+	IdSet		unplaced = {palloc(sizeof(int64) * Max(projects->n, 1)), 0};
+
+	if (r->places == NULL)
+		return query_over_set(r, &ancestors_of_projects, projects);
+	for (int i = 0; i < projects->n; i++)
+	{
+		int			at = idset_find(r->places->project_ids, r->places->n, projects->ids[i]);
+
+		if (at >= 0)
+			above = idset_union(r->build_cxt, above, r->places->paths[at]);
+		else
+			unplaced.ids[unplaced.n++] = projects->ids[i];
+	}
+	if (unplaced.n > 0)
+		above = idset_union(r->build_cxt, above,
+							query_over_set(r, &ancestors_of_projects, &unplaced));
+	return above;
+}
+
+/*
  * maintainer+ of the group or an ancestor (the levels map is already
  * inherited down), or of a project in its subtree
  */
@@ -340,7 +368,7 @@ build_runner_read_groups(Reach *r)
 	IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
 
 	return idset_union(r->build_cxt, levels_at_least(r->build_cxt, namespaces_of(r), LEVEL_MAINTAINER),
-					   query_over_set(r, &ancestors_of_projects, &maintained));
+					   groups_above(r, &maintained));
 }
 
 static IdSet
@@ -908,6 +936,17 @@ linked_to_any(Reach *r, const RunnerFacts *f, ReachSet which, ReachSet legacy)
 	return false;
 }
 
+/*
+ * runner_access decides many users at once on reaches narrowed to the
+ * levels these probes read on one runner (access_view.c): on a project
+ * runner, the projects it is linked to and its owner, and to link it, one
+ * project it is not linked to; on a group runner, its group and the
+ * projects below it.  A probe that comes to read another level must be
+ * narrowed there too.  It also keeps a kind of user's decision for runners
+ * whose rows differ by id alone: for a user, only the legacy sets read a
+ * runner's id (runner_self is a runner actor's own).
+ */
+
 /* The runner read rule, as the ci_runners SELECT policy states it. */
 bool
 runner_readable(Reach *r, const RunnerFacts *f)
@@ -980,6 +1019,42 @@ runner_linkable(Reach *r, const RunnerFacts *f)
 		return idset_contains(&set, f->id);
 	}
 	return linked_to_any(r, f, RS_LINK_PROJECTS, RS_LEGACY_LINK_RUNNERS);
+}
+
+/*
+ * The runner types on which runner_readable(), runner_manageable() and
+ * runner_linkable() can say yes without asking for a membership: their
+ * arms that ask only what the actor is (reaches_all, the type sets).  On
+ * a runner of another type a yes comes through a set built from
+ * memberships, or not at all.  runner_access lists what each kind of user
+ * may do by these types, and what a user may do beyond that through its
+ * memberships (access.c): a probe that gains an arm asking no membership
+ * must be listed here too.
+ */
+IdSet
+readable_types_by_kind(Reach *r)
+{
+	int64		every[3] = {RUNNER_TYPE_INSTANCE, RUNNER_TYPE_GROUP, RUNNER_TYPE_PROJECT};
+
+	if (reaches_all(r, RA_RUNNERS_READ))
+		return idset_of(CurrentMemoryContext, every, 3);
+	return set_of(r, RS_RUNNER_READ_TYPES);
+}
+
+IdSet
+manageable_types_by_kind(Reach *r)
+{
+	return set_of(r, RS_RUNNER_WRITE_TYPES);
+}
+
+IdSet
+linkable_types_by_kind(Reach *r)
+{
+	int64		every[3] = {RUNNER_TYPE_INSTANCE, RUNNER_TYPE_GROUP, RUNNER_TYPE_PROJECT};
+
+	if (reaches_all(r, RA_ADMIN))
+		return idset_of(CurrentMemoryContext, every, 3);
+	return idset_empty(CurrentMemoryContext);
 }
 
 /* The visibility levels the actor reads (reach_visibilities()). */

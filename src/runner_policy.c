@@ -30,7 +30,7 @@
  *
  * The rights (the policy core; policy_core.c has its own map):
  *	reach_read.c, rules.c, reach_cache.c, policy_core.c, plan_binding.c,
- *	reach_support.c, query_rights.c, queue.c, access.c
+ *	reach_support.c, query_rights.c, queue.c, access.c, access_view.c
  *
  * The guards, which ask the rights:
  *	token.c				tokens: issue, authenticate, revoke (digests only)

@@ -30,6 +30,7 @@
 #include "owner_spi.h"
 
 extern const SavedQueryEntry access_saved_queries[];
+extern const SavedQueryEntry access_view_saved_queries[];
 extern const SavedQueryEntry actor_saved_queries[];
 extern const SavedQueryEntry audit_saved_queries[];
 extern const SavedQueryEntry backfill_saved_queries[];
@@ -49,6 +50,7 @@ static const struct
 	const SavedQueryEntry *entries;
 }			saved_query_files[] = {
 	{"access.c", access_saved_queries},
+	{"access_view.c", access_view_saved_queries},
 	{"actor.c", actor_saved_queries},
 	{"audit.c", audit_saved_queries},
 	{"backfill.c", backfill_saved_queries},

@@ -31,6 +31,7 @@ HARNESS_PACKAGES=(
 	libpq-dev
 	make
 	gcc
+	python3		# doc/readme-toc, which the README suite runs
 )
 
 harness_say() { printf '==> %s\n' "$*" >&2; }

@@ -72,7 +72,9 @@ SELECT polname FROM pg_policy
    AND (pg_get_expr(polqual, polrelid) ~* '\mselect\M'
         OR coalesce(pg_get_expr(polwithcheck, polrelid), '') ~* '\mselect\M');
 
--- The queue view runs with the caller's rights, so RLS applies to it.
+-- The queue and ownership views run with the caller's rights, so RLS
+-- applies to them; runner_access reads as its owner, so it is a security
+-- barrier.
 SELECT relname, reloptions FROM pg_class
  WHERE relnamespace = 'runner_policy'::regnamespace AND relkind = 'v';
 
