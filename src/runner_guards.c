@@ -768,37 +768,58 @@ link_inserted(TriggerData *td, OwnerKind kind)
 	return PointerGetDatum(oldtup);
 }
 
+/* The runner and owner a link row names (0 for NULL); both not NULL? */
+static bool
+link_row_ids(TriggerData *td, HeapTuple tuple, OwnerKind kind, int64 *runner_id,
+			 int64 *target_id)
+{
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+	const char *target_column = (kind == OWNER_PROJECT) ? "project_id" : "namespace_id";
+
+	*runner_id = 0;
+	*target_id = 0;
+	return row_get_int64(tuple, desc, "runner_id", runner_id) &&
+		row_get_int64(tuple, desc, target_column, target_id);
+}
+
+/* Is this link the live owner link?  Asked as the tables' owner. */
+static bool
+owner_link_now(TriggerData *td, OwnerKind kind, int64 runner_id, int64 target_id)
+{
+	OwnerSpi	spi;
+	bool		owner_link;
+
+	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
+	owner_link = is_live_owner_link(kind, runner_id, target_id);
+	owner_spi_end(&spi);
+	return owner_link;
+}
+
 /* A link is never moved: refused, with a hint for the owner link. */
 static Datum
 link_updated(TriggerData *td, OwnerKind kind)
 {
-	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	const char *target_column = (kind == OWNER_PROJECT) ? "project_id" : "namespace_id";
 	const char *noun = owner_noun(kind);
 	HeapTuple	oldtup = td->tg_trigtuple;
-	OwnerSpi	spi;
 	HeapTuple	newtup = td->tg_newtuple;
-	int64		old_runner = 0,
-				new_runner = 0,
-				old_target = 0,
-				new_target = 0;
+	int64		old_runner,
+				new_runner,
+				old_target,
+				new_target;
 	bool		owner_link;
 
-	(void) row_get_int64(oldtup, desc, "runner_id", &old_runner);
-	(void) row_get_int64(oldtup, desc, target_column, &old_target);
-	if (row_get_int64(newtup, desc, "runner_id", &new_runner) &&
-		row_get_int64(newtup, desc, target_column, &new_target) &&
+	(void) link_row_ids(td, oldtup, kind, &old_runner, &old_target);
+	if (link_row_ids(td, newtup, kind, &new_runner, &new_target) &&
 		new_runner == old_runner && new_target == old_target)
 		return PointerGetDatum(kind == OWNER_PROJECT ?
-							   keep_copy(oldtup, newtup, desc, OWNER_PROJECT_COLUMN) :
+							   keep_copy(oldtup, newtup, RelationGetDescr(td->tg_relation),
+										 OWNER_PROJECT_COLUMN) :
 							   newtup);
 
 	/* whether it is the owner link is the runner's to tell */
 	if (hidden_runner(td->tg_relation, old_runner))
 		refuse_as_rls(td->tg_relation);
-	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
-	owner_link = is_live_owner_link(kind, old_runner, old_target);
-	owner_spi_end(&spi);
+	owner_link = owner_link_now(td, kind, old_runner, old_target);
 	ereport(ERROR,
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("cannot move the link of runner %lld from %s %lld",
@@ -813,20 +834,14 @@ link_updated(TriggerData *td, OwnerKind kind)
 static Datum
 link_deleted(TriggerData *td, OwnerKind kind)
 {
-	TupleDesc	desc = RelationGetDescr(td->tg_relation);
-	const char *target_column = (kind == OWNER_PROJECT) ? "project_id" : "namespace_id";
 	const char *noun = owner_noun(kind);
 	HeapTuple	oldtup = td->tg_trigtuple;
-	OwnerSpi	spi;
-	int64		runner_id = 0;
-	int64		target_id = 0;
+	int64		runner_id;
+	int64		target_id;
 	bool		owner_link;
 
-	(void) row_get_int64(oldtup, desc, "runner_id", &runner_id);
-	(void) row_get_int64(oldtup, desc, target_column, &target_id);
-	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
-	owner_link = is_live_owner_link(kind, runner_id, target_id);
-	owner_spi_end(&spi);
+	(void) link_row_ids(td, oldtup, kind, &runner_id, &target_id);
+	owner_link = owner_link_now(td, kind, runner_id, target_id);
 	/* whether it is the owner link is the runner's to tell */
 	if (owner_link && hidden_runner(td->tg_relation, runner_id))
 		refuse_as_rls(td->tg_relation);
