@@ -48,7 +48,9 @@ OBJS = \
 	src/audit.o \
 	src/saved_queries.o \
 	src/monitor.o \
-	src/refusal_hint.o
+	src/refusal_hint.o \
+	src/citus_local.o \
+	src/citus_assertion.o
 
 # sql/runner_policy--X.sql installs version X whole; sql/runner_policy--X--Y.sql
 # updates X to Y.  PostgreSQL installs a version that has no install script
@@ -110,7 +112,7 @@ check-invalidation:
 check-callgraph: all
 	./test/callgraph -v
 
-# BENCH_PARTS=reads,audit,pairs,mix chooses the parts (bench/README.md)
+# BENCH_PARTS=reads,audit,pairs,mix,churn chooses the parts (bench/README.md)
 bench:
 	./bench/all
 

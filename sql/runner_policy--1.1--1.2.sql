@@ -134,6 +134,22 @@ COMMENT ON TABLE runner_policy.rights_epoch IS
 	'Never holds a row: a commit that changed rights invalidates its relation cache entry, which every backend reads as "work your reaches out again".';
 
 /*
+ * rights_reset: the announcement no backend can narrow to the users it
+ * concerns.  A prepared transaction writes no entry into the ring that
+ * names them (COMMIT PREPARED may run in another backend), and Citus
+ * commits every write of a reference table that way: its change of rights
+ * invalidates this relation too, and every backend drops every reach it
+ * keeps.  Like rights_epoch, no columns, no rows, never read; nothing but
+ * such a commit (or DDL on it) invalidates it, where statistics of a
+ * rights table would.
+ */
+CREATE TABLE runner_policy.rights_reset ();
+ALTER TABLE runner_policy.rights_reset ENABLE ROW LEVEL SECURITY;
+ALTER TABLE runner_policy.rights_reset FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE runner_policy.rights_reset IS
+	'Never holds a row: a prepared transaction that changed rights invalidates its relation cache entry, which every backend reads as "drop every reach".';
+
+/*
  * The tables and columns rights are read from, in one list: the change
  * triggers below and the audit triggers of section 4 are made from it, and
  * test/sql/rule_table.sql checks the catalog against it.  user_column
@@ -283,6 +299,12 @@ CREATE OR REPLACE FUNCTION runner_policy.check_invariants()
 	LANGUAGE sql STABLE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $check$
+	/*
+	 * The runners' ids once, for the jobs that name one: on Citus the jobs
+	 * and the runners are distributed apart, and Citus joins them only
+	 * through a result it has materialized (doc/citus.md).
+	 */
+	WITH runner_ids AS MATERIALIZED (SELECT r.id FROM runner_policy.ci_runners r)
 	SELECT v.invariant, v.object_type, v.object_id, v.detail
 	FROM (
 		SELECT 'project runner has no owner', 'runner', r.id,
@@ -360,7 +382,7 @@ AS $check$
 			   pg_catalog.format('job %s names runner %s, which does not exist', b.id, b.runner_id)
 		  FROM runner_policy.ci_builds b
 		 WHERE b.runner_id IS NOT NULL
-		   AND NOT EXISTS (SELECT FROM runner_policy.ci_runners r WHERE r.id = b.runner_id)
+		   AND NOT EXISTS (SELECT FROM runner_ids r WHERE r.id = b.runner_id)
 		UNION ALL
 		SELECT 'traversal_ids wrong', 'namespace', n.id,
 			   pg_catalog.format('namespace %s has traversal_ids %s, expected %s', n.id, n.traversal_ids,
@@ -749,6 +771,294 @@ CREATE TRIGGER namespaces_actor_write_guard
 CREATE TRIGGER projects_actor_write_guard
 	BEFORE UPDATE ON runner_policy.projects
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.actor_write_guard('projects');
+
+-- the tokens not yet revoked of jobs: those whose job may stop (on Citus the
+-- coordinator revokes them after a statement that writes jobs)
+CREATE INDEX tokens_live_job_idx ON runner_policy.tokens (job_id)
+	WHERE revoked_at IS NULL AND job_id IS NOT NULL;
+
+/* ------------------------------------------------------------------------
+ * Scale-out on Citus
+ *
+ * doc/citus.md has the design, the README ("Scale-out on Citus") the
+ * operator's side.  citus_distribute() is the one set-up step, run once on
+ * the coordinator after CREATE EXTENSION citus and CREATE EXTENSION
+ * runner_policy: the slow tables become reference tables, the runner tables
+ * are distributed by runner id and colocated, the jobs by id, the tokens
+ * stay a plain table on the coordinator; every node gets the same cluster key, with
+ * which the coordinator signs the actor's assertion (src/citus_assertion.c).
+ * The key functions are for superusers; they write a file in the data
+ * directory and never show a key but the one they make.
+ * ------------------------------------------------------------------------ */
+
+CREATE FUNCTION runner_policy.citus_new_key()
+	RETURNS text LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_citus_new_key';
+COMMENT ON FUNCTION runner_policy.citus_new_key() IS
+	'A new runner_policy cluster key (rpk_ and 64 hex digits), for citus_install_key(); superusers only.';
+CREATE FUNCTION runner_policy.citus_install_key(key text, replace boolean DEFAULT false)
+	RETURNS void LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_citus_install_key';
+COMMENT ON FUNCTION runner_policy.citus_install_key(text, boolean) IS
+	'Writes the cluster key into this node''s data directory; replace => true makes it sign while older keys keep verifying. Superusers only.';
+CREATE FUNCTION runner_policy.citus_node_check()
+	RETURNS void LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_citus_node_check';
+COMMENT ON FUNCTION runner_policy.citus_node_check() IS
+	'Fails, saying what to fix, unless this node can carry actors on Citus: citus preloaded, runner_policy preloaded after it.';
+
+/*
+ * citus_distribute(): run once, on the coordinator, by a superuser.
+ * Fails with 55000 and a hint where Citus or a node is not ready, and with
+ * the table named where Citus cannot take a table's rows; all of it is one
+ * transaction, so a failure leaves the tables as they were (the key files
+ * written on the nodes stay, unused).
+ */
+CREATE FUNCTION runner_policy.citus_distribute()
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	SET client_min_messages = warning
+	AS $citus_distribute$
+DECLARE
+	key text;
+	failed record;
+	tbl text;
+	rel pg_catalog.regclass;
+	con record;
+	acl record;
+BEGIN
+	IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+			 WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'permission denied to distribute the runner_policy tables'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Run runner_policy.citus_distribute() as a superuser.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e
+					WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'citus_distribute() needs the citus extension in this database'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Put citus first in shared_preload_libraries on every node, then CREATE EXTENSION citus and add the nodes.';
+	END IF;
+	PERFORM runner_policy.citus_node_check();
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_node n
+					WHERE n.groupid OPERATOR(pg_catalog.=) 0) THEN
+		RAISE EXCEPTION 'the coordinator is not in the Citus metadata'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'The coordinator keeps a copy of the reference tables and the tokens.',
+				  HINT = 'Run citus_distribute() on the coordinator, after SELECT citus_set_coordinator_host(host, port).';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_dist_local_group g
+				WHERE g.groupid OPERATOR(pg_catalog.<>) 0) THEN
+		RAISE EXCEPTION 'citus_distribute() runs on the coordinator'
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+	IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+				 JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.logicalrelid
+				WHERE c.relnamespace OPERATOR(pg_catalog.=) 'runner_policy'::pg_catalog.regnamespace) THEN
+		RAISE EXCEPTION 'the runner_policy tables are already distributed'
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+
+	-- every worker carries actors: citus, then runner_policy, preloaded
+	FOR failed IN
+		SELECT r.nodename, r.nodeport, r.result
+		  FROM pg_catalog.run_command_on_workers('SELECT runner_policy.citus_node_check()') AS r
+		 WHERE NOT r.success
+	LOOP
+		RAISE EXCEPTION 'Citus node %:% cannot carry actors', failed.nodename, failed.nodeport
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = failed.result,
+				  HINT = 'Every node needs shared_preload_libraries = ''citus, runner_policy'' and the runner_policy extension of this version.';
+	END LOOP;
+
+	-- the same cluster key on every node (src/citus_assertion.c)
+	key := runner_policy.citus_new_key();
+	PERFORM runner_policy.citus_install_key(key, true);
+	FOR failed IN
+		SELECT r.nodename, r.nodeport, r.result
+		  FROM pg_catalog.run_command_on_workers(
+				pg_catalog.format('SELECT runner_policy.citus_install_key(%L, true)', key)) AS r
+		 WHERE NOT r.success
+	LOOP
+		RAISE EXCEPTION 'could not install the cluster key on Citus node %:%', failed.nodename, failed.nodeport
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = failed.result;
+	END LOOP;
+	key := NULL;
+
+	/*
+	 * Keys Citus cannot keep (doc/citus.md, "Keys and foreign keys"): a
+	 * unique constraint must include the distribution column, a primary
+	 * key too, and a foreign key from a table to a distributed table must
+	 * go between colocated tables on the distribution column; a plain table
+	 * cannot reference a Citus table.  Found by what they are, not by name.
+	 */
+	FOR con IN
+		SELECT c.conrelid::pg_catalog.regclass AS rel, c.conname
+		  FROM pg_catalog.pg_constraint c
+		 WHERE (c.conrelid OPERATOR(pg_catalog.=) 'runner_policy.ci_runners'::pg_catalog.regclass
+				AND c.contype OPERATOR(pg_catalog.=) 'u')
+			OR (c.conrelid OPERATOR(pg_catalog.=) ANY (ARRAY['runner_policy.ci_runner_projects',
+															 'runner_policy.ci_runner_namespaces']::pg_catalog.regclass[])
+				AND c.contype OPERATOR(pg_catalog.=) 'p')
+			OR (c.conrelid OPERATOR(pg_catalog.=) 'runner_policy.ci_builds'::pg_catalog.regclass
+				AND c.contype OPERATOR(pg_catalog.=) 'f'
+				AND c.confrelid OPERATOR(pg_catalog.=) 'runner_policy.ci_runners'::pg_catalog.regclass)
+			-- the tokens stay a plain table of the coordinator, which
+			-- references no Citus table
+			OR (c.conrelid OPERATOR(pg_catalog.=) 'runner_policy.tokens'::pg_catalog.regclass
+				AND c.contype OPERATOR(pg_catalog.=) 'f')
+	LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I', con.rel, con.conname);
+	END LOOP;
+	-- a runner token is found by its digest: an index, no longer unique
+	CREATE INDEX ci_runners_token_digest_idx ON runner_policy.ci_runners (token_digest);
+	ALTER TABLE runner_policy.ci_runner_projects ADD PRIMARY KEY (runner_id, id);
+	ALTER TABLE runner_policy.ci_runner_namespaces ADD PRIMARY KEY (runner_id, id);
+
+	-- triggers on distributed tables are the extension's own, and stay on the shard
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+	/*
+	 * The rows move as they are: Citus copies them into the shards on every
+	 * node, where the triggers would work on the node's own, empty tables
+	 * (and on the coordinator start distributed queries in the middle of the
+	 * copy).  Replica mode keeps the guards out of it, here and, sent by
+	 * Citus with the copy, on the workers; the rows were checked when they
+	 * were written (check_invariants() says whether a legacy load was).
+	 */
+	PERFORM pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
+	SET LOCAL session_replication_role = replica;
+	-- the tables are made Citus tables one by one, here: while the members
+	-- still reference a users table that is already a reference table,
+	-- Citus must not turn them into Citus local tables itself (the
+	-- extension has made them on every node already)
+	PERFORM pg_catalog.set_config('citus.enable_local_reference_table_foreign_keys', 'off', true);
+
+	FOREACH tbl IN ARRAY ARRAY['users', 'namespaces', 'projects', 'project_members',
+							   'group_members', 'ci_job_token_scope_links']
+	LOOP
+		rel := pg_catalog.format('runner_policy.%I', tbl)::pg_catalog.regclass;
+		PERFORM runner_policy.citus_call_on(rel, 'SELECT pg_catalog.create_reference_table(%L)');
+	END LOOP;
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_runners',
+		'SELECT pg_catalog.create_distributed_table(%L, ''id'', colocate_with => ''none'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_runner_projects',
+		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_runner_namespaces',
+		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_builds',
+		'SELECT pg_catalog.create_distributed_table(%L, ''id'', colocate_with => ''none'')');
+	PERFORM runner_policy.citus_sync_workers();
+END
+$citus_distribute$;
+COMMENT ON FUNCTION runner_policy.citus_distribute() IS
+	'Makes the runner_policy tables Citus tables (reference, distributed by runner id, coordinator-local) and installs the cluster key on every node; once, on the coordinator, by a superuser.';
+
+-- one Citus call on one table, failing with the table named
+CREATE FUNCTION runner_policy.citus_call_on(rel pg_catalog.regclass, command text)
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $citus_call_on$
+DECLARE
+	msg text;
+	detail text;
+	hint text;
+BEGIN
+	EXECUTE pg_catalog.format(command, rel::pg_catalog.text);
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+		hint = PG_EXCEPTION_HINT;
+	RAISE EXCEPTION 'cannot make % a Citus table: %', rel, msg
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  DETAIL = pg_catalog.concat_ws(' ', NULLIF(detail, ''), NULLIF(hint, '')),
+			  HINT = 'Fix what Citus names, or check the rows with runner_policy.check_invariants(), then run citus_distribute() again.';
+END
+$citus_call_on$;
+COMMENT ON FUNCTION runner_policy.citus_call_on(pg_catalog.regclass, text) IS
+	'For citus_distribute(): one Citus call on one table, failing with the table named.';
+/*
+ * citus_sync_workers(): the privileges the DBA granted on the extension's
+ * tables, views and sequences, granted again on every worker, and each
+ * worker's sequences moved to its own range of ids.  Citus keeps
+ * the shards' privileges with their tables', but not those of an
+ * extension's own tables on the workers, which it reads there too (a write
+ * of a reference table locks its shards on a worker as the writing role).
+ * citus_distribute() runs it; run it again after granting more, and after
+ * adding a node.  It only adds privileges: revoke on every node yourself.
+ */
+CREATE FUNCTION runner_policy.citus_sync_workers()
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $citus_sync_workers$
+DECLARE
+	grants text;
+	failed record;
+BEGIN
+	IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r
+			 WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) THEN
+		RAISE EXCEPTION 'permission denied to copy the runner_policy grants to the Citus workers'
+			USING ERRCODE = 'insufficient_privilege',
+				  HINT = 'Run runner_policy.citus_sync_workers() as a superuser.';
+	END IF;
+	SELECT pg_catalog.string_agg(pg_catalog.format('GRANT %s ON %s %s TO %s%s',
+			   a.privilege_type,
+			   CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END,
+			   c.oid::pg_catalog.regclass,
+			   CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+					ELSE pg_catalog.quote_ident(r.rolname) END,
+			   CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), '; ')
+	  INTO grants
+	  FROM pg_catalog.pg_class c
+	 CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a
+	  LEFT JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) a.grantee
+	 WHERE c.relnamespace OPERATOR(pg_catalog.=) 'runner_policy'::pg_catalog.regnamespace
+	   AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'v', 'S']::"char"[])
+	   AND a.grantee OPERATOR(pg_catalog.<>) c.relowner
+	   AND EXISTS (SELECT FROM pg_catalog.pg_depend d
+				   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+					 AND d.objid OPERATOR(pg_catalog.=) c.oid
+					 AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+					 AND d.deptype OPERATOR(pg_catalog.=) 'e');
+	/*
+	 * Ids made on a worker (the owner link a trigger inserts there) come
+	 * from the worker's copy of the sequence: each worker's starts at its
+	 * group id times 2^48, as Citus starts the sequences it makes itself,
+	 * so that ids are unique in the cluster (the coordinator's, group 0,
+	 * stay below 2^48).
+	 */
+	grants := pg_catalog.concat_ws('; ', grants,
+		'DO $ranges$ DECLARE s pg_catalog.regclass; floor bigint; BEGIN'
+		' floor := (SELECT g.groupid::bigint FROM pg_catalog.pg_dist_local_group g) OPERATOR(pg_catalog.<<) 48;'
+		' FOR s IN SELECT d.objid::pg_catalog.regclass FROM pg_catalog.pg_depend d'
+		'  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid'
+		'  WHERE d.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_class''::pg_catalog.regclass'
+		'    AND d.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass'
+		'    AND d.deptype OPERATOR(pg_catalog.=) ''e'' AND c.relkind OPERATOR(pg_catalog.=) ''S'''
+		'    AND c.relnamespace OPERATOR(pg_catalog.=) ''runner_policy''::pg_catalog.regnamespace LOOP'
+		'  IF pg_catalog.nextval(s) OPERATOR(pg_catalog.<) floor THEN PERFORM pg_catalog.setval(s, floor); END IF;'
+		' END LOOP; END $ranges$');
+	FOR failed IN
+		SELECT w.nodename, w.nodeport, w.result
+		  FROM pg_catalog.run_command_on_workers(
+				'SET LOCAL citus.enable_ddl_propagation = off; ' OPERATOR(pg_catalog.||) grants) AS w
+		 WHERE NOT w.success
+	LOOP
+		RAISE EXCEPTION 'could not prepare Citus node %:%', failed.nodename, failed.nodeport
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = failed.result;
+	END LOOP;
+END
+$citus_sync_workers$;
+COMMENT ON FUNCTION runner_policy.citus_sync_workers() IS
+	'Grants again on every Citus worker what is granted on the extension''s tables, views and sequences here, and gives each worker its own range of ids; superusers only.';
+
+-- a superuser's: they write key files, read the cluster's layout, change tables
+REVOKE ALL ON FUNCTION runner_policy.citus_new_key() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_install_key(text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_node_check() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_distribute() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_call_on(pg_catalog.regclass, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_sync_workers() FROM PUBLIC;
 
 /* ------------------------------------------------------------------------
  * The DDL guard in every replication role, and against DROP OWNED

@@ -103,15 +103,52 @@ actor_kind_name(ActorKind kind)
 	return NULL;
 }
 
+/*
+ * Set by citus_assertion.c: the actor a Citus worker borrows from the
+ * coordinator's verified assertion.  Asked only while this backend has no
+ * actor of its own: an actor set here always wins.
+ */
+static ActorBorrowHook borrow_hook = NULL;
+
+void
+actor_register_borrow_hook(ActorBorrowHook hook)
+{
+	borrow_hook = hook;
+}
+
 const Actor *
 actor_current(void)
 {
+	if (current.kind == ACTOR_NONE && borrow_hook != NULL)
+	{
+		const Actor *borrowed = borrow_hook(false);
+
+		if (borrowed != NULL)
+			return borrowed;
+	}
+	return &current;
+}
+
+/* The same, reporting an assertion that is refused: for the policy core. */
+const Actor *
+actor_current_checked(void)
+{
+	if (current.kind == ACTOR_NONE && borrow_hook != NULL)
+	{
+		const Actor *borrowed = borrow_hook(true);
+
+		if (borrowed != NULL)
+			return borrowed;
+	}
 	return &current;
 }
 
 uint64
 actor_generation(void)
 {
+	/* a borrowed actor that came or went moves the generation first */
+	if (current.kind == ACTOR_NONE && borrow_hook != NULL)
+		(void) borrow_hook(false);
 	return generation;
 }
 
@@ -154,6 +191,25 @@ replace_actor(const Actor *actor)
 	generation++;
 	for (int i = 0; i < nchange_callbacks; i++)
 		change_callbacks[i] (&current);
+}
+
+/*
+ * The borrowed actor (or none) changed: a new generation, and the layers
+ * above are told, as for an actor set here.
+ */
+void
+actor_borrowed_changed(const Actor *actor)
+{
+	Actor		none;
+
+	if (actor == NULL)
+	{
+		memset(&none, 0, sizeof(none));
+		actor = &none;
+	}
+	generation++;
+	for (int i = 0; i < nchange_callbacks; i++)
+		change_callbacks[i] (actor);
 }
 
 /* Clears the actor for good: no rollback brings it back. */

@@ -61,6 +61,14 @@ typedef struct Actor
 	 */
 	bool		admin_hint;
 	bool		auditor_hint;
+
+	/*
+	 * Borrowed from a verified assertion of the coordinator of a Citus
+	 * cluster (citus_assertion.c), not set in this backend: what only the
+	 * coordinator can read about it (a job token's job, a runner's row)
+	 * comes with the assertion.
+	 */
+	bool		asserted;
 } Actor;
 
 /*
@@ -71,6 +79,18 @@ typedef struct Actor
  */
 typedef void (*ActorChangeCallback) (const Actor *actor);
 extern void actor_register_change_callback(ActorChangeCallback callback);
+
+/*
+ * A source of the actor for a backend that has none of its own: a Citus
+ * worker acts for the actor of the coordinator's assertion
+ * (citus_assertion.c), so that this file calls nothing above it.  The hook
+ * returns that actor, or NULL for none; with may_error it reports an
+ * assertion it refuses, without it the refusal is no actor.  It calls
+ * actor_borrowed_changed() when what it returns changes.
+ */
+typedef const Actor *(*ActorBorrowHook) (bool may_error);
+extern void actor_register_borrow_hook(ActorBorrowHook hook);
+extern void actor_borrowed_changed(const Actor *actor);
 
 /*
  * Asked by act_as(), authenticate() and reset_actor() before they change
@@ -84,6 +104,7 @@ extern void actor_check_change(const char *function_name);
 
 extern void actor_init(void);
 extern const Actor *actor_current(void);
+extern const Actor *actor_current_checked(void);
 extern uint64 actor_generation(void);
 extern void actor_set(const Actor *actor);
 extern void actor_clear(void);

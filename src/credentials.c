@@ -33,14 +33,10 @@
 #include "owner_spi.h"
 
 /*
- * What makes a token in the tokens table alive; one definition for both the
- * login and the per-statement check.
+ * What makes a token in the tokens table alive (credentials.h: its row and
+ * its job); one definition for the login and the per-statement check.
  */
-#define TOKEN_LIVE \
-	" AND t.revoked_at IS NULL" \
-	" AND (t.expires_at IS NULL OR t.expires_at > pg_catalog.statement_timestamp())" \
-	" AND u.state = 'active'" \
-	" AND (t.kind = 'instance_token' OR b.status = 'running')"
+#define TOKEN_LIVE	TOKEN_ROW_LIVE TOKEN_JOB_LIVE
 #define TOKEN_FROM \
 	" FROM runner_policy.tokens t" \
 	" JOIN runner_policy.users u ON u.id = t.user_id" \
@@ -139,14 +135,19 @@ runner_still_valid(const Actor *actor, ActorFacts *facts, MemoryContext linked_c
 	return true;
 }
 
+ActorFactsHook actor_facts_hook = NULL;
+
 bool
 actor_still_valid(const Actor *actor, ActorFacts *facts, MemoryContext linked_cxt)
 {
 	Datum		args[2];
 	uint64		n;
 	bool		isnull;
+	bool		alive;
 
 	memset(facts, 0, sizeof(*facts));
+	if (actor_facts_hook != NULL && actor_facts_hook(actor, facts, linked_cxt, &alive))
+		return alive;
 	switch (actor->kind)
 	{
 		case ACTOR_NONE:

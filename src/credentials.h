@@ -29,6 +29,20 @@ extern void digest_sha256(const char *data, size_t len, uint8 *out);
 extern Datum digest_bytea(const uint8 *bytes, size_t len);
 
 /*
+ * What makes a token alive, in the terms of a query over tokens t, users u
+ * and the token's job b: its own row and its user's (TOKEN_ROW_LIVE), and
+ * its job (TOKEN_JOB_LIVE).  Apart because on Citus the job is read apart
+ * (citus_assertion.c).
+ */
+#define TOKEN_ROW_LIVE \
+	" AND t.revoked_at IS NULL" \
+	" AND (t.expires_at IS NULL OR t.expires_at > pg_catalog.statement_timestamp())" \
+	" AND u.state = 'active'"
+#define JOB_RUNNING		"b.status = 'running'"
+#define TOKEN_JOB_LIVE \
+	" AND (t.kind = 'instance_token' OR " JOB_RUNNING ")"
+
+/*
  * A live token (unrevoked, unexpired, its user active, a job token's job
  * running) by its digest ($1) and tokens.kind ($2): id, user_id, job_id
  * and scopes.  The one definition of a live token that the login shares
@@ -63,6 +77,18 @@ typedef struct ActorFacts
  */
 extern bool actor_still_valid(const Actor *actor, ActorFacts *facts,
 							  MemoryContext linked_cxt);
+
+/*
+ * On Citus (citus_assertion.c) some facts are not where the queries above
+ * look: a worker takes a job token's job and a runner's row from the
+ * coordinator's assertion, and the coordinator reads the job through Citus
+ * once per statement.  The hook returns true when it answered (the actor
+ * alive or not in *alive, the facts filled), false to let the queries
+ * above answer.
+ */
+typedef bool (*ActorFactsHook) (const Actor *actor, ActorFacts *facts,
+								MemoryContext linked_cxt, bool *alive);
+extern ActorFactsHook actor_facts_hook;
 
 /* The SCOPE_* bits of a stored text[] of scope names (unknown names: none). */
 extern uint32 scopes_of_array(Datum array);

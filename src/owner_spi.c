@@ -39,6 +39,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -59,6 +60,11 @@ static char plans_schema[NAMEDATALEN];
 static SavedQuery **prepared_queries;
 static int	nprepared;
 static int	maxprepared;
+
+/* citus_local.c's rewriter of read-only texts */
+static SavedQueryRewriter local_rewriter = NULL;
+static SavedQueryValidator local_validator = NULL;
+static SavedQueryShardTexts local_shard_texts = NULL;
 
 /* saved_queries.c's test of a query, registered from _PG_init. */
 static SavedQueryListed saved_query_listed = NULL;
@@ -82,6 +88,45 @@ forget_saved_plans(void)
 			SPI_freeplan(plan);
 	}
 	nprepared = 0;
+	owner_spi_forget_local_plans();
+}
+
+void
+owner_spi_set_rewriter(SavedQueryValidator validate, SavedQueryRewriter rewrite)
+{
+	local_validator = validate;
+	local_rewriter = rewrite;
+}
+
+/*
+ * The plans of rewritten texts (citus_local.c), by saved query: apart from
+ * SavedQuery, so that a server without Citus never looks at them.
+ */
+typedef struct LocalPlan
+{
+	SavedQuery *query;			/* the key */
+	SPIPlanPtr	plan;
+	bool		as_written;		/* nothing renamed: plan is query->plan */
+} LocalPlan;
+
+static HTAB *local_plans = NULL;
+
+/* Only the local plans go; the plans of the texts as written stay. */
+void
+owner_spi_forget_local_plans(void)
+{
+	HASH_SEQ_STATUS seq;
+	LocalPlan  *lp;
+
+	if (local_plans == NULL)
+		return;
+	hash_seq_init(&seq, local_plans);
+	while ((lp = hash_seq_search(&seq)) != NULL)
+	{
+		if (lp->plan != NULL && !lp->as_written)
+			SPI_freeplan(lp->plan);
+		(void) hash_search(local_plans, &lp->query, HASH_REMOVE, NULL);
+	}
 }
 
 void
@@ -149,10 +194,12 @@ query_text_for_schema(const char *sql, const char *nspname)
  * and keeps it; a plan invalidated by DDL is replanned by the plan cache
  * under the same pinned search_path.
  */
-static void
-prepare_saved_query(SavedQuery *query)
+static SPIPlanPtr
+prepare_saved_query(SavedQuery *query, bool local)
 {
 	const char *nspname = runner_policy_extension_schema_name();
+	LocalPlan  *lp = NULL;
+	SPIPlanPtr *slot = &query->plan;
 
 	/* a kept plan names the schema it was prepared in: a renamed one drops them */
 	if (strcmp(plans_schema, nspname) != 0)
@@ -161,15 +208,54 @@ prepare_saved_query(SavedQuery *query)
 			forget_saved_plans();
 		strlcpy(plans_schema, nspname, NAMEDATALEN);
 	}
-	if (query->plan == NULL)
+
+	if (local)
+	{
+		bool		found;
+
+		if (local_plans == NULL)
+		{
+			HASHCTL		info;
+
+			memset(&info, 0, sizeof(info));
+			info.keysize = sizeof(SavedQuery *);
+			info.entrysize = sizeof(LocalPlan);
+			info.hcxt = TopMemoryContext;
+			local_plans = hash_create("runner_policy local plans", 64, &info,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		}
+		lp = hash_search(local_plans, &query, HASH_ENTER, &found);
+		if (!found)
+		{
+			lp->plan = NULL;
+			lp->as_written = false;
+		}
+		slot = &lp->plan;
+	}
+
+	if (*slot == NULL)
 	{
 		char	   *sql;
+		char	   *rewritten = NULL;
 		SPIPlanPtr	plan;
 
 		/* every saved query is listed (saved_queries.c), so the plan test sees it */
 		if (saved_query_listed == NULL || !saved_query_listed(query))
 			elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
-		sql = query_text_for_schema(query->sql, nspname);
+		if (local)
+		{
+			rewritten = local_rewriter(query->sql);
+			if (rewritten == NULL)
+			{
+				/* nothing renamed: the plan of the text as written serves */
+				SPIPlanPtr	written = prepare_saved_query(query, false);
+
+				lp->plan = written;
+				lp->as_written = true;
+				return written;
+			}
+		}
+		sql = query_text_for_schema(rewritten ? rewritten : query->sql, nspname);
 		plan = SPI_prepare(sql, query->nargs, query->argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
@@ -188,10 +274,53 @@ prepare_saved_query(SavedQuery *query)
 		}
 		if (SPI_keepplan(plan) != 0)
 			elog(ERROR, "SPI_keepplan failed");
-		prepared_queries[nprepared++] = query;
-		query->plan = plan;
+		if (!local)
+			prepared_queries[nprepared++] = query;
+		*slot = plan;
 		pfree(sql);
 	}
+	return *slot;
+}
+
+void
+owner_spi_set_shard_texts(SavedQueryShardTexts shard_texts)
+{
+	local_shard_texts = shard_texts;
+}
+
+/*
+ * Per shard, the texts are prepared for the one run: such writes are rare
+ * (an owner deleted) and a node holds a handful of shards.
+ */
+uint64
+saved_query_run_local_shards(SavedQuery *query, Datum *args, const char *nulls)
+{
+	const char *nspname = runner_policy_extension_schema_name();
+	char	  **texts;
+	int			n = 0;
+	uint64		processed = 0;
+
+	if (local_shard_texts == NULL)
+		return saved_query_run(query, args, nulls);
+	if (saved_query_listed == NULL || !saved_query_listed(query))
+		elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
+	local_validator();
+	texts = local_shard_texts(query->sql, &n);
+	if (texts == NULL)
+		return saved_query_run(query, args, nulls);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *sql = query_text_for_schema(texts[i], nspname);
+		int			rc;
+
+		rc = SPI_execute_with_args(sql, query->nargs, query->argtypes, args, nulls,
+								   false, 0);
+		if (rc < 0)
+			elog(ERROR, "SPI failed for \"%s\": %s", sql, SPI_result_code_string(rc));
+		processed += SPI_processed;
+	}
+	SPI_processed = processed;
+	return processed;
 }
 
 /* The one way the saved queries run; the wrappers below say which state. */
@@ -200,9 +329,20 @@ run_saved_query(SavedQuery *query, Datum *args, const char *nulls,
 				bool read_only, Snapshot snapshot, Snapshot crosscheck)
 {
 	int			rc;
+	SPIPlanPtr	plan;
 
-	prepare_saved_query(query);
-	rc = SPI_execute_snapshot(query->plan, args, nulls, snapshot, crosscheck,
+	/*
+	 * Reads of a Citus node's own copies, when there are some
+	 * (citus_local.c): the rewriter leaves texts that write as they are.
+	 */
+	if (local_rewriter != NULL)
+	{
+		local_validator();
+		plan = prepare_saved_query(query, true);
+	}
+	else
+		plan = prepare_saved_query(query, false);
+	rc = SPI_execute_snapshot(plan, args, nulls, snapshot, crosscheck,
 							  read_only, true, 0);
 	if (rc < 0)
 		elog(ERROR, "SPI failed for \"%s\": %s",

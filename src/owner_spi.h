@@ -41,6 +41,35 @@ typedef struct SavedQuery
 } SavedQuery;
 
 /*
+ * On a Citus node (citus_local.c), a read-only run reads this node's own
+ * copies of the reference tables (their local shards, plain tables) rather
+ * than the tables Citus would plan as distributed queries: a policy
+ * evaluated inside a shard query may not start one.  The rewriter returns
+ * the text with such tables renamed, or NULL when nothing is renamed (the
+ * query then runs as written).  The validator runs before every read-only
+ * run, and calls owner_spi_forget_local_plans() to drop the plans made from
+ * rewritten texts when the tables' placement has changed.
+ */
+typedef char *(*SavedQueryRewriter) (const char *sql);
+typedef void (*SavedQueryValidator) (void);
+extern void owner_spi_set_rewriter(SavedQueryValidator validate,
+								   SavedQueryRewriter rewrite);
+extern void owner_spi_forget_local_plans(void);
+
+/*
+ * A write of a distributed table by a trigger that fires on every copy of
+ * a reference table (a project's runners, deleted with the project): on a
+ * Citus node, the texts of the query for each of this node's shards of the
+ * table it names (none on a node with no shard), so that each node writes
+ * its own shards and Citus is not asked from inside a shard query; NULL
+ * elsewhere, where the query runs as written.
+ */
+typedef char **(*SavedQueryShardTexts) (const char *sql, int *ntexts);
+extern void owner_spi_set_shard_texts(SavedQueryShardTexts shard_texts);
+extern uint64 saved_query_run_local_shards(SavedQuery *query, Datum *args,
+										   const char *nulls);
+
+/*
  * Every saved query is listed, by name, in its file's NAME_saved_queries[]
  * (ended by {NULL, NULL}), and saved_queries.c lists those lists: so that
  * runner_policy.saved_queries() can show each statement the extension runs

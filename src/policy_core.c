@@ -330,7 +330,8 @@ reach_is_current(const Reach *r)
 static Reach *
 statement_reach(bool quiet)
 {
-	const Actor *actor = actor_current();
+	/* checked: a Citus worker refuses an assertion it cannot verify here */
+	const Actor *actor = actor_current_checked();
 	Reach	   *r;
 
 	if (reach_matches(cached))

@@ -23,6 +23,12 @@ extern void policy_core_init(void);
  */
 extern void query_rights_init(void);
 
+/*
+ * From _PG_init: the arms reach_support.c wrote as index conditions for
+ * small sets, and that a plan evaluates row by row, are probed instead.
+ */
+extern void reach_support_init(void);
+
 /* The actor is a live user who is an administrator. */
 extern bool policy_actor_is_admin(void);
 

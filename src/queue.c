@@ -77,12 +77,18 @@ static SavedQuery queue_work_legacy = {
  * counts then, and they pick up only the shared pending jobs (counted
  * apart), so only their running jobs are counted.
  */
+/*
+ * The running jobs are counted per runner first (MATERIALIZED: on Citus the
+ * jobs and the runners are not distributed alike, and the counts are
+ * joined to the runners as a result of their own).
+ */
 static SavedQuery queue_work_instance = {
-	"SELECT r.id, r.runner_type, r.sharding_key_id, count(*)::bigint, 0::bigint"
-	"  FROM runner_policy.ci_builds b"
-	"  JOIN runner_policy.ci_runners r ON r.id = b.runner_id"
-	" WHERE b.status = 'running' AND r.runner_type = " CppAsString2(RUNNER_TYPE_INSTANCE)
-	" GROUP BY r.id, r.runner_type, r.sharding_key_id ORDER BY r.id",
+	"WITH running AS MATERIALIZED ("
+	"  SELECT runner_id AS id, count(*) AS n FROM runner_policy.ci_builds"
+	"   WHERE status = 'running' AND runner_id IS NOT NULL GROUP BY runner_id)"
+	" SELECT r.id, r.runner_type, r.sharding_key_id, running.n, 0::bigint"
+	"   FROM running JOIN runner_policy.ci_runners r ON r.id = running.id"
+	"  WHERE r.runner_type = " CppAsString2(RUNNER_TYPE_INSTANCE) " ORDER BY r.id",
 	0, {InvalidOid}, NULL
 };
 static SavedQuery queue_shared_pending = {

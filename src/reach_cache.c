@@ -55,9 +55,17 @@
  * builds its reach afresh, as every statement did before the cache.  An
  * open transaction that changed rights but has not started to commit does
  * not hold the lock, so it holds up no reuse.  On a hot standby
- * locks are not replayed; there the statement reuses a reach only when the
- * startup process is between WAL records (the record being replayed has
- * finished, so a commit made visible has also sent its invalidations).
+ * locks are not replayed; there the statement reuses a reach only once the
+ * record the startup process was replaying when it asked has finished (a
+ * commit made visible has then also sent its invalidations; a record begun
+ * later made nothing visible to the statement's snapshot, taken before).
+ * While the primary writes, a statement often asks in the middle of some
+ * record, and a record takes microseconds, so the statement waits for it,
+ * up to STANDBY_REPLAY_WAIT_US: not waiting made up to one statement in
+ * thirty rebuild for nothing on a standby of a primary committing twenty
+ * writes a second.  Replay that is held up longer (by a recovery
+ * conflict, say, perhaps with this very backend) is not waited for: the
+ * statement builds its reach afresh.
  *
  * Snapshots.  The reach reads the newest state, the statement's rows its
  * snapshot (SPEC section 4 asks for no more than both allow).  A reach
@@ -114,8 +122,18 @@
 static int	cache_actors = 8;
 static int	cache_memory_kb = 64 * 1024;
 
+/*
+ * How long a statement on a hot standby waits for the record being
+ * replayed to finish before it builds its reach afresh (see "The commit
+ * window"), and how often it looks, in microseconds.
+ */
+#define STANDBY_REPLAY_WAIT_US	5000
+#define STANDBY_REPLAY_POLL_US	50
+
 /* The relation whose invalidation announces a change of rights. */
 #define RIGHTS_EPOCH_RELATION	"rights_epoch"
+/* ... and the one whose invalidation drops every reach (a prepared change) */
+#define RIGHTS_RESET_RELATION	"rights_reset"
 
 /* The tables whose changes move the epoch (the ones with reach_changed). */
 static const char *const rights_tables[] = {
@@ -139,6 +157,7 @@ static uint64 signals = 0;
  */
 static Oid	rights_oids[NUM_RIGHTS_TABLES];
 static Oid	rights_epoch_oid = InvalidOid;	/* InvalidOid in SQL before 1.2 */
+static Oid	rights_reset_oid = InvalidOid;	/* InvalidOid in SQL before 1.2 */
 static bool rights_oids_known = false;
 
 /* This transaction's last command that changed a rights table. */
@@ -197,7 +216,8 @@ extension_oid(void)
  * everyone; a transaction that changed more users than an entry holds, or
  * an entry the ring has already overwritten, counts as everyone; so do a
  * prepared transaction (COMMIT PREPARED runs no callback of ours: its
- * announcement is the coarse one) and a hot standby, which replays the
+ * announcement is a relcache invalidation of runner_policy.rights_reset,
+ * which drops every reach) and a hot standby, which replays the
  * invalidation and nothing else.  Without the library in
  * shared_preload_libraries there is no ring, and every announcement is
  * coarse.
@@ -389,7 +409,8 @@ static void
 rights_relcache_callback(Datum arg, Oid relid)
 {
 	bool		rights = !OidIsValid(relid) || !rights_oids_known ||
-		relid == rights_epoch_oid;
+		relid == rights_epoch_oid ||
+		(OidIsValid(rights_reset_oid) && relid == rights_reset_oid);
 
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES && !rights && !OidIsValid(rights_epoch_oid); i++)
 		rights = rights_oids[i] == relid;
@@ -438,10 +459,26 @@ rights_xact_callback(XactEvent event, void *arg)
 									   RowExclusiveLock);
 				if (OidIsValid(announce))
 					CacheInvalidateRelcacheByRelid(announce);
-				/* no ring entry after COMMIT PREPARED: announce it coarsely */
+				/*
+				 * No ring entry after COMMIT PREPARED: announce it coarsely,
+				 * by rights_reset, which drops every kept reach (on a Citus
+				 * worker the changed tables are shards of the reference
+				 * tables, which nobody takes for rights tables; Citus commits
+				 * every write of them this way).  With the SQL of a release
+				 * before it, by the changed tables, as before.
+				 */
 				if (!OidIsValid(announce) || event == XACT_EVENT_PRE_PREPARE)
-					for (int i = 0; i < nchanged; i++)
-						CacheInvalidateRelcacheByRelid(changed[i]);
+				{
+					Oid			reset = OidIsValid(announce) ?
+						get_relname_relid(RIGHTS_RESET_RELATION, runner_policy_extension_schema()) :
+						InvalidOid;
+
+					if (OidIsValid(reset))
+						CacheInvalidateRelcacheByRelid(reset);
+					else
+						for (int i = 0; i < nchanged; i++)
+							CacheInvalidateRelcacheByRelid(changed[i]);
+				}
 				entry_due = OidIsValid(announce) && event == XACT_EVENT_PRE_COMMIT;
 			}
 			nchanged = 0;
@@ -550,6 +587,7 @@ learn_rights_oids(void)
 	for (int i = 0; i < (int) NUM_RIGHTS_TABLES; i++)
 		rights_oids[i] = OidIsValid(nsp) ? get_relname_relid(rights_tables[i], nsp) : InvalidOid;
 	rights_epoch_oid = OidIsValid(nsp) ? get_relname_relid(RIGHTS_EPOCH_RELATION, nsp) : InvalidOid;
+	rights_reset_oid = OidIsValid(nsp) ? get_relname_relid(RIGHTS_RESET_RELATION, nsp) : InvalidOid;
 	rights_oids_known = OidIsValid(nsp);
 	learned_at = epoch;
 }
@@ -563,13 +601,20 @@ reach_cache_others_quiet(void)
 	if (RecoveryInProgress())
 	{
 		/*
-		 * Between records: the end of the record being replayed, read
-		 * first, is no later than the end of the last one replayed.
+		 * The record being replayed now has finished: the end of the last
+		 * record replayed has reached its end, read first (both are the
+		 * same when the startup process is between records).
 		 */
 		XLogRecPtr	replaying = GetCurrentReplayRecPtr(NULL);
-		XLogRecPtr	replayed = GetXLogReplayRecPtr(NULL);
+		long		waited = 0;
 
-		quiet = replayed >= replaying;
+		while (!(quiet = GetXLogReplayRecPtr(NULL) >= replaying) &&
+			   waited < STANDBY_REPLAY_WAIT_US)
+		{
+			CHECK_FOR_INTERRUPTS();
+			pg_usleep(STANDBY_REPLAY_POLL_US);
+			waited += STANDBY_REPLAY_POLL_US;
+		}
 	}
 	else
 	{

@@ -47,6 +47,13 @@
 #include "policy_core.h"
 #include "runner_policy.h"
 
+/*
+ * created_at: the transaction's start; on Citus (citus_assertion.c) the
+ * distributed transaction's, so that every copy of a reference table gets
+ * the same.
+ */
+RowOriginTimeHook row_origin_time_hook = NULL;
+
 PG_FUNCTION_INFO_V1(rp_row_origin);
 
 /* Up to three columns are rewritten; index by these. */
@@ -221,7 +228,9 @@ rp_row_origin(PG_FUNCTION_ARGS)
 				check_new_id(rel, desc, tuple, id_att);
 			if (created_at_att > 0)
 				rewrite_add(&rw, created_at_att,
-							TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+							TimestampTzGetDatum(row_origin_time_hook != NULL ?
+												row_origin_time_hook() :
+												GetCurrentTransactionStartTimestamp()),
 							false);
 			if (created_by_att > 0)
 			{

@@ -501,7 +501,7 @@ check_token_digest(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 		DatumGetBool(DirectFunctionCall2(byteaeq, oldval, newval)))
 		return;
 	(void) row_get_int64(newtup, desc, "id", &id);
-	if (token_digest_writer_runner() == id && id != 0)
+	if (!newnull && token_digest_write_allowed(id, newval))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -937,9 +937,15 @@ rp_delete_owned_runners(PG_FUNCTION_ARGS)
 
 	arg = Int64GetDatum(owner_id);
 	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
-	(void) saved_query_run(kind == OWNER_PROJECT ?
-						   &delete_project_runners : &delete_group_runners,
-						   &arg, NULL);
+
+	/*
+	 * On Citus the owner tables are reference tables and this trigger fires
+	 * on every node's copy: each node deletes the runners of its own shards
+	 * (owner_spi.h).  On one node, the query as written.
+	 */
+	(void) saved_query_run_local_shards(kind == OWNER_PROJECT ?
+										&delete_project_runners : &delete_group_runners,
+										&arg, NULL);
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }
@@ -960,10 +966,11 @@ rp_truncate_guard(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 		elog(ERROR, "truncate_guard must fire on TRUNCATE");
 
+	/* on Citus: every node asks its own shards of the runners (owner_spi.h) */
 	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
-	runners_left = saved_query_run(kind == OWNER_PROJECT ?
-								   &any_project_runner : &any_group_runner,
-								   NULL, NULL) > 0;
+	runners_left = saved_query_run_local_shards(kind == OWNER_PROJECT ?
+												&any_project_runner : &any_group_runner,
+												NULL, NULL) > 0;
 	owner_spi_end(&spi);
 
 	if (runners_left)

@@ -18,6 +18,8 @@
  *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
  *	token_text.c		where a statement's text spells a token, however it does
  *	owner_spi.c			run the extension's own queries as the tables' owner
+ *	citus_local.c		on Citus: this node's copies of the reference tables,
+ *						read through a rewriter it registers with owner_spi.c
  *	idset.c				the sorted id sets and level maps the rules probe
  *
  * Who the session is:
@@ -46,6 +48,7 @@
  * Above the guards:
  *	backfill.c			backfill_owners(), the one repair of legacy rows
  *	audit.c				the audit log
+ *	citus_assertion.c	on Citus: the actor from the coordinator to the workers
  *
  * src/runner_policy.c
  *
@@ -57,6 +60,7 @@
 #include "utils/guc.h"
 
 #include "actor.h"
+#include "citus.h"
 #include "ddl_guard.h"
 #include "monitor.h"
 #include "owner_spi.h"
@@ -87,10 +91,14 @@ _PG_init(void)
 	policy_core_init();
 	statement_init();
 	query_rights_init();
+	reach_support_init();
 	log_redact_init();
 	refusal_hint_init();
 	ddl_guard_init();
 	reach_cache_init();
+	/* on a Citus cluster only: this node's copies, the actor's assertion */
+	citus_local_init();
+	citus_assertion_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
 #else

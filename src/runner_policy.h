@@ -15,6 +15,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "datatype/timestamp.h"
 
 /*
  * SPEC section 3: the numbers the tables store, named once.  SQL texts in C
@@ -69,6 +70,10 @@ extern struct TriggerData *trigger_data_checked(FunctionCallInfo fcinfo,
 struct Node;
 extern struct Node *any_of_function(Oid eq, struct Node *key, Oid fn, struct Node *arg,
 									int location);
+
+/* row_origin.c: what it writes as created_at, when set (citus_assertion.c) */
+typedef TimestampTz (*RowOriginTimeHook) (void);
+extern RowOriginTimeHook row_origin_time_hook;
 
 /* runner_guards.c: a column the extension keeps as a copy (linked_project_ids, owner_project_id) */
 extern bool runner_copy_column(const char *column);

@@ -34,6 +34,7 @@ extern const SavedQueryEntry access_view_saved_queries[];
 extern const SavedQueryEntry actor_saved_queries[];
 extern const SavedQueryEntry audit_saved_queries[];
 extern const SavedQueryEntry backfill_saved_queries[];
+extern const SavedQueryEntry citus_assertion_saved_queries[];
 extern const SavedQueryEntry credentials_saved_queries[];
 extern const SavedQueryEntry job_guard_saved_queries[];
 extern const SavedQueryEntry namespace_tree_saved_queries[];
@@ -54,6 +55,7 @@ static const struct
 	{"actor.c", actor_saved_queries},
 	{"audit.c", audit_saved_queries},
 	{"backfill.c", backfill_saved_queries},
+	{"citus_assertion.c", citus_assertion_saved_queries},
 	{"credentials.c", credentials_saved_queries},
 	{"job_guard.c", job_guard_saved_queries},
 	{"namespace_tree.c", namespace_tree_saved_queries},

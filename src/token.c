@@ -71,11 +71,29 @@ static const TokenKind token_kinds[] = {
 };
 
 static int64 digest_writer_runner = 0;
+static uint8 digest_writer_digest[DIGEST_LEN];
+DigestWriterHook token_digest_writer_hook = NULL;
 
 int64
-token_digest_writer_runner(void)
+token_digest_writer(uint8 *digest)
 {
+	if (digest_writer_runner != 0)
+		memcpy(digest, digest_writer_digest, DIGEST_LEN);
 	return digest_writer_runner;
+}
+
+bool
+token_digest_write_allowed(int64 runner_id, Datum digest)
+{
+	bytea	   *b = DatumGetByteaPP(digest);
+
+	if (runner_id == 0)
+		return false;
+	if (digest_writer_runner == runner_id)
+		return true;
+	return token_digest_writer_hook != NULL &&
+		token_digest_writer_hook(runner_id, (const uint8 *) VARDATA_ANY(b),
+								 VARSIZE_ANY_EXHDR(b));
 }
 
 static SavedQuery runner_by_digest = {
@@ -569,6 +587,7 @@ rp_reset_runner_token(PG_FUNCTION_ARGS)
 	args[1] = digest_bytea(digest, DIGEST_LEN);
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	digest_writer_runner = runner_id;
+	memcpy(digest_writer_digest, digest, DIGEST_LEN);
 	PG_TRY();
 	{
 		(void) saved_query_run(&set_runner_digest, args, NULL);

@@ -16,7 +16,17 @@
 
 #include "postgres.h"
 
-/* The runner whose token_digest reset_runner_token() is writing, or 0. */
-extern int64 token_digest_writer_runner(void);
+/*
+ * Whether a runner's token_digest may be set to this digest (a bytea
+ * datum) now: by reset_runner_token() of this backend, or, on a Citus
+ * worker, by the coordinator's, as its verified assertion says
+ * (token_digest_writer_hook, citus_assertion.c).
+ */
+extern bool token_digest_write_allowed(int64 runner_id, Datum digest);
+typedef bool (*DigestWriterHook) (int64 runner_id, const uint8 *digest, int len);
+extern DigestWriterHook token_digest_writer_hook;
+
+/* The runner whose token reset_runner_token() is writing now (0: none), and its digest. */
+extern int64 token_digest_writer(uint8 *digest);
 
 #endif							/* TOKEN_H */

@@ -30,8 +30,9 @@
  * only find more.
  *
  * The token shape: one of the kind prefixes rpi_, rpj_, rpx_, rpr_ (lower
- * case, as issued), followed directly by at least MIN_SECRET_HEX hex
- * digits (either case); the secret is that run of hex digits.  A token cut
+ * case, as issued), or on Citus rpa_ (an actor assertion) and rpk_ (the
+ * cluster key, doc/citus.md), followed directly by at least MIN_SECRET_HEX
+ * hex digits (either case); the secret is that run of hex digits.  A token cut
  * short or one digit off still is a secret; a digest or an md5() without a
  * prefix ('\x' and 64 hex digits, say) is not, and is left as it is; so is
  * a prefix followed by anything but hex ('^rpr_[0-9a-f]{64}$').  Literals
@@ -55,6 +56,7 @@
 
 #include "mb/pg_wchar.h"
 #include "nodes/nodes.h"
+#include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
@@ -246,7 +248,8 @@ is_token_prefix(const Spelling *s, int i)
 {
 	return at(s, i) == 'r' && at(s, i + 1) == 'p' &&
 		(at(s, i + 2) == 'i' || at(s, i + 2) == 'j' ||
-		 at(s, i + 2) == 'x' || at(s, i + 2) == 'r') &&
+		 at(s, i + 2) == 'x' || at(s, i + 2) == 'r' ||
+		 at(s, i + 2) == 'a' || at(s, i + 2) == 'k') &&
 		at(s, i + 3) == '_';
 }
 
@@ -869,6 +872,61 @@ token_text_carries(const char *text, int len)
 	return found > 0;
 }
 
+/*
+ * SET LOCAL runner_policy.assertion TO 'rpa_...': how the coordinator hands
+ * the actor to the Citus workers (citus_assertion.c), the one way Citus
+ * passes a value along with a distributed transaction.  Its text may be
+ * kept by statement statistics on every node; the assertion in it is good
+ * only for its own distributed transaction and role, and refused after
+ * that ends (doc/citus.md), where a token is good until revoked.  The log
+ * still shows it redacted.  Any other token shape in such a statement is
+ * refused as anywhere else.
+ */
+static bool
+is_assertion_set(Node *parsetree, const char *text, int len)
+{
+	VariableSetStmt *set;
+	A_Const    *value;
+	const char *v;
+	const char *at_value;
+	char	   *marks;
+	int			found;
+
+	if (parsetree == NULL || !IsA(parsetree, VariableSetStmt))
+		return false;
+	set = (VariableSetStmt *) parsetree;
+	if (set->kind != VAR_SET_VALUE || set->name == NULL ||
+		strcmp(set->name, "runner_policy.assertion") != 0 ||
+		list_length(set->args) != 1 || !IsA(linitial(set->args), A_Const))
+		return false;
+	value = (A_Const *) linitial(set->args);
+	if (value->isnull || !IsA(&value->val, String))
+		return false;
+	v = strVal(&value->val);
+	if (strncmp(v, "rpa_", TOKEN_PREFIX_LEN) != 0 ||
+		strlen(v) < TOKEN_PREFIX_LEN + MIN_SECRET_HEX)
+		return false;
+	for (const char *p = v + TOKEN_PREFIX_LEN; *p; p++)
+		if (!is_hex(*p))
+			return false;
+
+	/*
+	 * The value written out plainly (as citus_assertion.c writes it), and
+	 * nothing marked outside it: the text spells no other secret.
+	 */
+	at_value = strstr(text, v);
+	if (at_value == NULL || at_value + strlen(v) > text + len)
+		return false;
+	marks = palloc_extended(len + 1, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	found = token_text_mark(text, len, marks);
+	for (int i = 0; i < len && found > 0; i++)
+		if (marks[i] &&
+			(text + i < at_value || text + i >= at_value + strlen(v)))
+			found = -1;
+	pfree(marks);
+	return found > 0;
+}
+
 void
 token_text_refuse_utility(const char *query, int location, int len, Node *parsetree)
 {
@@ -881,6 +939,8 @@ token_text_refuse_utility(const char *query, int location, int len, Node *parset
 	}
 	if (len <= 0)
 		len = strlen(query + location);
+	if (is_assertion_set(parsetree, query + location, len))
+		return;
 	if (!token_text_carries(query + location, len))
 		return;
 

@@ -209,6 +209,20 @@ EXPLAIN (COSTS OFF) SELECT runner_policy.authenticate('rpi_' || :'token_hex', fa
 PREPARE regress_core_auth AS SELECT runner_policy.authenticate(E'\162pi_' || :'token_hex');
 EXPLAIN (COSTS OFF) SELECT 1 FROM runner_policy.tokens
  WHERE digest = '\xdeadbeefcafef00ddeadbeefcafef00ddeadbeefcafef00ddeadbeefcafef00d';
+-- On Citus the cluster key (rpk_) and an actor assertion (rpa_) are
+-- secrets too.  The one statement that may carry an assertion is the SET
+-- LOCAL by which a coordinator hands it to its workers (doc/citus.md),
+-- and then only that.
+DO $$BEGIN PERFORM 'rpk_00112233445566778899aabbccddeeff'; END$$;
+DO $$BEGIN PERFORM 'rpa_00112233445566778899aabbccddeeff'; END$$;
+BEGIN;
+SET LOCAL runner_policy.assertion TO 'rpa_00112233445566778899aabbccddeeff';
+SHOW runner_policy.assertion;
+SET LOCAL runner_policy.assertion TO 'rpa_00112233445566778899aabbccddeeff' /* rpi_0011223344556677 */;
+ROLLBACK;
+BEGIN;
+SET LOCAL runner_policy.assertion TO 'rpi_00112233445566778899aabbccddeeff';
+ROLLBACK;
 RESET log_statement;
 SELECT runner_policy.reset_actor();
 

@@ -1,8 +1,10 @@
 -- rls_plans: how row-level security reaches the planner.  Policies are
 -- "column = ANY (reach(set))" arms that the planner can turn into index
 -- scans, evaluated once per scan; a maintainer's runner list is a bitmap OR
--- of index scans, an administrator's a plain scan.  A cheap leaky function
--- in WHERE never sees a row the actor may not read.
+-- of index scans, an administrator's a plain scan.  Where an arm is left
+-- as a filter, evaluated row by row, it is the binary search it was
+-- written as (in_reach, in_reach_any), not the array.  A cheap leaky
+-- function in WHERE never sees a row the actor may not read.
 \set VERBOSITY terse
 SET search_path = pg_catalog;
 

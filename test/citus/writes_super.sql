@@ -1,0 +1,35 @@
+-- test/citus/writes_super.sql: what a superuser does, through the
+-- coordinator and on the single node (compared by test/citus/run).
+\set VERBOSITY sqlstate
+\set ON_ERROR_STOP 0
+SET client_min_messages = error;
+
+\echo == a superuser deletes a project: its runners go, its jobs go
+BEGIN;
+DELETE FROM runner_policy.projects WHERE id = 1001 RETURNING id;
+SELECT count(*) FROM runner_policy.ci_runners WHERE runner_type = 3 AND sharding_key_id = 1001;
+SELECT count(*) FROM runner_policy.ci_builds WHERE project_id = 1001;
+COMMIT;
+
+\echo == a superuser finishes a job; finished stays finished
+BEGIN;
+UPDATE runner_policy.ci_builds SET status = 'success' WHERE id = 5005 RETURNING id, status;
+COMMIT;
+UPDATE runner_policy.ci_builds SET status = 'running' WHERE id = 6003 AND status = 'success' RETURNING id;
+
+\echo == the TRUNCATE guard: owners of runners, refused; jobs, allowed
+BEGIN;
+TRUNCATE runner_policy.ci_runner_projects;
+ROLLBACK;
+BEGIN;
+TRUNCATE runner_policy.projects CASCADE;
+ROLLBACK;
+BEGIN;
+TRUNCATE runner_policy.ci_builds CASCADE;
+SELECT count(*) FROM runner_policy.ci_builds;
+ROLLBACK;
+
+\echo == explain_access() says why, as on one node
+SELECT runner_policy.explain_access(3, 4, 'update');
+SELECT runner_policy.explain_access(6, 4, 'read');
+SELECT runner_policy.explain_access(7, 2003, 'link');
