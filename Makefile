@@ -5,6 +5,7 @@
 #   make installcheck           pg_regress + isolation against a running server
 #   make bench                  benchmarks (bench/README.md); never part of tests
 #   make check-invalidation     the cache tests fail with invalidation built out
+#   make check-callgraph        no call or include cycle among the files of src/
 
 EXTENSION = runner_policy
 # Versions have one source each: default_version in the control file is what
@@ -14,6 +15,7 @@ EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\(.*\)
 MODULE_big = runner_policy
 OBJS = \
 	src/runner_policy.o \
+	src/base.o \
 	src/owner_spi.o \
 	src/runner_guards.o \
 	src/namespace_tree.o \
@@ -24,6 +26,7 @@ OBJS = \
 	src/token.o \
 	src/credentials.o \
 	src/idset.o \
+	src/reach_read.o \
 	src/policy_core.o \
 	src/queue.o \
 	src/access.o \
@@ -87,7 +90,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # The two halves of installcheck, so that the harness can count each.
-.PHONY: installcheck-db installcheck-regress installcheck-isolation bench check-invalidation
+.PHONY: installcheck-db installcheck-regress installcheck-isolation bench check-invalidation check-callgraph
 installcheck-db:
 	for db in $(CONTRIB_TESTDB) $(ISOLATION_TESTDB); do \
 		psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $$db" \
@@ -104,6 +107,10 @@ installcheck-isolation: installcheck-db
 # The cache tests can fail: with invalidation built out, they must.
 check-invalidation:
 	./test/check-invalidation
+
+# The layers of src/ (test/callgraph): read off the built objects.
+check-callgraph: all
+	./test/callgraph -v
 
 # BENCH_PARTS=reads,audit,pairs,mix,churn chooses the parts (bench/README.md)
 bench:

@@ -1293,3 +1293,14 @@ REVOKE ALL ON FUNCTION runner_policy.unaudited_objects() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.audit_adopt_entry(text, bigint, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.check_restore() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.adopt_unaudited() FROM PUBLIC;
+
+-- audit_append_only() tells the audit log from its lanes by its trigger's
+-- argument, not by the table's name (a shard's name is another).
+DROP TRIGGER audit_log_append_only ON runner_policy.audit_log;
+CREATE TRIGGER audit_log_append_only
+	BEFORE UPDATE OR DELETE OR TRUNCATE ON runner_policy.audit_log
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_append_only('log');
+DROP TRIGGER audit_lanes_append_only ON runner_policy.audit_lanes;
+CREATE TRIGGER audit_lanes_append_only
+	BEFORE UPDATE OR DELETE OR TRUNCATE ON runner_policy.audit_lanes
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_append_only('lanes');

@@ -2134,13 +2134,14 @@ CREATE CONSTRAINT TRIGGER audit_lanes_head
 	DEFERRABLE INITIALLY DEFERRED
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.audit_head();
 
--- Append-only, also for the owner and superusers (with triggers on).
+-- Append-only, also for the owner and superusers (with triggers on).  The
+-- argument tells the log from its lanes, whatever the table is called.
 CREATE TRIGGER audit_log_append_only
 	BEFORE UPDATE OR DELETE OR TRUNCATE ON runner_policy.audit_log
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_append_only();
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_append_only('log');
 CREATE TRIGGER audit_lanes_append_only
 	BEFORE UPDATE OR DELETE OR TRUNCATE ON runner_policy.audit_lanes
-	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_append_only();
+	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_append_only('lanes');
 
 /* ------------------------------------------------------------------------
  * The DDL guard

@@ -389,6 +389,104 @@ runner_action_allowed(Reach *r, const RunnerFacts *f, RunnerAction action,
 	return false;
 }
 
+/* Whom explain_runner_access() is about, for the words of its answer. */
+typedef struct Explained
+{
+	const char *username;
+	int64		user_id;
+	int64		runner_id;
+	RunnerAction action;
+} Explained;
+
+/* A group runner: the membership on its owner namespace, or what is missing. */
+static void
+explain_group_runner(StringInfo buf, Reach *r, const Explained *who, bool allowed,
+					 int64 owner)
+{
+	int			need = who->action == ACTION_READ ? LEVEL_MAINTAINER : LEVEL_OWNER;
+
+	if (allowed && level_of(namespaces_of(r), owner) >= need)
+		append_membership(buf, who->username, who->user_id, false, owner);
+	else if (allowed)
+	{
+		/* maintainer+ of a project in the group's subtree */
+		IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
+		Datum		args[2] = {idset_array(&maintained), Int64GetDatum(owner)};
+		int64		project = 0;
+
+		if (reach_query(&explain_project_below, args) == 1)
+			(void) spi_result_int64(0, 1, &project);
+		append_membership(buf, who->username, who->user_id, true, project);
+		appendStringInfoString(buf, ", which is in ");
+		append_place(buf, false, owner);
+	}
+	else
+	{
+		appendStringInfo(buf, "%s is not %s (%d) or more of ", who->username, level_name(need), need);
+		append_place(buf, false, owner);
+		appendStringInfo(buf, who->action == ACTION_READ ?
+						 ", an ancestor of it or a project in it" : " or an ancestor of it");
+	}
+	appendStringInfo(buf, ", which owns runner %lld", (long long) who->runner_id);
+}
+
+/* A project runner updated or deleted: maintainer+ of its owner project. */
+static void
+explain_owned_runner(StringInfo buf, const Explained *who, bool allowed, int64 owner)
+{
+	if (allowed)
+		append_membership(buf, who->username, who->user_id, true, owner);
+	else
+	{
+		appendStringInfo(buf, "%s is not maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more of ", who->username);
+		append_place(buf, true, owner);
+	}
+	appendStringInfo(buf, ", which owns runner %lld", (long long) who->runner_id);
+}
+
+/*
+ * A project runner read or linked: maintainer+ of a project the runner is
+ * linked to, or what is missing.
+ */
+static void
+explain_linked_runner(StringInfo buf, Reach *r, const Explained *who, bool locked,
+					  int64 owner)
+{
+	IdSet		linked;
+	int64		project;
+	Datum		arg = Int64GetDatum(who->runner_id);
+
+	(void) reach_query(&explain_linked_projects, &arg);
+	linked = idset_from_spi(r->cxt);
+	project = first_with_level(r, &linked, LEVEL_MAINTAINER);
+	if (who->action == ACTION_LINK && locked)
+	{
+		buf->len = 0;
+		appendStringInfo(buf, "no: runner %lld is locked to the projects it is linked to",
+						 (long long) who->runner_id);
+	}
+	else if (project != 0)
+	{
+		append_membership(buf, who->username, who->user_id, true, project);
+		appendStringInfo(buf, project == owner ? ", which owns runner %lld" :
+						 ", which is linked to runner %lld", (long long) who->runner_id);
+		if (who->action == ACTION_LINK)
+			appendStringInfo(buf, "; %s may link it to any project of which %s is maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more",
+							 who->username, who->username);
+	}
+	else
+	{
+		appendStringInfo(buf, "%s is not maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more of ", who->username);
+		append_place(buf, true, owner);
+		appendStringInfo(buf, ", which owns runner %lld", (long long) who->runner_id);
+		if (linked.n == 2)
+			appendStringInfoString(buf, ", or of the other project linked to it");
+		else if (linked.n > 2)
+			appendStringInfo(buf, ", or of any of the %d other projects linked to it",
+							 linked.n - 1);
+	}
+}
+
 static char *
 explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 {
@@ -408,6 +506,7 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 	bool		allowed = false;
 	bool		no_target_left = false;
 	const char *verb = action_names[action];
+	Explained	who = {NULL, user_id, runner_id, action};
 
 	initStringInfo(&buf);
 
@@ -419,6 +518,7 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 	}
 	username = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	who.username = username;
 
 	arg = Int64GetDatum(runner_id);
 	if (reach_query(&explain_runner, &arg) == 0)
@@ -478,83 +578,13 @@ explain_runner_access(int64 user_id, int64 runner_id, RunnerAction action)
 	else if (type == RUNNER_TYPE_GROUP && !has_owner)
 		appendStringInfo(&buf, "group runner %lld has no owner namespace", (long long) runner_id);
 	else if (type == RUNNER_TYPE_GROUP)
-	{
-		int			need = action == ACTION_READ ? LEVEL_MAINTAINER : LEVEL_OWNER;
-
-		if (allowed && level_of(namespaces_of(r), owner) >= need)
-			append_membership(&buf, username, user_id, false, owner);
-		else if (allowed)
-		{
-			/* maintainer+ of a project in the group's subtree */
-			IdSet		maintained = set_of(r, RS_PROJECT_MAINTAINED);
-			Datum		args[2] = {idset_array(&maintained), Int64GetDatum(owner)};
-			int64		project = 0;
-
-			if (reach_query(&explain_project_below, args) == 1)
-				(void) spi_result_int64(0, 1, &project);
-			append_membership(&buf, username, user_id, true, project);
-			appendStringInfoString(&buf, ", which is in ");
-			append_place(&buf, false, owner);
-		}
-		else
-		{
-			appendStringInfo(&buf, "%s is not %s (%d) or more of ", username, level_name(need), need);
-			append_place(&buf, false, owner);
-			appendStringInfo(&buf, action == ACTION_READ ?
-							 ", an ancestor of it or a project in it" : " or an ancestor of it");
-		}
-		appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
-	}
+		explain_group_runner(&buf, r, &who, allowed, owner);
 	else if (!has_owner)
 		appendStringInfo(&buf, "project runner %lld has no owner project", (long long) runner_id);
 	else if (action == ACTION_UPDATE || action == ACTION_DELETE)
-	{
-		if (allowed)
-			append_membership(&buf, username, user_id, true, owner);
-		else
-		{
-			appendStringInfo(&buf, "%s is not maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more of ", username);
-			append_place(&buf, true, owner);
-		}
-		appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
-	}
+		explain_owned_runner(&buf, &who, allowed, owner);
 	else
-	{
-		/* read and link: maintainer+ of a project the runner is linked to */
-		IdSet		linked;
-		int64		project;
-
-		arg = Int64GetDatum(runner_id);
-		(void) reach_query(&explain_linked_projects, &arg);
-		linked = idset_from_spi(r->cxt);
-		project = first_with_level(r, &linked, LEVEL_MAINTAINER);
-		if (action == ACTION_LINK && locked)
-		{
-			buf.len = 0;
-			appendStringInfo(&buf, "no: runner %lld is locked to the projects it is linked to",
-							 (long long) runner_id);
-		}
-		else if (project != 0)
-		{
-			append_membership(&buf, username, user_id, true, project);
-			appendStringInfo(&buf, project == owner ? ", which owns runner %lld" :
-							 ", which is linked to runner %lld", (long long) runner_id);
-			if (action == ACTION_LINK)
-				appendStringInfo(&buf, "; %s may link it to any project of which %s is maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more",
-								 username, username);
-		}
-		else
-		{
-			appendStringInfo(&buf, "%s is not maintainer (" CppAsString2(LEVEL_MAINTAINER) ") or more of ", username);
-			append_place(&buf, true, owner);
-			appendStringInfo(&buf, ", which owns runner %lld", (long long) runner_id);
-			if (linked.n == 2)
-				appendStringInfoString(&buf, ", or of the other project linked to it");
-			else if (linked.n > 2)
-				appendStringInfo(&buf, ", or of any of the %d other projects linked to it",
-								 linked.n - 1);
-		}
-	}
+		explain_linked_runner(&buf, r, &who, locked, owner);
 
 	MemoryContextDelete(r->cxt);
 	return buf.data;

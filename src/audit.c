@@ -818,6 +818,28 @@ rp_audit_head(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Whether audit_append_only() fires on the lanes rather than on the log:
+ * its trigger's argument says ('lanes' or 'log'), whatever the table is
+ * called (a shard's name is not the table's).  The SQL of releases before
+ * 1.2 passes none: then the extension's audit_lanes, by oid.
+ */
+static bool
+fired_on_lanes(TriggerData *trigdata)
+{
+	Trigger    *trigger = trigdata->tg_trigger;
+
+	if (trigger->tgnargs == 0)
+		return RelationGetRelid(trigdata->tg_relation) ==
+			get_relname_relid("audit_lanes", runner_policy_extension_schema());
+	if (trigger->tgnargs == 1 && strcmp(trigger->tgargs[0], "lanes") == 0)
+		return true;
+	if (trigger->tgnargs == 1 && strcmp(trigger->tgargs[0], "log") == 0)
+		return false;
+	elog(ERROR, "audit_append_only: unrecognized trigger arguments");
+	pg_unreachable();
+}
+
+/*
  * BEFORE UPDATE OR DELETE OR TRUNCATE (statement) on audit_log and
  * audit_lanes: append-only for every role.  Row-level security already
  * refuses every role but superusers and the owner; this refuses those too.
@@ -827,8 +849,7 @@ rp_audit_append_only(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = trigger_data_checked(fcinfo, "audit_append_only");
 	TriggerEvent event = trigdata->tg_event;
-	bool		lanes = strcmp(RelationGetRelationName(trigdata->tg_relation),
-							   "audit_lanes") == 0;
+	bool		lanes = fired_on_lanes(trigdata);
 	InternalWrite mode = internal_write_current();
 	const char *what;
 

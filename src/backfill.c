@@ -9,9 +9,10 @@
  * that still exists, and reports the runners it could not place.
  *
  * It is the only writer the ci_runners guard lets set an owner after
- * creation.  It says so through backfill_placing_runner(), which names the
- * one runner being placed for the length of one UPDATE; that lives in
- * backend memory, where no SQL can set it.
+ * creation.  It says so through backfill_set_placing_runner(), which names
+ * the one runner being placed for the length of one UPDATE; that lives in
+ * backend memory (in runner_guards.c, the guard that honours it), where no
+ * SQL can set it.
  *
  * src/backfill.c
  *
@@ -33,14 +34,6 @@
 
 PG_FUNCTION_INFO_V1(rp_backfill_owners);
 
-static int64 placing_runner = 0;
-
-int64
-backfill_placing_runner(void)
-{
-	return placing_runner;
-}
-
 /* Owner-less project runners and their first linked, existing project. */
 static SavedQuery candidates = {
 	"SELECT r.id,"
@@ -58,6 +51,22 @@ static SavedQuery place = {
 	"UPDATE runner_policy.ci_runners SET sharding_key_id = $2"
 	" WHERE id = $1 AND sharding_key_id IS NULL", 2, {INT8OID, INT8OID}, NULL
 };
+
+/* Places one runner, named to the ci_runners guard for that UPDATE only. */
+static void
+place_runner(int64 runner_id, Datum *args)
+{
+	backfill_set_placing_runner(runner_id);
+	PG_TRY();
+	{
+		(void) saved_query_run(&place, args, NULL);
+	}
+	PG_FINALLY();
+	{
+		backfill_set_placing_runner(0);
+	}
+	PG_END_TRY();
+}
 
 /* A materialized-mode result set; the long way works on PostgreSQL 13-17. */
 static Tuplestorestate *
@@ -121,16 +130,7 @@ rp_backfill_owners(PG_FUNCTION_ARGS)
 		{
 			Datum		args[2] = {Int64GetDatum(runner_id), Int64GetDatum(project_id)};
 
-			placing_runner = runner_id;
-			PG_TRY();
-			{
-				(void) saved_query_run(&place, args, NULL);
-			}
-			PG_FINALLY();
-			{
-				placing_runner = 0;
-			}
-			PG_END_TRY();
+			place_runner(runner_id, args);
 
 			values[1] = Int64GetDatum(project_id);
 			values[2] = BoolGetDatum(true);

@@ -17,6 +17,7 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "nodes/plannodes.h"
 
 /* ----------------------------------------------------------------------

@@ -14,7 +14,7 @@
  * Everything is undone by owner_spi_end(), or by transaction abort on error.
  *
  * The tables are found through the extension, not by a schema name: see
- * current_extension() below.
+ * current_extension() in version.c.
  *
  * src/owner_spi.c
  *
@@ -52,33 +52,6 @@
 #include "version.h"
 
 /*
- * The extension as the running transaction sees it.
- *
- * Nothing of the C code names the schema: it asks pg_extension where the
- * extension lives, so that a schema renamed by a superuser (the DDL guard
- * refuses it, but a superuser can disable event triggers, and they do not
- * run in single-user mode) still leads to the same tables.  The answer is kept
- * for one transaction (keyed on its local transaction id), which costs one
- * index probe of pg_extension per transaction and still notices an ALTER
- * EXTENSION ... UPDATE or a new make install by the next transaction; a
- * change to a schema (syscache invalidation) forgets it at once.  The
- * same lookup checks that this library serves the installed SQL version.
- */
-typedef struct ExtensionState
-{
-	LocalTransactionId lxid;	/* transaction the rest is valid in */
-	Oid			extoid;
-	Oid			extowner;
-	Oid			nspoid;
-	char		nspname[NAMEDATALEN];
-	char		version[NAMEDATALEN];
-	bool		version_checked;	/* the library serves it */
-} ExtensionState;
-
-static ExtensionState extension = {InvalidLocalTransactionId};
-static bool callback_registered = false;
-
-/*
  * The schema name the kept plans were prepared with, and the plans
  * themselves (in TopMemoryContext), so that a rename can drop them all:
  * a kept plan is replanned from its parse tree, which names the old schema.
@@ -93,59 +66,13 @@ static SavedQueryRewriter local_rewriter = NULL;
 static SavedQueryValidator local_validator = NULL;
 static SavedQueryShardTexts local_shard_texts = NULL;
 
-/* Reads our row of pg_extension: oid, schema and version. */
-static void
-read_extension_row(ExtensionState *state)
+/* saved_queries.c's test of a query, registered from _PG_init. */
+static SavedQueryListed saved_query_listed = NULL;
+
+void
+saved_query_register_listed(SavedQueryListed listed)
 {
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
-				F_NAMEEQ, CStringGetDatum(RUNNER_POLICY_EXTENSION));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("extension \"%s\" is not installed in this database",
-						RUNNER_POLICY_EXTENSION)));
-	else
-	{
-		Form_pg_extension form = (Form_pg_extension) GETSTRUCT(tuple);
-		bool		isnull;
-		Datum		version;
-		char	   *nspname;
-		char	   *text_version;
-
-		state->extoid = form->oid;
-		state->extowner = form->extowner;
-		state->nspoid = form->extnamespace;
-		version = heap_getattr(tuple, Anum_pg_extension_extversion,
-							   RelationGetDescr(rel), &isnull);
-		if (isnull)
-			elog(ERROR, "extversion is null");
-		text_version = TextDatumGetCString(version);
-		strlcpy(state->version, text_version, NAMEDATALEN);
-		nspname = get_namespace_name(state->nspoid);
-		if (nspname == NULL)
-			elog(ERROR, "cache lookup failed for namespace %u", state->nspoid);
-		strlcpy(state->nspname, nspname, NAMEDATALEN);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-}
-
-/*
- * A change to any schema (a rename, a drop) may be ours: look the extension
- * up again at its next use, even within this transaction.
- */
-static void
-namespace_changed(Datum arg, int cacheid, uint32 hashvalue)
-{
-	extension.lxid = InvalidLocalTransactionId;
+	saved_query_listed = listed;
 }
 
 /* Forgets every kept plan; the next run prepares it again. */
@@ -200,114 +127,6 @@ owner_spi_forget_local_plans(void)
 			SPI_freeplan(lp->plan);
 		(void) hash_search(local_plans, &lp->query, HASH_REMOVE, NULL);
 	}
-}
-
-
-/*
- * The extension of this transaction: looked up on first use, the kept plans
- * dropped if the schema is not the one they were prepared in, and, when
- * check_version, checked against the versions this library serves.  Only
- * the DDL guard looks without the check, so that a mismatched installation
- * can still be dropped.
- */
-static const ExtensionState *
-current_extension(bool check_version)
-{
-	if (extension.lxid != MyProc->lxid ||
-		extension.lxid == InvalidLocalTransactionId)
-	{
-		if (!callback_registered)
-		{
-			CacheRegisterSyscacheCallback(NAMESPACEOID, namespace_changed, (Datum) 0);
-			callback_registered = true;
-		}
-		extension.lxid = InvalidLocalTransactionId;
-		read_extension_row(&extension);
-		extension.version_checked = false;
-		if (plans_schema[0] != '\0' && strcmp(plans_schema, extension.nspname) != 0)
-			forget_saved_plans();
-		strlcpy(plans_schema, extension.nspname, NAMEDATALEN);
-		extension.lxid = MyProc->lxid;
-	}
-	if (check_version && !extension.version_checked)
-	{
-		runner_policy_check_version(extension.version);
-		extension.version_checked = true;
-	}
-	return &extension;
-}
-
-Oid
-runner_policy_extension_schema(void)
-{
-	return current_extension(false)->nspoid;
-}
-
-Oid
-runner_policy_extension_owner(void)
-{
-	return current_extension(false)->extowner;
-}
-
-const char *
-runner_policy_extension_version(void)
-{
-	return current_extension(true)->version;
-}
-
-/*
- * Whether the installed SQL is release major.minor or later.  The library
- * serves every release that has a script; what a newer release's SQL
- * added (a column, a trigger) is used only where it is installed.
- */
-bool
-runner_policy_sql_at_least(int major, int minor)
-{
-	const char *v = runner_policy_extension_version();
-	int			have_major = 0;
-	int			have_minor = 0;
-
-	if (sscanf(v, "%d.%d", &have_major, &have_minor) < 1)
-		return false;
-	return have_major > major || (have_major == major && have_minor >= minor);
-}
-
-/* The owner of table ci_runners of the extension. */
-static Oid
-tables_owner(const ExtensionState *ext)
-{
-	Oid			relid = get_relname_relid("ci_runners", ext->nspoid);
-	HeapTuple	tuple;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "table ci_runners of extension %s does not exist",
-			 RUNNER_POLICY_EXTENSION);
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-/*
- * The role that owns the extension's tables: the one that ran CREATE
- * EXTENSION.  Looked up each time (one syscache probe) rather than cached,
- * so that ALTER TABLE ... OWNER or a dump and restore never leaves a stale
- * role behind.
- */
-Oid
-runner_policy_tables_owner(void)
-{
-	return tables_owner(current_extension(true));
-}
-
-/* The same, without the version check: for the DDL guard only. */
-Oid
-runner_policy_tables_owner_unchecked(void)
-{
-	return tables_owner(current_extension(false));
 }
 
 void
@@ -378,9 +197,17 @@ query_text_for_schema(const char *sql, const char *nspname)
 static SPIPlanPtr
 prepare_saved_query(SavedQuery *query, bool local)
 {
-	const ExtensionState *ext = current_extension(true);
+	const char *nspname = runner_policy_extension_schema_name();
 	LocalPlan  *lp = NULL;
 	SPIPlanPtr *slot = &query->plan;
+
+	/* a kept plan names the schema it was prepared in: a renamed one drops them */
+	if (strcmp(plans_schema, nspname) != 0)
+	{
+		if (plans_schema[0] != '\0')
+			forget_saved_plans();
+		strlcpy(plans_schema, nspname, NAMEDATALEN);
+	}
 
 	if (local)
 	{
@@ -413,7 +240,7 @@ prepare_saved_query(SavedQuery *query, bool local)
 		SPIPlanPtr	plan;
 
 		/* every saved query is listed (saved_queries.c), so the plan test sees it */
-		if (!saved_query_listed(query))
+		if (saved_query_listed == NULL || !saved_query_listed(query))
 			elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
 		if (local)
 		{
@@ -428,7 +255,7 @@ prepare_saved_query(SavedQuery *query, bool local)
 				return written;
 			}
 		}
-		sql = query_text_for_schema(rewritten ? rewritten : query->sql, ext->nspname);
+		sql = query_text_for_schema(rewritten ? rewritten : query->sql, nspname);
 		plan = SPI_prepare(sql, query->nargs, query->argtypes);
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
@@ -468,14 +295,14 @@ owner_spi_set_shard_texts(SavedQueryShardTexts shard_texts)
 uint64
 saved_query_run_local_shards(SavedQuery *query, Datum *args, const char *nulls)
 {
-	const ExtensionState *ext = current_extension(true);
+	const char *nspname = runner_policy_extension_schema_name();
 	char	  **texts;
 	int			n = 0;
 	uint64		processed = 0;
 
 	if (local_shard_texts == NULL)
 		return saved_query_run(query, args, nulls);
-	if (!saved_query_listed(query))
+	if (saved_query_listed == NULL || !saved_query_listed(query))
 		elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
 	local_validator();
 	texts = local_shard_texts(query->sql, &n);
@@ -483,7 +310,7 @@ saved_query_run_local_shards(SavedQuery *query, Datum *args, const char *nulls)
 		return saved_query_run(query, args, nulls);
 	for (int i = 0; i < n; i++)
 	{
-		char	   *sql = query_text_for_schema(texts[i], ext->nspname);
+		char	   *sql = query_text_for_schema(texts[i], nspname);
 		int			rc;
 
 		rc = SPI_execute_with_args(sql, query->nargs, query->argtypes, args, nulls,

@@ -15,6 +15,8 @@
 #include "executor/spi.h"
 #include "utils/snapshot.h"
 
+#include "version.h"			/* the extension's schema, owner and version */
+
 /* What owner_spi_begin() changed, for owner_spi_end() to put back. */
 typedef struct OwnerSpi
 {
@@ -82,20 +84,15 @@ typedef struct SavedQueryEntry
 
 #define SAVED_QUERY_ENTRY(q)	{#q, &(q)}
 
-extern bool saved_query_listed(const SavedQuery *query);
-
 /*
- * The extension's schema, owner and installed SQL version, looked up once
- * per transaction through pg_extension (never by name).  All but the
- * schema, the extension's owner and the _unchecked owner fail when this
- * library does not serve the installed version.
+ * Whether a query is listed: saved_queries.c, which knows every file's list,
+ * registers it from _PG_init (saved_queries_init), so that this file, below
+ * all of them, asks without calling up.
  */
-extern Oid	runner_policy_extension_schema(void);
-extern Oid	runner_policy_extension_owner(void);
-extern const char *runner_policy_extension_version(void);
-extern bool runner_policy_sql_at_least(int major, int minor);
-extern Oid	runner_policy_tables_owner(void);
-extern Oid	runner_policy_tables_owner_unchecked(void);
+typedef bool (*SavedQueryListed) (const SavedQuery *query);
+extern void saved_query_register_listed(SavedQueryListed listed);
+extern void saved_queries_init(void);
+
 extern void owner_spi_begin(OwnerSpi *state, Oid owner);
 extern void owner_spi_end(OwnerSpi *state);
 extern uint64 saved_query_run(SavedQuery *query, Datum *args, const char *nulls);

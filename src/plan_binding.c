@@ -72,6 +72,7 @@
 
 #include "actor.h"
 #include "plan_binding.h"
+#include "reach_cache.h"
 #include "policy_core.h"
 
 /* Not a system cache id (those are small and non-negative). */
@@ -148,6 +149,7 @@ void
 plan_binding_init(void)
 {
 	actor_register_change_callback(actor_changed);
+	reach_cache_register_invalidation(plan_binding_forget);
 }
 
 PG_FUNCTION_INFO_V1(rp_reaches_all_support);

@@ -11,13 +11,16 @@
  *
  * The files of the policy core, one job each:
  *
- *	policy_core.c	the reach: built, kept for later statements, handed to
- *					the SQL entry points reach(), reaches_all(), in_reach(),
+ *	policy_core.c	the reach: built for the statement, handed to the SQL
+ *					entry points reach(), reaches_all(), in_reach(),
  *					authorize() and to the C guards (policy_core.h)
  *	rules.c			who reaches what: every rule, and the queries behind it
+ *	reach_read.c	how the core reads: a call's SPI, the reach queries, the
+ *					user's levels; noting what a query took (hooks)
  *	reach.h			the reach and how a call starts SPI; private to the core
  *	idset.c			the sorted id sets and level maps that the rules probe
- *	reach_cache.c	when a kept reach may answer for a later statement
+ *	reach_cache.c	the whole cache: the reaches kept, their limits, and
+ *					when one may answer for a later statement
  *	plan_binding.c	the "everything" decision folded into plans, kept right
  *	reach_support.c	planner support for in_reach(): index form or probe
  *	query_rights.c	what a running query took from the reach, and whether it
@@ -53,9 +56,10 @@
  * Cache lifetime.  A reach is current for one actor, local transaction,
  * client statement and statement snapshot (reach_matches, the per-row
  * test).  It is kept for later statements of the same actor, up to
- * KEPT_REACHES of them and KEPT_REACH_BYTES in all, and reused when
- * reach_cache.c says nothing that can alter it has changed since and the
- * statement's snapshot is no older; a token's liveness is asked again for
+ * runner_policy.cache_actors of them and runner_policy.cache_memory in
+ * all, and reused when nothing that can alter it has changed since and the
+ * statement's snapshot is no older (reach_cache.c, the whole cache: its
+ * keys, limits and invalidation); a token's liveness is asked again for
  * every statement.  Nothing outside this file holds a pointer into a reach:
  * reach() and in_reach() hand out copies or answers, so a reach can be
  * freed as soon as it is neither kept nor the statement's.
@@ -128,246 +132,19 @@ PG_FUNCTION_INFO_V1(rp_authorize);
 static Reach *cached = NULL;
 static uint64 builds = 0;
 
-/*
- * Reaches kept for later statements, one per actor, the most recently used
- * first to stay: a backend behind a pooler serves many actors in turn.
- * Bounded in number and in memory (a user in thousands of groups holds
- * megabytes); the statement's own reach is never the one let go.
- */
-#define KEPT_REACHES		64	/* at most runner_policy.cache_actors of them used */
-static Reach *kept_reaches[KEPT_REACHES];
-
-/*
- * The limits, settings a superuser or the server's configuration sets
- * (PGC_SUSET): how many actors' reaches a backend keeps, and how much
- * memory they may take in all (kB).  Lowered, they apply at the next
- * reach kept.
- */
-static int	cache_actors = 8;
-static int	cache_memory_kb = 64 * 1024;
-
-static void calls_xact_callback(XactEvent event, void *arg);
-static void calls_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-								   SubTransactionId parentSubid, void *arg);
+/* How many statements took a reach, for keeping the most recently used. */
+static uint64 uses = 0;
 
 void
 policy_core_init(void)
 {
-	RegisterXactCallback(calls_xact_callback, NULL);
-	RegisterSubXactCallback(calls_subxact_callback, NULL);
-	DefineCustomIntVariable("runner_policy.cache_actors",
-							"How many actors' reaches a backend keeps from statement to statement.",
-							"0 keeps none: every statement works its reach out afresh.",
-							&cache_actors, 8, 0, KEPT_REACHES,
-							PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("runner_policy.cache_memory",
-							"How much memory the reaches a backend keeps may take in all.",
-							"The reach of the running statement is kept whatever its size.",
-							&cache_memory_kb, 64 * 1024, 0, MAX_KILOBYTES,
-							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
-}
-static uint64 uses = 0;
-
-/* How many reach queries were narrowed by an older snapshot (reach_query). */
-static uint64 narrowings = 0;
-
-
-/* The call into the policy core running now (WITH_REACH, WITH_CALL). */
-ReachCall  *active_call = NULL;
-
-/* The calls running, innermost last, with the subtransaction each began in. */
-typedef struct CallFrame
-{
-	ReachCall  *call;
-	SubTransactionId subid;
-} CallFrame;
-
-static CallFrame *call_stack = NULL;
-static int	call_depth = 0;
-static int	call_stack_size = 0;
-
-void
-reach_call_enter(ReachCall *call)
-{
-	if (call_depth == call_stack_size)
-	{
-		int			size = call_stack_size == 0 ? 16 : call_stack_size * 2;
-
-		call_stack = call_stack == NULL ?
-			MemoryContextAlloc(TopMemoryContext, size * sizeof(CallFrame)) :
-			repalloc(call_stack, size * sizeof(CallFrame));
-		call_stack_size = size;
-	}
-	call_stack[call_depth].call = call;
-	call_stack[call_depth].subid = GetCurrentSubTransactionId();
-	call_depth++;
-	active_call = call;
-}
-
-void
-reach_call_leave(ReachCall *call)
-{
-	Assert(call_depth > 0 && call_stack[call_depth - 1].call == call);
-	if (call->started)
-		owner_spi_end(&call->spi);
-	call_depth--;
-	active_call = call_depth > 0 ? call_stack[call_depth - 1].call : NULL;
-}
-
-/* A failed (sub)transaction takes the calls that began in it along. */
-static void
-calls_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					   SubTransactionId parentSubid, void *arg)
-{
-	if (event != SUBXACT_EVENT_ABORT_SUB)
-		return;
-	while (call_depth > 0 && call_stack[call_depth - 1].subid >= mySubid)
-		call_depth--;
-	active_call = call_depth > 0 ? call_stack[call_depth - 1].call : NULL;
-}
-
-static void
-calls_xact_callback(XactEvent event, void *arg)
-{
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-	{
-		call_depth = 0;
-		active_call = NULL;
-	}
-}
-
-void
-need_spi(void)
-{
-	Assert(active_call != NULL);
-	if (!active_call->started)
-	{
-		owner_spi_begin(&active_call->spi, runner_policy_tables_owner());
-		active_call->started = true;
-	}
-}
-
-/*
- * Do two snapshots see exactly the same rows?  The same xmin and xmax, the
- * same number of transactions in progress and the same command of our own.
- * (With xmax equal, no transaction below it can have started in between, so
- * the in-progress set can only have shrunk; equal counts make it equal.)
- * snapXactCompletionCount would say it more directly, but a copied snapshot,
- * which the executor and SPI use, has it zeroed.  An overflowed subxact
- * cache cannot be compared this way: then the answer is no.
- */
-static bool
-same_visibility(Snapshot a, Snapshot b)
-{
-	return a->xmin == b->xmin && a->xmax == b->xmax &&
-		a->xcnt == b->xcnt && a->subxcnt == b->subxcnt &&
-		!a->suboverflowed && !b->suboverflowed &&
-		a->curcid == b->curcid;
-}
-
-/* One row of the last SPI result as a string: its columns' text forms. */
-static char *
-spi_row_key(uint64 row)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	for (int col = 1; col <= SPI_tuptable->tupdesc->natts; col++)
-	{
-		char	   *value = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
-
-		if (value == NULL)
-			appendStringInfoChar(&buf, '\x02');
-		else
-			appendStringInfoString(&buf, value);
-		appendStringInfoChar(&buf, '\x01');
-	}
-	return buf.data;
-}
-
-static int
-cmp_cstring_ptr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/*
- * A reach query, as the tables' owner: what the actor may do is read from
- * the newest committed state, and from the snapshot of the rows the
- * statement is reading, and only what both grant counts (SPEC section 4:
- * a REPEATABLE READ transaction must not combine old rows with new rights,
- * nor new rows with old ones).  When the two snapshots see the same rows,
- * one query answers for both; otherwise the query runs under each, and only
- * the result rows that both return, identical, are kept: a fact that
- * changed in between (an access level, an owner) counts as absent.
- */
-uint64
-reach_query(SavedQuery *query, Datum *args)
-{
-	Snapshot	statement;
-	char	  **keys;
-	uint64		nkeys;
-	uint64		kept = 0;
-
-	need_spi();
-	if (!ActiveSnapshotSet() ||
-		same_visibility(GetActiveSnapshot(), GetLatestSnapshot()))
-		return saved_query_run_latest(query, args, NULL);
-
-	statement = GetActiveSnapshot();
-	nkeys = saved_query_run_snapshot(query, args, NULL, statement);
-	keys = palloc(sizeof(char *) * Max(nkeys, 1));
-	for (uint64 i = 0; i < nkeys; i++)
-		keys[i] = spi_row_key(i);
-	qsort(keys, nkeys, sizeof(char *), cmp_cstring_ptr);
-
-	(void) saved_query_run_latest(query, args, NULL);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		char	   *key = spi_row_key(i);
-
-		if (nkeys > 0 && bsearch(&key, keys, nkeys, sizeof(char *), cmp_cstring_ptr) != NULL)
-			SPI_tuptable->vals[kept++] = SPI_tuptable->vals[i];
-		pfree(key);
-	}
-	if (kept < SPI_processed)
-		narrowings++;
-	SPI_tuptable->numvals = kept;
-	SPI_processed = kept;
-	return kept;
+	reach_read_init();
 }
 
 /* ----------------------------------------------------------------------
  * Queries, run as the tables' owner under the statement's snapshot
  * ---------------------------------------------------------------------- */
 
-/*
- * Effective access of a user: for every namespace the highest level of its
- * group memberships on that namespace or an ancestor, and for every project
- * the highest of that and its project membership.  The projects of the
- * user's groups are looked up group by group in the namespace_id index
- * (OFFSET 0 keeps the lookup a subquery): the planner guesses 50 groups
- * under each membership, where there are a few, and would otherwise hash
- * every project of the forge to join them.
- */
-static SavedQuery user_levels = {
-	"WITH groups AS ("
-	"  SELECT n.id, max(gm.access_level) AS level"
-	"    FROM runner_policy.group_members gm"
-	"    JOIN runner_policy.namespaces n ON n.traversal_ids @> ARRAY[gm.namespace_id]"
-	"   WHERE gm.user_id = $1 GROUP BY n.id)"
-	" SELECT 'n'::text, id, level FROM groups"
-	" UNION ALL"
-	" SELECT 'p', id, max(level) FROM ("
-	"   SELECT pm.project_id AS id, pm.access_level AS level"
-	"     FROM runner_policy.project_members pm WHERE pm.user_id = $1"
-	"   UNION ALL"
-	"   SELECT p.id, g.level FROM groups g"
-	"    CROSS JOIN LATERAL (SELECT p.id FROM runner_policy.projects p"
-	"                         WHERE p.namespace_id = g.id OFFSET 0) AS p) AS x"
-	" GROUP BY id ORDER BY 1, 2",
-	1, {INT8OID}, NULL
-};
 static SavedQuery project_facts = {
 	"SELECT namespace_id, visibility FROM runner_policy.projects WHERE id = $1",
 	1, {INT8OID}, NULL
@@ -376,11 +153,6 @@ static SavedQuery namespace_facts = {
 	"SELECT parent_id, visibility FROM runner_policy.namespaces WHERE id = $1",
 	1, {INT8OID}, NULL
 };
-static SavedQuery scope_link_targets = {
-	"SELECT target_project_id FROM runner_policy.ci_job_token_scope_links"
-	" WHERE source_project_id = $1", 1, {INT8OID}, NULL
-};
-
 /* ----------------------------------------------------------------------
  * Building the reach
  * ---------------------------------------------------------------------- */
@@ -430,75 +202,6 @@ reach_matches(const Reach *r)
 		snapshot_key_equal(r->snapshot, active_snapshot_key());
 }
 
-static void
-load_levels(Reach *r)
-{
-	MemoryContext old;
-	int			np = 0,
-				nn = 0;
-
-	r->have_levels = true;
-	memset(&r->project_levels, 0, sizeof(LevelMap));
-	memset(&r->namespace_levels, 0, sizeof(LevelMap));
-	if (r->actor.user_id == 0)
-		return;
-
-	{
-		Datum		arg = Int64GetDatum(r->actor.user_id);
-		uint64		n = reach_query(&user_levels, &arg);
-
-		old = MemoryContextSwitchTo(r->cxt);
-		r->project_levels.ids = palloc(sizeof(int64) * Max(n, 1));
-		r->project_levels.levels = palloc(sizeof(int16) * Max(n, 1));
-		r->namespace_levels.ids = palloc(sizeof(int64) * Max(n, 1));
-		r->namespace_levels.levels = palloc(sizeof(int16) * Max(n, 1));
-		MemoryContextSwitchTo(old);
-
-		/* ordered by kind, then id: each map comes out sorted */
-		for (uint64 i = 0; i < n; i++)
-		{
-			char	   *kind = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-			int64		id;
-			int64		level;
-
-			(void) spi_result_int64(i, 2, &id);
-			(void) spi_result_int64(i, 3, &level);
-			if (kind[0] == 'p')
-			{
-				r->project_levels.ids[np] = id;
-				r->project_levels.levels[np++] = (int16) level;
-			}
-			else
-			{
-				r->namespace_levels.ids[nn] = id;
-				r->namespace_levels.levels[nn++] = (int16) level;
-			}
-		}
-	}
-	r->project_levels.n = np;
-	r->namespace_levels.n = nn;
-}
-
-const LevelMap *
-projects_of(Reach *r)
-{
-	r->levels_asked = true;
-	if (!r->have_levels)
-		load_levels(r);
-	take_more(r, TAKEN_PROJECT_LEVELS);
-	return &r->project_levels;
-}
-
-const LevelMap *
-namespaces_of(Reach *r)
-{
-	r->levels_asked = true;
-	if (!r->have_levels)
-		load_levels(r);
-	take_more(r, TAKEN_NAMESPACE_LEVELS);
-	return &r->namespace_levels;
-}
-
 /*
  * A new reach for an actor: whether it is alive, and what it reaches all of;
  * its sets are built lazily.  The session's actor gets one per statement
@@ -531,7 +234,7 @@ reach_build(const Actor *actor)
 	MemoryContext cxt = r->cxt;
 
 	reach_cache_stamp(&r->stamp);	/* before it reads anything */
-	r->narrowings = narrowings;
+	r->narrowings = reach_query_narrowings();
 	snapshot_image_take(&r->image, GetLatestSnapshot(), cxt);
 	r->built_lxid = CURRENT_LXID;
 	r->built_cid = GetCurrentCommandId(false);
@@ -610,206 +313,10 @@ reach_build_narrowed(const Reach *kind, int64 user_id, const LevelMap *projects,
 	return r;
 }
 
-/* Is it the same actor (is_local aside)? */
-static bool
-same_actor(const Actor *a, const Actor *b)
-{
-	return a->kind == b->kind && a->user_id == b->user_id &&
-		a->token_id == b->token_id && a->job_id == b->job_id &&
-		a->runner_id == b->runner_id && a->scopes == b->scopes &&
-		memcmp(a->runner_digest, b->runner_digest, sizeof(a->runner_digest)) == 0;
-}
-
-/* The kept reaches' number and memory, for the DBA (monitor.c). */
-static void
-report_kept(void)
-{
-	int			n = 0;
-	Size		bytes = 0;
-
-	for (int i = 0; i < KEPT_REACHES; i++)
-		if (kept_reaches[i] != NULL)
-		{
-			n++;
-			bytes += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
-		}
-	monitor_kept(n, bytes);
-}
-
-/*
- * A reach that is neither kept nor the statement's goes, unless a query that
- * may run again took rights from it (query_rights.c): then the last one to
- * let go frees it.
- */
-static void
-let_go(Reach *r)
-{
-	if (r->holders > 0)
-		r->let_go = true;
-	else
-		MemoryContextDelete(r->cxt);
-}
-
-void
-reach_hold(Reach *r)
-{
-	r->holders++;
-}
-
-void
-reach_release(Reach *r)
-{
-	Assert(r->holders > 0);
-	if (--r->holders == 0 && r->let_go)
-		MemoryContextDelete(r->cxt);
-}
-
 bool
 reach_is_current(const Reach *r)
 {
 	return r == cached;
-}
-
-static void
-forget_kept(int i)
-{
-	Reach	   *r = kept_reaches[i];
-
-	kept_reaches[i] = NULL;
-	if (r != NULL && r != cached)
-		let_go(r);
-	report_kept();
-}
-
-/*
- * Keeps a reach for later statements: in a free place, or the least
- * recently used one's; then lets the least recently used go until the kept
- * reaches fit in KEPT_REACH_BYTES (the new one stays, whatever its size).
- */
-static void
-keep_reach(Reach *r)
-{
-	int			slot = -1;
-	Size		total;
-
-	/* the limit may have been lowered since: what lies past it goes */
-	for (int i = cache_actors; i < KEPT_REACHES; i++)
-		if (kept_reaches[i] != NULL)
-			forget_kept(i);
-	if (cache_actors == 0)
-		return;
-
-	/* the place of the same actor's, a free one, or the least recently used */
-	for (int i = 0; i < cache_actors && slot < 0; i++)
-		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, &r->actor))
-			slot = i;
-	for (int i = 0; i < cache_actors && slot < 0; i++)
-		if (kept_reaches[i] == NULL)
-			slot = i;
-	if (slot < 0)
-		for (int i = 0; i < cache_actors; i++)
-			if (slot < 0 || kept_reaches[i]->last_used < kept_reaches[slot]->last_used)
-				slot = i;
-	forget_kept(slot);
-	kept_reaches[slot] = r;
-
-	for (;;)
-	{
-		int			oldest = -1;
-
-		total = 0;
-		for (int i = 0; i < KEPT_REACHES; i++)
-			if (kept_reaches[i] != NULL)
-			{
-				total += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
-				if (kept_reaches[i] != r &&
-					(oldest < 0 || kept_reaches[i]->last_used < kept_reaches[oldest]->last_used))
-					oldest = i;
-			}
-		if (total <= (Size) cache_memory_kb * 1024 || oldest < 0)
-			break;
-		forget_kept(oldest);
-	}
-	report_kept();
-}
-
-/*
- * Whether the facts of a token or runner actor read now leave the kept
- * sets as they were: the user's flags and a job token's project.  (A
- * runner's links feed only sets worked out for each statement.)
- */
-static bool
-same_kept_facts(const ActorFacts *then, const ActorFacts *now)
-{
-	return then->admin == now->admin && then->auditor == now->auditor &&
-		then->job_project == now->job_project &&
-		then->runner_type == now->runner_type &&
-		then->runner_has_owner == now->runner_has_owner &&
-		then->runner_owner == now->runner_owner;
-}
-
-/*
- * A kept reach of this actor that may answer for the running statement
- * (reach_cache.c says when), or NULL.  One that may not is let go.  A
- * token's and a runner's own row is read again for every statement (an
- * instance token may expire, a job token's job finish, a runner's links
- * change, with no change announced); a user's changes are announced.
- */
-static Reach *
-reusable_reach(const Actor *actor)
-{
-	int			i;
-	Reach	   *r;
-
-	for (i = 0; i < KEPT_REACHES; i++)
-		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, actor))
-			break;
-	if (i == KEPT_REACHES)
-		return NULL;
-	r = kept_reaches[i];
-
-	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
-		return NULL;
-	if (!reach_cache_stamp_valid(&r->stamp, r->actor.user_id) || r->narrowings != narrowings ||
-		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes) ||
-		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
-	{
-		forget_kept(i);
-		return NULL;
-	}
-	MemoryContextReset(r->statement_cxt);
-	if (actor->kind != ACTOR_USER)
-	{
-		ActorFacts	now;
-
-		need_spi();
-		if (!actor_still_valid(actor, &now, r->statement_cxt) ||
-			!same_kept_facts(&r->facts, &now))
-		{
-			forget_kept(i);
-			return NULL;
-		}
-		r->facts = now;
-	}
-	/* what one statement read goes with it */
-	for (int s = 0; s < NUM_REACH_SETS; s++)
-		if (r->set_per_statement[s])
-			r->have_set[s] = false;
-	r->have_queue = false;
-	monitor_count(MON_REUSES);
-	return r;
-}
-
-/*
- * Kept reaches serve later statements only under the SQL of this release:
- * the triggers that announce changes of rights are its own.  Between a
- * new library and ALTER EXTENSION UPDATE, every statement works its reach
- * out afresh, as release 1.0 did.
- */
-static bool
-keeping_allowed(void)
-{
-	return runner_policy_sql_at_least(1, 2);
 }
 
 /*
@@ -831,18 +338,12 @@ statement_reach(bool quiet)
 		return cached;
 
 	/* the statement's reach before is not freed while it is kept */
-	if (cached != NULL)
-	{
-		bool		is_kept = false;
-
-		for (int i = 0; i < KEPT_REACHES; i++)
-			is_kept |= kept_reaches[i] == cached;
-		if (!is_kept)
-			let_go(cached);
-	}
+	if (cached != NULL && !reach_cache_keeps(cached))
+		reach_let_go(cached);
 	cached = NULL;
 
-	r = (actor->kind == ACTOR_NONE || !keeping_allowed()) ? NULL : reusable_reach(actor);
+	r = (actor->kind == ACTOR_NONE || !reach_cache_keeping_allowed()) ? NULL :
+		reach_cache_reuse(actor);
 	if (r == NULL)
 	{
 		monitor_count(MON_REBUILDS);
@@ -868,8 +369,8 @@ statement_reach(bool quiet)
 					 errmsg("the acting user is blocked or gone"),
 					 errhint("Blocked users cannot be acted as.")));
 		}
-		if (r->actor.kind != ACTOR_NONE && keeping_allowed())
-			keep_reach(r);
+		if (r->actor.kind != ACTOR_NONE && reach_cache_keeping_allowed())
+			reach_cache_keep(r);
 	}
 	r->last_used = ++uses;
 	r->generation = actor_generation();
@@ -1156,20 +657,6 @@ user_may(Reach *r, uint32 scope, int64 project)
 		return level >= LEVEL_REPORTER || idset_contains(&open, project);
 	}
 	return level >= LEVEL_DEVELOPER;
-}
-
-/* The projects that let a job token's project in (job token scope links). */
-void
-load_job_scope(Reach *r)
-{
-	Datum		arg = Int64GetDatum(r->facts.job_project);
-
-	r->have_job_scope = true;
-	r->job_scope_targets = idset_empty(r->cxt);
-	if (r->facts.job_project == 0)
-		return;
-	(void) reach_query(&scope_link_targets, &arg);
-	r->job_scope_targets = idset_from_spi(r->cxt);
 }
 
 Datum
@@ -1549,9 +1036,7 @@ policy_reach_set_size(int kind)
 
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry policy_core_saved_queries[] = {
-	SAVED_QUERY_ENTRY(user_levels),
 	SAVED_QUERY_ENTRY(project_facts),
 	SAVED_QUERY_ENTRY(namespace_facts),
-	SAVED_QUERY_ENTRY(scope_link_targets),
 	{NULL, NULL}
 };

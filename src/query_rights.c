@@ -34,7 +34,7 @@
  *
  * What is kept, and how long.  A query's record (PinRights) lives in the
  * memory of its pin (the executor state's, or a portal's), and holds the
- * reaches it took sets from (policy_core.c frees a reach only when no
+ * reaches it took sets from (reach_cache.c frees a reach only when no
  * record holds it), so that the comparison needs no copy; a set worked
  * out for each statement (rules.c: per_statement) does not outlive its
  * statement, and is copied.  After a comparison that holds, the record
@@ -80,13 +80,13 @@ StaticAssertDecl(NUM_REACH_SETS <= 32 && NUM_REACH_ALL + 1 <= 32 && NUM_TAKEN_MO
 
 /*
  * The running queries, outermost first, and the innermost one's frame for
- * the per-row paths (reach.h).  The array lives in TopMemoryContext and
+ * the per-row paths (reach.h; "taking" is defined in reach_read.c, below the
+ * core, which notes through the hooks registered here).  The array lives in TopMemoryContext and
  * only grows; statement.c unwinds it by depth, also on error.
  */
 static TakingFrame *frames = NULL;
 static int	nframes = 0;
 static int	maxframes = 0;
-TakingFrame *taking = NULL;
 
 /* While what a query took is compared, nothing is noted. */
 static bool comparing = false;
@@ -152,7 +152,7 @@ copy_set(PinRights *t, ReachSet which, IdSet set)
  * Noting what the running queries take (reach.h)
  * ---------------------------------------------------------------------- */
 
-void
+static void
 taken_set(const Reach *r, ReachSet which)
 {
 	if (comparing || !reach_is_current(r))
@@ -176,7 +176,7 @@ taken_set(const Reach *r, ReachSet which)
 	}
 }
 
-void
+static void
 taken_all(const Reach *r, int kind)
 {
 	if (comparing || !reach_is_current(r))
@@ -192,7 +192,7 @@ taken_all(const Reach *r, int kind)
 	}
 }
 
-void
+static void
 taken_more(const Reach *r, TakenMore which)
 {
 	if (comparing || !reach_is_current(r))
@@ -420,8 +420,15 @@ static const StatementRightsHooks hooks = {
 	.merge = merge,
 };
 
+static const TakenHooks taken = {
+	.set = taken_set,
+	.all = taken_all,
+	.more = taken_more,
+};
+
 void
 query_rights_init(void)
 {
+	reach_register_taken_hooks(&taken);
 	statement_set_rights_hooks(&hooks);
 }

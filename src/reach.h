@@ -2,16 +2,18 @@
  *
  * reach.h
  *	  The reach: what one actor may reach, for the running statement.
- *	  INTERNAL to the policy core (policy_core.c, rules.c, queue.c, access.c,
- *	  access_view.c, query_rights.c).
+ *	  INTERNAL to the policy core (reach_read.c, rules.c, reach_cache.c,
+ *	  policy_core.c, queue.c, access.c, access_view.c, query_rights.c).
  *
  * Nothing outside the policy core includes this header: the rest of the
  * extension asks policy_core.h, which answers yes or no and never hands out
  * a reach.  It is here only so that the files of the policy core share one
- * definition of the reach and of how a call starts SPI; policy_core.c owns
- * every reach (builds, caches and frees it) and decides every rule (the
- * sets of build_set and the probes runner_readable and runner_manageable).
- * queue.c, access.c and access_view.c only ask.
+ * definition of the reach and of how a call starts SPI.  From the bottom
+ * up: reach_read.c reads (calls, reach queries, levels), rules.c decides
+ * every rule (the sets of build_set and the probes runner_readable and
+ * runner_manageable), reach_cache.c keeps reaches for later statements,
+ * policy_core.c builds them and answers the SQL; queue.c, access.c,
+ * access_view.c and query_rights.c only ask.  No file calls one above it.
  *
  * src/reach.h
  *
@@ -234,8 +236,11 @@ typedef struct Reach
 } Reach;
 
 /* ----------------------------------------------------------------------
- * One call into the policy core
+ * One call into the policy core (reach_read.c)
  * ---------------------------------------------------------------------- */
+
+/* From policy_core_init: the abort callbacks of the calls. */
+extern void reach_read_init(void);
 
 /*
  * One call into the policy core.  Elevation to the tables' owner and SPI
@@ -289,10 +294,13 @@ extern void reach_call_leave(ReachCall *call);
 #define HAS(r, scope)	(((r)->actor.scopes & (scope)) != 0)
 
 /*
- * A reach query, as the tables' owner, read as the rights are: what the
- * newest committed state and the statement's snapshot both return.
+ * reach_read.c: a reach query, as the tables' owner, read as the rights
+ * are: what the newest committed state and the statement's snapshot both
+ * return; and how many were narrowed by an older snapshot so far (a kept
+ * reach built before a narrowing is not used again).
  */
 extern uint64 reach_query(SavedQuery *query, Datum *args);
+extern uint64 reach_query_narrowings(void);
 
 /* The reach of the current actor for the running statement (WITH_REACH). */
 extern Reach *current_reach(void);
@@ -311,7 +319,7 @@ extern IdSet set_of(Reach *r, ReachSet which);
 /* Whether the reach covers every row of a kind. */
 extern bool reaches_all(Reach *r, ReachAll which);
 
-/* The user's effective levels on projects and namespaces. */
+/* reach_read.c: the user's effective levels on projects and namespaces. */
 extern const LevelMap *projects_of(Reach *r);
 extern const LevelMap *namespaces_of(Reach *r);
 
@@ -356,18 +364,16 @@ extern bool project_readable(Reach *r, int64 id, int64 namespace_id, const char 
 extern bool namespace_readable(Reach *r, int64 id, bool has_parent, int64 parent_id,
 							   const char *visibility);
 
-/* policy_core.c: the projects that let a job token's project in */
+/* reach_read.c: the projects that let a job token's project in */
 extern void load_job_scope(Reach *r);
 
 /*
  * policy_core.c: whether a reach is the running statement's; the reach of
  * the current actor, or NULL (no error, the actor left as it is) when the
- * actor is dead; holding a reach for a query (query_rights.c).
+ * actor is dead (holding a reach for a query: reach_cache.h).
  */
 extern bool reach_is_current(const Reach *r);
 extern Reach *current_reach_live(void);
-extern void reach_hold(Reach *r);
-extern void reach_release(Reach *r);
 
 /* ----------------------------------------------------------------------
  * What running queries take from the reach (query_rights.c)
@@ -408,9 +414,21 @@ typedef struct TakingFrame
 extern TakingFrame *taking;
 extern int	reach_building;
 
-extern void taken_set(const Reach *r, ReachSet which);
-extern void taken_all(const Reach *r, int kind);
-extern void taken_more(const Reach *r, TakenMore which);
+/*
+ * How a frame is noted into: query_rights.c, above the core, registers
+ * these from _PG_init (reach_register_taken_hooks, in reach_read.c), so
+ * that the core notes what a query took without calling up.  "taking" is
+ * set only by query_rights.c, after it registered them.
+ */
+typedef struct TakenHooks
+{
+	void		(*set) (const Reach *r, ReachSet which);
+	void		(*all) (const Reach *r, int kind);
+	void		(*more) (const Reach *r, TakenMore which);
+} TakenHooks;
+
+extern const TakenHooks *taken_hooks;
+extern void reach_register_taken_hooks(const TakenHooks *hooks);
 
 /* A set handed to the running query (a per-row path: one comparison). */
 static inline void
@@ -418,7 +436,7 @@ take_set(const Reach *r, ReachSet which)
 {
 	if (taking != NULL && taking->seen[which] != r->set_serial[which] &&
 		reach_building == 0)
-		taken_set(r, which);
+		taken_hooks->set(r, which);
 }
 
 /* A decision the running query got as true (kind, or TAKEN_SEES_EVERYTHING). */
@@ -427,7 +445,7 @@ take_all(const Reach *r, int kind)
 {
 	if (taking != NULL && (taking->all_seen & (1u << kind)) == 0 &&
 		reach_building == 0)
-		taken_all(r, kind);
+		taken_hooks->all(r, kind);
 }
 
 static inline void
@@ -435,7 +453,7 @@ take_more(const Reach *r, TakenMore which)
 {
 	if (taking != NULL && taking->more_seen[which] != r->build &&
 		reach_building == 0)
-		taken_more(r, which);
+		taken_hooks->more(r, which);
 }
 
 #endif							/* REACH_H */

@@ -1,13 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * reach_cache.c
- *	  When a reach worked out for one statement may answer for the next.
+ *	  The whole decision cache: the reaches kept from statement to
+ *	  statement, their limits, and when one may answer for the next.
  *
  * Working out what an actor reaches takes a handful of indexed queries; for
- * a user in thousands of groups, tens of milliseconds.  policy_core.c keeps
- * the reaches it built and reuses them from statement to statement, and this
- * file says when it may: never after a change that can alter a reach, and
- * never for a statement whose snapshot is older than the reach.  The model
+ * a user in thousands of groups, tens of milliseconds.  This file keeps the
+ * reaches policy_core.c built (one per actor, the most recently used first
+ * to stay, within runner_policy.cache_actors and runner_policy.cache_memory)
+ * and says when one may answer for a later statement: never after a change
+ * that can alter a reach, and never for a statement whose snapshot is older
+ * than the reach.  What else must forget on an announcement (plan_binding.c's
+ * folded plans) registers a callback: this file calls nothing above it.  The model
  * is pg_cron's job cache and sepgsql's access vector cache: a change is
  * announced through the relation cache invalidation messages, which every
  * backend reads (and a hot standby replays from the WAL), and a callback
@@ -93,18 +97,30 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "monitor.h"
 #include "owner_spi.h"
-#include "plan_binding.h"
+#include "reach.h"
 #include "reach_cache.h"
 #include "runner_policy.h"
 #include "version.h"
 
+
+/*
+ * The limits, settings a superuser or the server's configuration sets
+ * (PGC_SUSET): how many actors' reaches a backend keeps, and how much
+ * memory they may take in all (kB).  Lowered, they apply at the next
+ * reach kept.  The kept reaches themselves are at the end of this file.
+ */
+#define KEPT_REACHES		64	/* at most runner_policy.cache_actors of them used */
+static int	cache_actors = 8;
+static int	cache_memory_kb = 64 * 1024;
 
 /*
  * How long a statement on a hot standby waits for the record being
@@ -374,8 +390,20 @@ reach_cache_stamp_valid(ReachStamp *stamp, int64 user_id)
 }
 
 /*
+ * Who else must forget what a kept reach told it: plan_binding.c, whose
+ * cached plans keep decisions, registers it from _PG_init.
+ */
+static ReachCacheInvalidated invalidation_callback = NULL;
+
+void
+reach_cache_register_invalidation(ReachCacheInvalidated callback)
+{
+	invalidation_callback = callback;
+}
+
+/*
  * A rights table changed (or every relation did): no kept reach holds, and
- * no cached plan may keep a decision made with one (plan_binding.c).
+ * no cached plan may keep a decision made with one (the callback above).
  */
 static void
 rights_relcache_callback(Datum arg, Oid relid)
@@ -400,7 +428,8 @@ rights_relcache_callback(Datum arg, Oid relid)
 			epoch++;
 		invalidations++;
 		monitor_count(MON_INVALIDATIONS);
-		plan_binding_forget();
+		if (invalidation_callback != NULL)
+			invalidation_callback();
 	}
 }
 
@@ -492,6 +521,16 @@ rights_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 void
 reach_cache_init(void)
 {
+	DefineCustomIntVariable("runner_policy.cache_actors",
+							"How many actors' reaches a backend keeps from statement to statement.",
+							"0 keeps none: every statement works its reach out afresh.",
+							&cache_actors, 8, 0, KEPT_REACHES,
+							PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("runner_policy.cache_memory",
+							"How much memory the reaches a backend keeps may take in all.",
+							"The reach of the running statement is kept whatever its size.",
+							&cache_memory_kb, 64 * 1024, 0, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	CacheRegisterRelcacheCallback(rights_relcache_callback, (Datum) 0);
 	RegisterXactCallback(rights_xact_callback, NULL);
 	RegisterSubXactCallback(rights_subxact_callback, NULL);
@@ -768,4 +807,224 @@ rp_reach_changed(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 	/* the row goes on as it came */
 	return PointerGetDatum(update ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
+}
+
+/* ----------------------------------------------------------------------
+ * The reaches kept: keys, limits, and their lifetime
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Reaches kept for later statements, one per actor, the most recently used
+ * first to stay: a backend behind a pooler serves many actors in turn.
+ * Bounded in number and in memory (a user in thousands of groups holds
+ * megabytes); the statement's own reach is never the one let go.
+ */
+static Reach *kept_reaches[KEPT_REACHES];
+
+
+/* Is it the same actor (is_local aside)? */
+static bool
+same_actor(const Actor *a, const Actor *b)
+{
+	return a->kind == b->kind && a->user_id == b->user_id &&
+		a->token_id == b->token_id && a->job_id == b->job_id &&
+		a->runner_id == b->runner_id && a->scopes == b->scopes &&
+		memcmp(a->runner_digest, b->runner_digest, sizeof(a->runner_digest)) == 0;
+}
+
+/* The kept reaches' number and memory, for the DBA (monitor.c). */
+static void
+report_kept(void)
+{
+	int			n = 0;
+	Size		bytes = 0;
+
+	for (int i = 0; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL)
+		{
+			n++;
+			bytes += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
+		}
+	monitor_kept(n, bytes);
+}
+
+/*
+ * A reach that is neither kept nor the statement's goes, unless a query that
+ * may run again took rights from it (query_rights.c): then the last one to
+ * let go frees it.
+ */
+void
+reach_let_go(Reach *r)
+{
+	if (r->holders > 0)
+		r->let_go = true;
+	else
+		MemoryContextDelete(r->cxt);
+}
+
+void
+reach_hold(Reach *r)
+{
+	r->holders++;
+}
+
+void
+reach_release(Reach *r)
+{
+	Assert(r->holders > 0);
+	if (--r->holders == 0 && r->let_go)
+		MemoryContextDelete(r->cxt);
+}
+
+static void
+forget_kept(int i)
+{
+	Reach	   *r = kept_reaches[i];
+
+	kept_reaches[i] = NULL;
+	/* never the statement's: policy_core.c calls in between statements' reaches */
+	if (r != NULL)
+		reach_let_go(r);
+	report_kept();
+}
+
+/*
+ * Keeps a reach for later statements: in a free place, or the least
+ * recently used one's; then lets the least recently used go until the kept
+ * reaches fit in KEPT_REACH_BYTES (the new one stays, whatever its size).
+ */
+void
+reach_cache_keep(Reach *r)
+{
+	int			slot = -1;
+	Size		total;
+
+	/* the limit may have been lowered since: what lies past it goes */
+	for (int i = cache_actors; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL)
+			forget_kept(i);
+	if (cache_actors == 0)
+		return;
+
+	/* the place of the same actor's, a free one, or the least recently used */
+	for (int i = 0; i < cache_actors && slot < 0; i++)
+		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, &r->actor))
+			slot = i;
+	for (int i = 0; i < cache_actors && slot < 0; i++)
+		if (kept_reaches[i] == NULL)
+			slot = i;
+	if (slot < 0)
+		for (int i = 0; i < cache_actors; i++)
+			if (slot < 0 || kept_reaches[i]->last_used < kept_reaches[slot]->last_used)
+				slot = i;
+	forget_kept(slot);
+	kept_reaches[slot] = r;
+
+	for (;;)
+	{
+		int			oldest = -1;
+
+		total = 0;
+		for (int i = 0; i < KEPT_REACHES; i++)
+			if (kept_reaches[i] != NULL)
+			{
+				total += MemoryContextMemAllocated(kept_reaches[i]->cxt, true);
+				if (kept_reaches[i] != r &&
+					(oldest < 0 || kept_reaches[i]->last_used < kept_reaches[oldest]->last_used))
+					oldest = i;
+			}
+		if (total <= (Size) cache_memory_kb * 1024 || oldest < 0)
+			break;
+		forget_kept(oldest);
+	}
+	report_kept();
+}
+
+/*
+ * Whether the facts of a token or runner actor read now leave the kept
+ * sets as they were: the user's flags and a job token's project.  (A
+ * runner's links feed only sets worked out for each statement.)
+ */
+static bool
+same_kept_facts(const ActorFacts *then, const ActorFacts *now)
+{
+	return then->admin == now->admin && then->auditor == now->auditor &&
+		then->job_project == now->job_project &&
+		then->runner_type == now->runner_type &&
+		then->runner_has_owner == now->runner_has_owner &&
+		then->runner_owner == now->runner_owner;
+}
+
+/*
+ * A kept reach of this actor that may answer for the running statement
+ * (the stamps above say when), or NULL.  One that may not is let go.  A
+ * token's and a runner's own row is read again for every statement (an
+ * instance token may expire, a job token's job finish, a runner's links
+ * change, with no change announced); a user's changes are announced.
+ */
+Reach *
+reach_cache_reuse(const Actor *actor)
+{
+	int			i;
+	Reach	   *r;
+
+	for (i = 0; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, actor))
+			break;
+	if (i == KEPT_REACHES)
+		return NULL;
+	r = kept_reaches[i];
+
+	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
+		return NULL;
+	if (!reach_cache_stamp_valid(&r->stamp, r->actor.user_id) || r->narrowings != reach_query_narrowings() ||
+		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes) ||
+		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
+	{
+		forget_kept(i);
+		return NULL;
+	}
+	MemoryContextReset(r->statement_cxt);
+	if (actor->kind != ACTOR_USER)
+	{
+		ActorFacts	now;
+
+		need_spi();
+		if (!actor_still_valid(actor, &now, r->statement_cxt) ||
+			!same_kept_facts(&r->facts, &now))
+		{
+			forget_kept(i);
+			return NULL;
+		}
+		r->facts = now;
+	}
+	/* what one statement read goes with it */
+	for (int s = 0; s < NUM_REACH_SETS; s++)
+		if (r->set_per_statement[s])
+			r->have_set[s] = false;
+	r->have_queue = false;
+	monitor_count(MON_REUSES);
+	return r;
+}
+
+/* Whether the statement's reach is one of the kept (then it is not let go). */
+bool
+reach_cache_keeps(const Reach *r)
+{
+	for (int i = 0; i < KEPT_REACHES; i++)
+		if (kept_reaches[i] == r)
+			return true;
+	return false;
+}
+
+/*
+ * Kept reaches serve later statements only under the SQL of this release:
+ * the triggers that announce changes of rights are its own.  Between a
+ * new library and ALTER EXTENSION UPDATE, every statement works its reach
+ * out afresh, as release 1.0 did.
+ */
+bool
+reach_cache_keeping_allowed(void)
+{
+	return runner_policy_sql_at_least(1, 2);
 }

@@ -14,8 +14,35 @@
 
 #include "utils/snapshot.h"
 
-/* Registers the invalidation callback; from _PG_init. */
+/* Registers the invalidation callback and the cache's limits; from _PG_init. */
 extern void reach_cache_init(void);
+
+/*
+ * Called on every announcement of changed rights, after the kept reaches
+ * were dropped: plan_binding.c forgets the plans that hold a decision.
+ * One callback; the layer above registers it from _PG_init.
+ */
+typedef void (*ReachCacheInvalidated) (void);
+extern void reach_cache_register_invalidation(ReachCacheInvalidated callback);
+
+/*
+ * The reaches kept from statement to statement (struct Reach is reach.h's,
+ * the policy core's): one per actor, at most runner_policy.cache_actors of
+ * them and runner_policy.cache_memory in all.  reach_cache_reuse() finds
+ * the actor's kept reach when it may answer for the running statement (or
+ * lets it go and returns NULL); reach_cache_keep() keeps a new one; a reach
+ * neither kept nor the statement's is let go (reach_let_go), and freed once
+ * no query holds it (reach_hold, reach_release: query_rights.c).
+ */
+struct Reach;
+struct Actor;
+extern bool reach_cache_keeping_allowed(void);
+extern struct Reach *reach_cache_reuse(const struct Actor *actor);
+extern void reach_cache_keep(struct Reach *r);
+extern bool reach_cache_keeps(const struct Reach *r);
+extern void reach_let_go(struct Reach *r);
+extern void reach_hold(struct Reach *r);
+extern void reach_release(struct Reach *r);
 
 /*
  * Changes whenever a committed (or, in this transaction, a completed)

@@ -816,13 +816,6 @@ reaches_all(Reach *r, ReachAll which)
  * Sets, built on first use
  * ---------------------------------------------------------------------- */
 
-/*
- * Sets being built, which the sets they are built from are not taken for
- * (query_rights.c): only what a caller of set_of() gets counts.  Restored
- * on error, so that a failed build never stops the noting.
- */
-int			reach_building = 0;
-
 /* Serial numbers of the sets built: one set's content, for ever. */
 static uint64 set_serials = 0;
 

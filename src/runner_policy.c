@@ -1,37 +1,53 @@
 /*-------------------------------------------------------------------------
  *
  * runner_policy.c
- *	  The module itself, and the small helpers every C file of it uses.
+ *	  The module's entry point: _PG_init, and nothing else.
  *
  * runner_policy makes a code forge's database enforce CI runner ownership by
- * itself.  The files of src/ have one job each:
+ * itself.  The files of src/ have one job each, in layers: a file calls
+ * only files listed before it in its layer or in the layers below, and a
+ * lower layer that must tell a higher one calls a callback the higher one
+ * registered here, from _PG_init (test/callgraph fails on any cycle).
  *
- *	owner_spi.c			run the extension's own queries as the tables' owner
- *	version.c			version(): the SQL and the library checked against each other
- *	ddl_guard.c			drops that would lose the data, and a schema rename, refused
- *	actor.c				who the session acts for, in backend memory
- *	statement.c			where client statements end; portals pinned to their actor
- *	token.c				tokens: issue, authenticate, revoke (digests only)
- *	credentials.c		digests, and whether an actor is still alive
+ *	runner_policy.c		_PG_init: settings, hooks, callbacks registered
+ *	saved_queries.c		every saved query of every file, in one list
+ *
+ * The base, which calls nothing above it:
+ *	base.c				row and trigger helpers (runner_policy.h)
+ *	version.c			the installed extension, checked against the library
+ *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
  *	token_text.c		where a statement's text spells a token, however it does
+ *	owner_spi.c			run the extension's own queries as the tables' owner
+ *	citus_local.c		on Citus: this node's copies of the reference tables,
+ *						read through a rewriter it registers with owner_spi.c
+ *	idset.c				the sorted id sets and level maps the rules probe
+ *
+ * Who the session is:
+ *	actor.c				who the session acts for, in backend memory
+ *	monitor.c			the figures a DBA watches
+ *	refusal_hint.c		a refusal with no actor set says so
  *	log_redact.c		tokens kept out of the server log
- *	policy_core.c		every access rule, asked by RLS policies and functions
- *	  reach.h			  the reach, shared by the policy core's files only
- *	  idset.c			  the sorted id sets and level maps the rules probe
- *	  reach_cache.c		  when a reach may answer for a later statement
-	  query_rights.c	  what a query took from the rights, checked at its next fetch
- *	  queue.c			  the runner queue counts (runner_queue_status)
- *	  access.c			  explain_access() and runner_access
- *	runner_guards.c		the ownership invariants on runners and their links
+ *	statement.c			where client statements end; portals pinned to their actor
+ *	credentials.c		digests, and whether an actor is still alive
+ *
+ * The rights (the policy core; policy_core.c has its own map):
+ *	reach_read.c, rules.c, reach_cache.c, policy_core.c, plan_binding.c,
+ *	reach_support.c, query_rights.c, queue.c, access.c, access_view.c
+ *
+ * The guards, which ask the rights:
+ *	token.c				tokens: issue, authenticate, revoke (digests only)
  *	write_rls.c			refusals about hidden rows answer as row-level security
+ *	runner_guards.c		the ownership invariants on runners and their links
  *	write_guard.c		the columns an actor may change, and moves
  *	job_guard.c			a job's status moves only forward
  *	row_origin.c		the extension writes who and when, and ids
  *	namespace_tree.c	namespaces.traversal_ids, kept right on every write
  *	membership.c		access levels of project and group members
+ *	ddl_guard.c			drops that would lose the data, and a schema rename, refused
+ *
+ * Above the guards:
  *	backfill.c			backfill_owners(), the one repair of legacy rows
- *	restore.c			pg_dump's restore: a superuser's COPY FROM STDIN
- *	citus_local.c		on Citus: this node's copies of the reference tables
+ *	audit.c				the audit log
  *	citus_assertion.c	on Citus: the actor from the coordinator to the workers
  *
  * src/runner_policy.c
@@ -40,21 +56,14 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "catalog/pg_type.h"
-#include "commands/trigger.h"
-#include "executor/spi.h"
 #include "fmgr.h"
-#include "nodes/makefuncs.h"
-#include "utils/lsyscache.h"
-#include "utils/datum.h"
-
 #include "utils/guc.h"
 
 #include "actor.h"
 #include "citus.h"
 #include "ddl_guard.h"
 #include "monitor.h"
+#include "owner_spi.h"
 #include "plan_binding.h"
 #include "policy_core.h"
 #include "reach_cache.h"
@@ -75,6 +84,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	saved_queries_init();
 	actor_init();
 	plan_binding_init();
 	monitor_init();
@@ -94,104 +104,4 @@ _PG_init(void)
 #else
 	EmitWarningsOnPlaceholders("runner_policy");
 #endif
-}
-
-const char *
-runner_type_name(int runner_type)
-{
-	switch (runner_type)
-	{
-		case RUNNER_TYPE_INSTANCE:
-			return "instance";
-		case RUNNER_TYPE_GROUP:
-			return "group";
-		case RUNNER_TYPE_PROJECT:
-			return "project";
-	}
-	return "unknown";
-}
-
-bool
-row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
-			  int64 *value)
-{
-	int			attnum = SPI_fnumber(desc, column);
-	bool		isnull;
-	Datum		datum;
-
-	if (attnum <= 0)
-		elog(ERROR, "column \"%s\" does not exist", column);
-	datum = heap_getattr(tuple, attnum, desc, &isnull);
-	if (isnull)
-		return false;
-	*value = integer_datum_as_int64(datum, TupleDescAttr(desc, attnum - 1)->atttypid, column);
-	return true;
-}
-
-int64
-integer_datum_as_int64(Datum datum, Oid type, const char *what)
-{
-	switch (type)
-	{
-		case INT2OID:
-			return DatumGetInt16(datum);
-		case INT4OID:
-			return DatumGetInt32(datum);
-		case INT8OID:
-			return DatumGetInt64(datum);
-	}
-	elog(ERROR, "%s is not an integer", what);
-	pg_unreachable();
-}
-
-bool
-row_column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, int attnum)
-{
-	Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
-	bool		oldnull,
-				newnull;
-	Datum		oldval = heap_getattr(oldtup, attnum, desc, &oldnull);
-	Datum		newval = heap_getattr(newtup, attnum, desc, &newnull);
-
-	if (oldnull || newnull)
-		return oldnull != newnull;
-	return !datumIsEqual(oldval, newval, att->attbyval, att->attlen);
-}
-
-/*
- * The trigger functions are ordinary C functions that anyone holding EXECUTE
- * could call directly; refuse anything but a row or statement trigger call.
- */
-TriggerData *
-trigger_data_checked(FunctionCallInfo fcinfo, const char *funcname)
-{
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by trigger manager",
-						funcname)));
-	return (TriggerData *) fcinfo->context;
-}
-
-/*
- * "key = ANY (fn(arg))" with a bigint[] function: the index condition both
- * planner support functions write (reach_support.c for in_reach(),
- * access.c for runner_access).
- */
-Node *
-any_of_function(Oid eq, Node *key, Oid fn, Node *arg, int location)
-{
-	ScalarArrayOpExpr *saop = makeNode(ScalarArrayOpExpr);
-
-	saop->opno = eq;
-	saop->opfuncid = get_opcode(eq);
-	saop->hashfuncid = InvalidOid;
-	saop->negfuncid = InvalidOid;
-	saop->useOr = true;
-	saop->inputcollid = InvalidOid;
-	saop->args = list_make2(copyObject(key),
-							makeFuncExpr(fn, INT8ARRAYOID, list_make1(copyObject(arg)),
-										 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL));
-	saop->location = location;
-	return (Node *) saop;
 }

@@ -82,8 +82,12 @@ extern bool runner_copy_column(const char *column);
 struct IdSet;
 extern struct IdSet repair_runner_copies(MemoryContext cxt);
 
-/* backfill.c: the runner backfill_owners() is placing right now, or 0 */
+/*
+ * runner_guards.c: the runner backfill_owners() (backfill.c) is placing
+ * right now, or 0; backfill.c sets it for the length of one UPDATE
+ */
 extern int64 backfill_placing_runner(void);
+extern void backfill_set_placing_runner(int64 runner_id);
 
 /* refusal_hint.c: a refusal with no actor set says so */
 extern void refusal_hint_init(void);

@@ -13,7 +13,8 @@
  * of its parameters: test/sql/saved_query_plans.sql EXPLAINs each one
  * under plan_cache_mode = force_generic_plan and fails on a plan that
  * scans such a table without an index condition.  A query missing from
- * the list refuses to run (saved_query_listed), so none escapes the test.
+ * the list refuses to run (saved_query_listed, which _PG_init hands to
+ * owner_spi.c), so none escapes the test.
  *
  * src/saved_queries.c
  *
@@ -39,6 +40,7 @@ extern const SavedQueryEntry job_guard_saved_queries[];
 extern const SavedQueryEntry namespace_tree_saved_queries[];
 extern const SavedQueryEntry policy_core_saved_queries[];
 extern const SavedQueryEntry queue_saved_queries[];
+extern const SavedQueryEntry reach_read_saved_queries[];
 extern const SavedQueryEntry rules_saved_queries[];
 extern const SavedQueryEntry runner_guards_saved_queries[];
 extern const SavedQueryEntry token_saved_queries[];
@@ -59,12 +61,13 @@ static const struct
 	{"namespace_tree.c", namespace_tree_saved_queries},
 	{"policy_core.c", policy_core_saved_queries},
 	{"queue.c", queue_saved_queries},
+	{"reach_read.c", reach_read_saved_queries},
 	{"rules.c", rules_saved_queries},
 	{"runner_guards.c", runner_guards_saved_queries},
 	{"token.c", token_saved_queries},
 };
 
-bool
+static bool
 saved_query_listed(const SavedQuery *query)
 {
 	for (int f = 0; f < (int) lengthof(saved_query_files); f++)
@@ -72,6 +75,13 @@ saved_query_listed(const SavedQuery *query)
 			if (e->query == query)
 				return true;
 	return false;
+}
+
+/* From _PG_init: owner_spi.c asks the list before it prepares a query. */
+void
+saved_queries_init(void)
+{
+	saved_query_register_listed(saved_query_listed);
 }
 
 PG_FUNCTION_INFO_V1(rp_saved_queries);

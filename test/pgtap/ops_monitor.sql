@@ -1,5 +1,5 @@
 -- What a DBA watches and sets (src/monitor.c, the cache's settings in
--- src/policy_core.c): the cache's limits are settings only a superuser (or
+-- src/reach_cache.c): the cache's limits are settings only a superuser (or
 -- the server's configuration) sets, within bounds; they decide how many
 -- reaches a backend keeps; the figures are read by superusers and members
 -- of pg_read_all_stats only.  Other backends' figures:
