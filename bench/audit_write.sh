@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/audit_write.sh: what auditing costs (issue 8), runnable by itself:
+# bench/audit_write.sh: what auditing costs, runnable by itself:
 #
 #   RP_PG_ROOT=/opt/pg-x ./bench/audit_write.sh
 #

@@ -1,5 +1,5 @@
 /*
- * bench/cases.sql: the scenarios of issue 7's table, one row each.
+ * bench/cases.sql: the scenarios of the reads table, one row each.
  *
  *   actor_call	how the application sets the actor before the statement
  *				(as bench_app), or NULL
@@ -16,7 +16,7 @@
  *				today", shown against the 1.0 figure of the issue
  *   check		'off' or 'hand': the side whose rows must equal the RLS
  *				side's (key: an expression over the row "q"); NULL: none
- *   issue		the 1.0 figure of issue 7's table, for reference
+ *   issue		the 1.0 figure of the reads table, for reference
  *   reference	not a scenario of the issue: a measure that shows where the
  *				time of another goes (no target)
  *

@@ -1,5 +1,5 @@
 /*
- * bench/data.sql: the benchmark's forge, at the shape of issue 7, scaled by
+ * bench/data.sql: the benchmark's forge, at the shape of the reads table's forge, scaled by
  * the psql variable :scale (BENCH_SCALE; 1 = the issue's forge).
  *
  * Shape at scale 1 (ids are fixed and every random choice is seeded, so

@@ -272,12 +272,7 @@ access_check(AccessState *st)
 	{
 		Oid			fn = explain_access_oid();
 
-#if PG_VERSION_NUM >= 160000
-		ok = OidIsValid(fn) && object_aclcheck(ProcedureRelationId, fn, GetUserId(),
-											   ACL_EXECUTE) == ACLCHECK_OK;
-#else
 		ok = OidIsValid(fn) && pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) == ACLCHECK_OK;
-#endif
 	}
 	else
 	{

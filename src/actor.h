@@ -22,7 +22,7 @@ typedef enum ActorKind
 	ACTOR_RUNNER
 } ActorKind;
 
-/* Token scopes (SPEC sections 5 and 7), as bits. */
+/* Token scopes (doc/permissions.md and doc/tokens.md), as bits. */
 #define SCOPE_READ_RUNNERS		(1u << 0)
 #define SCOPE_READ_JOBS			(1u << 1)
 #define SCOPE_READ_API			(1u << 2)

@@ -105,13 +105,7 @@ PG_FUNCTION_INFO_V1(rp_audit_adopt_entry);
 #define AUDIT_LOCK_KEY		0x52504155	/* "RPAU" */
 #define AUDIT_LOCK_SPACE	3			/* advisory field4 no SQL function uses */
 
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#define MY_PROC_NUMBER	MyProcNumber
-#else
-#define CURRENT_LXID	(MyProc->lxid)
 #define MY_PROC_NUMBER	(MyProc->pgprocno)
-#endif
 
 /*
  * A query prepared on first use and kept for the backend's life, run
@@ -362,11 +356,7 @@ audit_take_lane(void)
 	if (held_lane >= 0 && held_lane_lxid == CURRENT_LXID)
 	{
 		lane_locktag(&tag, held_lane);
-#if PG_VERSION_NUM >= 170000
-		if (LockHeldByMe(&tag, ExclusiveLock, false))
-#else
 		if (LockHeldByMe(&tag, ExclusiveLock))
-#endif
 			return held_lane;
 	}
 

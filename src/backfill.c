@@ -68,7 +68,7 @@ place_runner(int64 runner_id, Datum *args)
 	PG_END_TRY();
 }
 
-/* A materialized-mode result set; the long way works on PostgreSQL 13-17. */
+/* A materialized-mode result set, built the long way. */
 static Tuplestorestate *
 begin_result_set(FunctionCallInfo fcinfo, TupleDesc *desc)
 {

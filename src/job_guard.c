@@ -12,9 +12,9 @@
  *
  * A job that leaves 'running' also revokes its tokens, for every role: a
  * superuser who sets a finished job back to 'running' by hand does not
- * bring its tokens back (SPEC section 6: they are dead for good).
+ * bring its tokens back (doc/invariants.md: they are dead for good).
  *
- * The status rule holds for every role but a superuser (SPEC section 5): not a runner
+ * The status rule holds for every role but a superuser (doc/permissions.md): not a runner
  * reporting on its own job, not an administrator, not the tables' owner.  A
  * retry is a new job, as in GitLab.  Other columns of a finished job
  * (runner_id set NULL when its runner goes, finished_at) may still change,
@@ -108,7 +108,7 @@ rp_ci_builds_status_guard(PG_FUNCTION_ARGS)
 	if (old_status != NULL && strcmp(old_status, "running") == 0)
 		revoke_tokens_of(td->tg_relation, id);
 
-	/* the one exception of SPEC section 5: a superuser repairs by hand */
+	/* the one exception of doc/permissions.md: a superuser repairs by hand */
 	if (superuser())
 		return PointerGetDatum(NULL);
 

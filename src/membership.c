@@ -4,7 +4,7 @@
  *	  Access levels of project and group members.
  *
  * A trigger rather than a CHECK constraint, so that a bad level is reported
- * as invalid_parameter_value with the list of valid levels (SPEC section 8)
+ * as invalid_parameter_value with the list of valid levels (doc/errors.md)
  * instead of as a broken constraint.
  *
  * src/membership.c

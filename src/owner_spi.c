@@ -3,7 +3,7 @@
  * owner_spi.c
  *	  Run the extension's own queries as the owner of its tables.
  *
- * The invariants of SPEC section 6 hold for every role, so the checks behind
+ * The invariants of doc/invariants.md hold for every role, so the checks behind
  * them must not depend on what the calling role may read: a role that can
  * insert a runner link but cannot see the runner must still be refused for
  * the right reason.  Like PostgreSQL's own foreign-key triggers, the checks

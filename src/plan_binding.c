@@ -14,7 +14,7 @@
  * actor: true folds the whole policy to true, and the plan is the plan
  * without row-level security; false drops the arm.  A decision in the
  * plan is also what a distributed planner can ship to workers, where no
- * actor exists (SPEC section 2).
+ * actor exists (doc/operations.md).
  *
  * A plan with a decision in it must never serve a statement for which the
  * decision is wrong:

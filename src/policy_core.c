@@ -4,7 +4,7 @@
  *	  The reach: what the actor may read and do, worked out once and asked
  *	  by every policy, view and C function.
  *
- * The rules of SPEC section 5 are written once, in rules.c.  The row-level
+ * The rules of doc/permissions.md are written once, in rules.c.  The row-level
  * security policies, the runner queue view, authorize(), explain_access()
  * and the token functions all ask them through the reach this file builds;
  * none decides by itself.
@@ -49,7 +49,7 @@
  * Which state the reach reads.  The reach queries read the newest committed
  * state (and the transaction's own work), and, when the statement's
  * snapshot sees other rows, that snapshot too: only what both grant counts
- * (SPEC section 4).  A token dies the moment its job finishes and a
+ * (doc/actors.md).  A token dies the moment its job finishes and a
  * removed membership counts from the next statement, also inside a
  * REPEATABLE READ transaction whose rows are older.
  *

@@ -4,8 +4,8 @@
  *	  What a query took from the actor's rights, and whether it still holds
  *	  when the query runs again.
  *
- * A cursor is planned in one statement and fetched in others, and SPEC
- * section 4 makes each fetch a statement of its own: it reads with the
+ * A cursor is planned in one statement and fetched in others, and
+ * doc/actors.md makes each fetch a statement of its own: it reads with the
  * actor's current rights, or fails.  Most of a query's decisions are made
  * again for every row, with the reach of the running statement; some are
  * not:

@@ -102,7 +102,7 @@ static SavedQuery queue_shared_pending = {
  * The runner queue: runner_queue_counts(), runner_queue_shared_pending()
  *
  * Every count is decided from the stored runner row, never from a fact a
- * caller passes in (SPEC section 5), and counted once per statement, not
+ * caller passes in (doc/permissions.md), and counted once per statement, not
  * once per runner.
  * ---------------------------------------------------------------------- */
 

@@ -68,7 +68,7 @@
  * statement builds its reach afresh.
  *
  * Snapshots.  The reach reads the newest state, the statement's rows its
- * snapshot (SPEC section 4 asks for no more than both allow).  A reach
+ * snapshot (doc/actors.md asks for no more than both allow).  A reach
  * keeps an image of the snapshot it was built after; a statement may reuse
  * it only if its own snapshot sees as committed every transaction the image
  * did (snapshot_image_covered_by), and this transaction's own changes to

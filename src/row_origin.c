@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * row_origin.c
- *	  The extension, not the actor, writes who and when (SPEC section 5).
+ *	  The extension, not the actor, writes who and when (doc/permissions.md).
  *
  * For a role subject to row-level security, on every table that has them:
  *	- created_at is now() and created_by_id the acting user (NULL for an

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * runner_guards.c
- *	  The ownership invariants of SPEC section 6, as trigger functions.
+ *	  The ownership invariants of doc/invariants.md, as trigger functions.
  *
  * A project runner has one owner project for life, linked at once; a group
  * runner has exactly its owner namespace; runner_type and sharding_key_id
@@ -18,7 +18,7 @@
  * the runner already holds the link row we would wait on, and taking the
  * runner behind it would deadlock.
  *
- * Hidden rows (SPEC section 8).  These triggers run before row-level
+ * Hidden rows (doc/errors.md).  These triggers run before row-level
  * security checks the new row.  For a writer subject to it, a write that
  * involves a runner, project or namespace the actor may not read is refused
  * first, as row-level security refuses a row (write_rls.h), before any check
@@ -269,7 +269,7 @@ owner_noun(OwnerKind kind)
 
 /*
  * A column the rules read must be present and a positive id: malformed
- * input is invalid_parameter_value (SPEC section 8).
+ * input is invalid_parameter_value (doc/errors.md).
  */
 static int64
 required_id(HeapTuple tuple, TupleDesc desc, const char *column,

@@ -99,9 +99,5 @@ _PG_init(void)
 	/* on a Citus cluster only: this node's copies, the actor's assertion */
 	citus_local_init();
 	citus_assertion_init();
-#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("runner_policy");
-#else
-	EmitWarningsOnPlaceholders("runner_policy");
-#endif
 }

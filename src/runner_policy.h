@@ -18,7 +18,15 @@
 #include "datatype/timestamp.h"
 
 /*
- * SPEC section 3: the numbers the tables store, named once.  SQL texts in C
+ * PostgreSQL 15 is the one server version built and tested (doc/operations.md,
+ * "PostgreSQL versions"): the hooks and internals used here are 15's.
+ */
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 160000
+#error "runner_policy is built and tested for PostgreSQL 15 only"
+#endif
+
+/*
+ * doc/permissions.md: the numbers the tables store, named once.  SQL texts in C
  * splice them in with CppAsString2(), so that no bare 2 or 40 means one.
  */
 
@@ -51,11 +59,7 @@ extern bool row_get_int64(HeapTuple tuple, TupleDesc desc, const char *column,
 extern int64 integer_datum_as_int64(Datum datum, Oid type, const char *what);
 
 /* The local transaction, which every per-transaction cache is keyed on. */
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID	(MyProc->vxid.lxid)
-#else
 #define CURRENT_LXID	(MyProc->lxid)
-#endif
 
 /* Whether column attnum (1-based) differs between two versions of a row. */
 extern bool row_column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,

@@ -3,7 +3,7 @@
  * statement.c
  *	  What a client statement is, and which actor a portal belongs to.
  *
- * Two promises of SPEC section 4 need to know where statements begin and
+ * Two promises of doc/actors.md need to know where statements begin and
  * end, which the executor does not say to a function:
  *
  * Rights are read per statement.  The policy core keys what the actor may
@@ -658,9 +658,7 @@ filling_utility_portal(void)
  */
 static pg_noinline void
 utility_noting(bool top, PlannedStmt *pstmt, const char *queryString,
-#if PG_VERSION_NUM >= 140000
 			   bool readOnlyTree,
-#endif
 			   ProcessUtilityContext context, ParamListInfo params,
 			   QueryEnvironment *queryEnv, DestReceiver *dest,
 			   QueryCompletion *qc)
@@ -688,15 +686,11 @@ utility_noting(bool top, PlannedStmt *pstmt, const char *queryString,
 		filling = filling_utility_portal();
 		if (prev_ProcessUtility)
 			prev_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
 								readOnlyTree,
-#endif
 								context, params, queryEnv, dest, qc);
 		else
 			standard_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
 									readOnlyTree,
-#endif
 									context, params, queryEnv, dest, qc);
 	}
 	PG_FINALLY();
@@ -712,9 +706,7 @@ utility_noting(bool top, PlannedStmt *pstmt, const char *queryString,
 
 static void
 rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-#if PG_VERSION_NUM >= 140000
 				  bool readOnlyTree,
-#endif
 				  ProcessUtilityContext context, ParamListInfo params,
 				  QueryEnvironment *queryEnv, DestReceiver *dest,
 				  QueryCompletion *qc)
@@ -751,9 +743,7 @@ rp_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_TRY();
 	{
 		utility_noting(top, pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
 					   readOnlyTree,
-#endif
 					   context, params, queryEnv, dest, qc);
 	}
 	PG_FINALLY();

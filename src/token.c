@@ -427,7 +427,7 @@ rp_issue_instance_token(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("expires_at must be a finite time in the future")));
-	/* GitLab's longest token lifetime (SPEC section 7) */
+	/* GitLab's longest token lifetime (doc/tokens.md) */
 	if (expires_at > GetCurrentStatementStartTimestamp() +
 		(int64) MAX_INSTANCE_TOKEN_DAYS * USECS_PER_DAY)
 		ereport(ERROR,

@@ -143,7 +143,7 @@ rp_actor_write_guard(PG_FUNCTION_ARGS)
 	{
 		/*
 		 * Moving a group or project takes it out of one group and puts it
-		 * into another: it needs owner rights on both (SPEC section 5), or
+		 * into another: it needs owner rights on both (doc/permissions.md), or
 		 * a maintainer of a project could carry it into a group of her own
 		 * and own it from then on.  The top level is the admins' on either
 		 * side.  The refusal names neither group: the actor may read

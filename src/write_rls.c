@@ -8,7 +8,7 @@
  * would tell an actor about rows its policies hide, so when the write
  * involves a runner, project or namespace the actor may not read, the
  * triggers refuse first, with the very error row-level security gives
- * (SPEC section 8), and only then check the invariants that would say more.
+ * (doc/errors.md), and only then check the invariants that would say more.
  *
  * src/write_rls.c
  *

@@ -1,8 +1,8 @@
 /*
  * A user's runners, by hand: what a forge without row-level security would
  * write for the user $USER (bench/cases.sql puts in user 3, the maintainer
- * of 20 projects, and user 4, the heavy user), returning the rows SPEC
- * section 5 lets a user read:
+ * of 20 projects, and user 4, the heavy user), returning the rows
+ * doc/permissions.md lets a user read:
  *   - every instance runner;
  *   - the group runners of each group G such that the user is maintainer+
  *     of G or of an ancestor of G (G in the subtree of a group it
