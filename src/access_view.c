@@ -1141,6 +1141,40 @@ user_yes(AccessState *st, int64 user_id, bool admin, bool auditor, const RunnerF
 	return yes;
 }
 
+/*
+ * The last user and runner decided, and the answer: the view asks the same
+ * pair twice in a row (the candidate test, then its actions).
+ */
+static bool
+pair_remembered(AccessState *st, int64 user_id, bool admin, bool auditor, bool active,
+				const RunnerFacts *f, uint8 *mask)
+{
+	RunnerKey	key;
+
+	if (!st->have_pair || st->pair_user != user_id || st->pair_kind[0] != admin ||
+		st->pair_kind[1] != auditor || st->pair_kind[2] != active)
+		return false;
+	key = runner_key(f);
+	if (!runner_key_equal(&st->pair_runner, &key))
+		return false;
+	*mask = st->pair_mask;
+	return true;
+}
+
+static uint8
+remember_pair(AccessState *st, int64 user_id, bool admin, bool auditor, bool active,
+			  const RunnerFacts *f, uint8 mask)
+{
+	st->have_pair = true;
+	st->pair_user = user_id;
+	st->pair_kind[0] = admin;
+	st->pair_kind[1] = auditor;
+	st->pair_kind[2] = active;
+	st->pair_runner = runner_key(f);
+	st->pair_mask = mask;
+	return mask;
+}
+
 /* What a user (its row) may do to a runner (its row) beyond its kind. */
 static uint8
 member_mask(AccessState *st, int64 user_id, bool admin, bool auditor, bool active,
@@ -1153,14 +1187,8 @@ member_mask(AccessState *st, int64 user_id, bool admin, bool auditor, bool activ
 
 	if (!active)
 		return 0;				/* a blocked user may do nothing */
-	if (st->have_pair && st->pair_user == user_id && st->pair_kind[0] == admin &&
-		st->pair_kind[1] == auditor && st->pair_kind[2] == active)
-	{
-		RunnerKey	key = runner_key(f);
-
-		if (runner_key_equal(&st->pair_runner, &key))
-			return st->pair_mask;
-	}
+	if (pair_remembered(st, user_id, admin, auditor, active, f, &mask))
+		return mask;
 	d = kind_decide(st, kind_state(st, admin, auditor), f, ALL_ACTIONS);
 	instance_runner_by_kind(f, d);
 	by_kind = d->by_kind;
@@ -1169,23 +1197,20 @@ member_mask(AccessState *st, int64 user_id, bool admin, bool auditor, bool activ
 	if ((by_kind & ALL_ACTIONS) != ALL_ACTIONS)
 		mask |= user_yes(st, user_id, admin, auditor, f) & ~by_kind;
 
-	st->have_pair = true;
-	st->pair_user = user_id;
-	st->pair_kind[0] = admin;
-	st->pair_kind[1] = auditor;
-	st->pair_kind[2] = active;
-	st->pair_runner = runner_key(f);
-	st->pair_mask = mask;
-	return mask;
+	return remember_pair(st, user_id, admin, auditor, active, f, mask);
 }
 
 /*
  * The arguments of access_actions() and access_candidate(): the user's id,
  * admin, auditor and state, and the runner's id, type, owner, locked and
- * linked projects, as the view reads them.
+ * (linked: as the 1.2 view passes them) its linked projects; decided by
+ * decide, the view's mask or the 1.1 view's.
  */
+typedef uint8 (*MaskOf) (AccessState *st, int64 user_id, bool admin, bool auditor,
+						 bool active, const RunnerFacts *f);
+
 static uint8
-member_mask_of_args(FunctionCallInfo fcinfo)
+mask_of_args(FunctionCallInfo fcinfo, bool linked, MaskOf decide)
 {
 	AccessState *st = access_current();
 	RunnerFacts f;
@@ -1197,10 +1222,16 @@ member_mask_of_args(FunctionCallInfo fcinfo)
 
 	access_check(st);
 	if (!user_facts_of_args(fcinfo, &user_id, &admin, &auditor, &active) ||
-		!runner_facts_of_args(fcinfo, 4, true, &f))
+		!runner_facts_of_args(fcinfo, 4, linked, &f))
 		return 0;
-	WITH_CALL(mask = member_mask(st, user_id, admin, auditor, active, &f));
+	WITH_CALL(mask = decide(st, user_id, admin, auditor, active, &f));
 	return mask;
+}
+
+static uint8
+member_mask_of_args(FunctionCallInfo fcinfo)
+{
+	return mask_of_args(fcinfo, true, member_mask);
 }
 
 
@@ -1492,42 +1523,17 @@ legacy_mask(AccessState *st, int64 user_id, bool admin, bool auditor, bool activ
 
 	if (!active)
 		return 0;
-	if (st->have_pair && st->pair_user == user_id)
-	{
-		RunnerKey	key = runner_key(f);
-
-		if (runner_key_equal(&st->pair_runner, &key))
-			return st->pair_mask;
-	}
+	if (pair_remembered(st, user_id, admin, auditor, active, f, &mask))
+		return mask;
 	d = kind_decide(st, kind_state(st, admin, auditor), f, ALL_ACTIONS);
 	mask = d->by_kind == ALL_ACTIONS ? d->yes : decide_all(user_reach(st, user_id), st, f);
-	st->have_pair = true;
-	st->pair_user = user_id;
-	st->pair_kind[0] = admin;
-	st->pair_kind[1] = auditor;
-	st->pair_kind[2] = active;
-	st->pair_runner = runner_key(f);
-	st->pair_mask = mask;
-	return mask;
+	return remember_pair(st, user_id, admin, auditor, active, f, mask);
 }
 
 static uint8
 legacy_mask_of_args(FunctionCallInfo fcinfo)
 {
-	AccessState *st = access_current();
-	RunnerFacts f;
-	int64		user_id;
-	bool		admin,
-				auditor,
-				active;
-	uint8		mask = 0;
-
-	access_check(st);
-	if (!user_facts_of_args(fcinfo, &user_id, &admin, &auditor, &active) ||
-		!runner_facts_of_args(fcinfo, 4, false, &f))
-		return 0;
-	WITH_CALL(mask = legacy_mask(st, user_id, admin, auditor, active, &f));
-	return mask;
+	return mask_of_args(fcinfo, false, legacy_mask);
 }
 
 /* access_actions(8 arguments) -> text[]: every action, in the order of action_names */

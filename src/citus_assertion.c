@@ -94,6 +94,7 @@
 #include "runner_policy.h"
 #include "statement.h"
 #include "token.h"
+#include "token_text.h"
 
 PG_FUNCTION_INFO_V1(rp_citus_new_key);
 PG_FUNCTION_INFO_V1(rp_citus_install_key);
@@ -139,18 +140,6 @@ key_file_path(void)
 	return psprintf("%s/%s", DataDir, KEY_FILE);
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes exactly len bytes of hex; false on anything else. */
 static bool
 hex_to_bytes(const char *hex, size_t hexlen, uint8 *out)
@@ -159,8 +148,8 @@ hex_to_bytes(const char *hex, size_t hexlen, uint8 *out)
 		return false;
 	for (size_t i = 0; i < hexlen / 2; i++)
 	{
-		int			hi = hex_value(hex[2 * i]);
-		int			lo = hex_value(hex[2 * i + 1]);
+		int			hi = hex_digit_value(hex[2 * i]);
+		int			lo = hex_digit_value(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
@@ -762,7 +751,7 @@ check_assertion(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	for (size_t i = strlen(ASSERTION_PREFIX); i < len; i++)
-		if (hex_value(v[i]) < 0)
+		if (hex_digit_value(v[i]) < 0)
 		{
 			GUC_check_errmsg("invalid actor assertion");
 			GUC_check_errdetail("It is set by runner_policy on a Citus coordinator, never by hand.");

@@ -231,8 +231,9 @@ is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-static int
-hex_value(char c)
+/* The value of a hex digit, or -1 (token_text.h). */
+int
+hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -468,8 +469,8 @@ decode_quoted(TextScan *scan, const Spelling *s, int quote, bool escapes, Spelli
 					spelling_add(scan, out, '\t', first_byte(s, first), end_byte(s, i - 1));
 					break;
 				case 'x':
-					while (n < 2 && hex_value(at(s, i)) >= 0)
-						value = value * 16 + hex_value(at(s, i++)), n++;
+					while (n < 2 && hex_digit_value(at(s, i)) >= 0)
+						value = value * 16 + hex_digit_value(at(s, i++)), n++;
 					spelling_add(scan, out, n > 0 ? (char) value : 'x',
 								 first_byte(s, first), end_byte(s, i - 1));
 					break;
@@ -478,8 +479,8 @@ decode_quoted(TextScan *scan, const Spelling *s, int quote, bool escapes, Spelli
 					{
 						int			want = d == 'u' ? 4 : 8;
 
-						while (n < want && hex_value(at(s, i + n)) >= 0)
-							value = value * 16 + hex_value(at(s, i + n)), n++;
+						while (n < want && hex_digit_value(at(s, i + n)) >= 0)
+							value = value * 16 + hex_digit_value(at(s, i + n)), n++;
 						if (n == want)
 						{
 							i += n;
@@ -544,8 +545,8 @@ decode_unicode(TextScan *scan, const Spelling *body, char escape, Spelling *out)
 			digits = 6, start = i + 2;
 		else
 			digits = 4;
-		while (n < digits && hex_value(at(body, start + n)) >= 0)
-			value = value * 16 + hex_value(at(body, start + n)), n++;
+		while (n < digits && hex_digit_value(at(body, start + n)) >= 0)
+			value = value * 16 + hex_digit_value(at(body, start + n)), n++;
 		if (n < digits)
 		{
 			spelling_copy_byte(scan, out, body, i++);

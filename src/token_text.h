@@ -21,6 +21,9 @@
  * in a literal.  Returns how many shapes it found, or -1 when memory ran
  * out.  Raises no error: the log hook calls it inside error reporting.
  */
+/* The value of a hex digit (either case), or -1 for any other character. */
+extern int	hex_digit_value(char c);
+
 extern int	token_text_mark(const char *text, int len, char *marks);
 
 /*
