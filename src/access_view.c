@@ -793,6 +793,75 @@ map_with(MemoryContext cxt, const LevelMap *map, int64 id, int level)
 	return out;
 }
 
+/* A project runner: every linked project the user has a level on, the highest. */
+static void
+project_runner_user(RunnerUsers *ru, RunnerUser *u, uint64 first, uint64 end)
+{
+	u->projects.ids = MemoryContextAlloc(ru->cxt, sizeof(int64) * (end - first));
+	u->projects.levels = MemoryContextAlloc(ru->cxt, sizeof(int16) * (end - first));
+	for (uint64 k = first; k < end; k++)
+	{
+		int64		project = 0,
+					level = 0;
+
+		(void) spi_result_int64(k, 2, &project);
+		(void) spi_result_int64(k, 3, &level);
+		map_put(&u->projects, project, (int) level);
+	}
+	u->namespaces = map_of_one(ru->cxt, false, 0, 0);
+}
+
+/*
+ * A group runner: the level on the group, and the project below it with
+ * the highest level, with its path: the decisions on a group runner read
+ * no more than that.
+ */
+static void
+group_runner_user(RunnerUsers *ru, const RunnerFacts *f, RunnerUser *u,
+				  uint64 first, uint64 end)
+{
+	int64		group_level = 0,
+				best_level = 0,
+				best = 0;
+	bool		have_group = false,
+				have_best = false;
+	Datum		best_path = (Datum) 0;
+
+	for (uint64 k = first; k < end; k++)
+	{
+		char	   *kind = SPI_getvalue(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1);
+		int64		id = 0,
+					level = 0;
+
+		(void) spi_result_int64(k, 3, &id);
+		(void) spi_result_int64(k, 4, &level);
+		if (kind[0] == 'n')
+		{
+			group_level = have_group ? Max(group_level, level) : level;
+			have_group = true;
+		}
+		else if (!have_best || level > best_level)
+		{
+			bool		isnull;
+
+			best = id;
+			best_level = level;
+			best_path = SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 5, &isnull);
+			have_best = true;
+		}
+	}
+	u->namespaces = map_of_one(ru->cxt, have_group, f->owner, (int) group_level);
+	u->projects = map_of_one(ru->cxt, have_best, best, (int) best_level);
+	if (have_best)
+	{
+		u->places.n = 1;
+		u->places.project_ids = MemoryContextAlloc(ru->cxt, sizeof(int64));
+		u->places.project_ids[0] = best;
+		u->places.paths = MemoryContextAlloc(ru->cxt, sizeof(IdSet));
+		u->places.paths[0] = idset_of_array(ru->cxt, best_path);
+	}
+}
+
 /*
  * Reads the levels of every user on what a decision on the runner reads,
  * one RunnerUser each (sorted by user id).
@@ -842,69 +911,9 @@ runner_users_levels(AccessState *st, const RunnerFacts *f)
 			end++;
 		}
 		if (f->type == RUNNER_TYPE_PROJECT)
-		{
-			/* every linked project the user has a level on, the highest */
-			u->projects.ids = MemoryContextAlloc(ru->cxt, sizeof(int64) * (end - i));
-			u->projects.levels = MemoryContextAlloc(ru->cxt, sizeof(int16) * (end - i));
-			for (uint64 k = i; k < end; k++)
-			{
-				int64		project = 0,
-							level = 0;
-
-				(void) spi_result_int64(k, 2, &project);
-				(void) spi_result_int64(k, 3, &level);
-				map_put(&u->projects, project, (int) level);
-			}
-			u->namespaces = map_of_one(ru->cxt, false, 0, 0);
-		}
+			project_runner_user(ru, u, i, end);
 		else
-		{
-			/*
-			 * The level on the group, and the project below it with the
-			 * highest level, with its path: the decisions on a group
-			 * runner read no more than that.
-			 */
-			int64		group_level = 0,
-						best_level = 0,
-						best = 0;
-			bool		have_group = false,
-						have_best = false;
-			Datum		best_path = (Datum) 0;
-
-			for (uint64 k = i; k < end; k++)
-			{
-				char	   *kind = SPI_getvalue(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1);
-				int64		id = 0,
-							level = 0;
-
-				(void) spi_result_int64(k, 3, &id);
-				(void) spi_result_int64(k, 4, &level);
-				if (kind[0] == 'n')
-				{
-					group_level = have_group ? Max(group_level, level) : level;
-					have_group = true;
-				}
-				else if (!have_best || level > best_level)
-				{
-					bool		isnull;
-
-					best = id;
-					best_level = level;
-					best_path = SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 5, &isnull);
-					have_best = true;
-				}
-			}
-			u->namespaces = map_of_one(ru->cxt, have_group, f->owner, (int) group_level);
-			u->projects = map_of_one(ru->cxt, have_best, best, (int) best_level);
-			if (have_best)
-			{
-				u->places.n = 1;
-				u->places.project_ids = MemoryContextAlloc(ru->cxt, sizeof(int64));
-				u->places.project_ids[0] = best;
-				u->places.paths = MemoryContextAlloc(ru->cxt, sizeof(IdSet));
-				u->places.paths[0] = idset_of_array(ru->cxt, best_path);
-			}
-		}
+			group_runner_user(ru, f, u, i, end);
 		i = end;
 	}
 }
@@ -946,50 +955,37 @@ beyond_kind(AccessState *st, bool admin, bool auditor, const RunnerFacts *f, uin
 	return yes & ~(d->by_kind & d->listed);
 }
 
+/* The RunnerUser of a user id, by binary search (they are sorted by id), or NULL. */
+static RunnerUser *
+runner_user_find(RunnerUsers *ru, int64 id)
+{
+	for (int lo = 0, hi = ru->n - 1; lo <= hi;)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (ru->users[mid].user_id == id)
+			return &ru->users[mid];
+		if (ru->users[mid].user_id < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
 /*
- * users_of_runner()'s work: every user with a level on what decisions on
- * the runner read, its decision in each kind whose decisions read
- * memberships, on a reach narrowed to its levels, and the users who may do
- * something beyond their kind in one of those kinds.
+ * Each user's decisions, in each kind of member_kinds, on its narrowed
+ * reach; a user whose "may link" needs a witness (a project it maintains
+ * that the runner is linked to) is decided again with those projects read.
  */
 static void
-runner_users_build(AccessState *st, const RunnerFacts *f)
+runner_users_decide(AccessState *st, const RunnerFacts *f, uint8 member_kinds)
 {
 	RunnerUsers *ru = &st->runner;
-	uint8		member_kinds = 0;
 	int64	   *witness_ids;
 	int			nwitness = 0;
-	int			ncandidates = 0;
-	int64	   *candidates;
 	uint64		rows;
 
-	MemoryContextReset(ru->cxt);
-	ru->valid = false;
-	ru->key = runner_key(f);
-	ru->facts = *f;
-	ru->facts.linked = idset_union(ru->cxt, f->linked, idset_empty(ru->cxt));
-
-	/*
-	 * The kinds whose users may do something to it beyond their kind: those
-	 * whose decisions on it read memberships.  (An instance runner must
-	 * need none.)
-	 */
-	for (int admin = 0; admin < 2; admin++)
-		for (int auditor = 0; auditor < 2; auditor++)
-		{
-			const KindDecision *d = kind_decide(st, kind_state(st, admin, auditor), f,
-												ALL_ACTIONS);
-
-			instance_runner_by_kind(f, d);
-			if ((d->by_kind & ALL_ACTIONS) != ALL_ACTIONS)
-				member_kinds |= KIND_BIT(admin, auditor);
-		}
-	if (member_kinds != 0)
-		runner_users_levels(st, f);
-	else
-		ru->n = 0;
-
-	/* each one's decisions, in each of those kinds, on its narrowed reach */
 	witness_ids = MemoryContextAlloc(ru->cxt, sizeof(int64) * Max(ru->n, 1));
 	for (int i = 0; i < ru->n; i++)
 	{
@@ -1021,25 +1017,12 @@ runner_users_build(AccessState *st, const RunnerFacts *f)
 			int64		id = 0,
 						project = 0,
 						level = 0;
-			RunnerUser *u = NULL;
+			RunnerUser *u;
 
 			(void) spi_result_int64(k, 1, &id);
 			(void) spi_result_int64(k, 2, &project);
 			(void) spi_result_int64(k, 3, &level);
-			for (int lo = 0, hi = ru->n - 1; lo <= hi;)
-			{
-				int			mid = (lo + hi) / 2;
-
-				if (ru->users[mid].user_id == id)
-				{
-					u = &ru->users[mid];
-					break;
-				}
-				if (ru->users[mid].user_id < id)
-					lo = mid + 1;
-				else
-					hi = mid - 1;
-			}
+			u = runner_user_find(ru, id);
 			if (u == NULL)
 				continue;
 			u->projects = map_with(ru->cxt, &u->projects, project, (int) level);
@@ -1049,6 +1032,49 @@ runner_users_build(AccessState *st, const RunnerFacts *f)
 						u->yes[admin][auditor] = runner_user_decide(st, u, admin, auditor, f, NULL);
 		}
 	}
+}
+
+/*
+ * users_of_runner()'s work: every user with a level on what decisions on
+ * the runner read, its decision in each kind whose decisions read
+ * memberships, on a reach narrowed to its levels, and the users who may do
+ * something beyond their kind in one of those kinds.
+ */
+static void
+runner_users_build(AccessState *st, const RunnerFacts *f)
+{
+	RunnerUsers *ru = &st->runner;
+	uint8		member_kinds = 0;
+	int			ncandidates = 0;
+	int64	   *candidates;
+
+	MemoryContextReset(ru->cxt);
+	ru->valid = false;
+	ru->key = runner_key(f);
+	ru->facts = *f;
+	ru->facts.linked = idset_union(ru->cxt, f->linked, idset_empty(ru->cxt));
+
+	/*
+	 * The kinds whose users may do something to it beyond their kind: those
+	 * whose decisions on it read memberships.  (An instance runner must
+	 * need none.)
+	 */
+	for (int admin = 0; admin < 2; admin++)
+		for (int auditor = 0; auditor < 2; auditor++)
+		{
+			const KindDecision *d = kind_decide(st, kind_state(st, admin, auditor), f,
+												ALL_ACTIONS);
+
+			instance_runner_by_kind(f, d);
+			if ((d->by_kind & ALL_ACTIONS) != ALL_ACTIONS)
+				member_kinds |= KIND_BIT(admin, auditor);
+		}
+	if (member_kinds != 0)
+		runner_users_levels(st, f);
+	else
+		ru->n = 0;
+
+	runner_users_decide(st, f, member_kinds);
 
 	/* the candidates: users who may do something beyond their kind in one */
 	candidates = MemoryContextAlloc(ru->cxt, sizeof(int64) * Max(ru->n, 1));

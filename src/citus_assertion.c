@@ -1291,6 +1291,86 @@ require_multi_statement(void)
 				 errhint("Run the statement between BEGIN and COMMIT, after act_as() or authenticate().")));
 }
 
+/* What the assertion says of the actor, and the facts only distributed tables hold. */
+static void
+assertion_of_actor(const Actor *actor, const CitusTxnId *txn, Assertion *a)
+{
+	char	   *dbname;
+
+	memset(a, 0, sizeof(*a));
+	dbname = get_database_name(MyDatabaseId);
+	strlcpy(a->dbname, dbname ? dbname : "", NAMEDATALEN);
+	a->txn = *txn;
+	a->kind = actor->kind;
+	a->user_id = actor->user_id;
+	a->token_id = actor->token_id;
+	a->job_id = actor->job_id;
+	a->runner_id = actor->runner_id;
+	a->scopes = actor->scopes;
+	a->admin_hint = actor->admin_hint;
+	a->auditor_hint = actor->auditor_hint;
+	a->digest_writer = token_digest_writer(a->writer_digest);
+	if (statement_facts.valid && same_identity(&statement_facts.actor, actor) &&
+		statement_facts.lxid == CURRENT_LXID && statement_facts.statement == statement_number())
+	{
+		const ActorFacts *f = &statement_facts.facts;
+
+		a->job_project = f->job_project;
+		a->runner_type = f->runner_type;
+		a->runner_has_owner = f->runner_has_owner;
+		a->runner_owner = f->runner_owner;
+		a->nlinked = f->runner_nlinked;
+		a->linked = f->runner_linked;
+	}
+}
+
+/*
+ * The roles the assertion may be used by: those it was sent for in this
+ * transaction, and ours.
+ */
+static void
+assertion_add_role(Assertion *a, uint64 txn_number)
+{
+	char	   *role;
+	bool		listed = false;
+
+	if (shipped_in_effect() && !shipped.cleared &&
+		shipped.assertion.txn.number == txn_number)
+	{
+		a->nroles = shipped.assertion.nroles;
+		memcpy(a->roles, shipped.assertion.roles, sizeof(a->roles));
+	}
+	role = GetUserNameFromId(GetUserId(), false);
+	for (int i = 0; i < a->nroles; i++)
+		listed |= strcmp(a->roles[i], role) == 0;
+	if (!listed)
+	{
+		if (a->nroles == MAX_ROLES)
+			a->nroles = 0;		/* a fresh list; roles before need a new one */
+		strlcpy(a->roles[a->nroles++], role, NAMEDATALEN);
+	}
+}
+
+/* The assertion now in effect, kept to compare the next statement's with. */
+static void
+remember_shipped(const Assertion *a)
+{
+	if (shipped_cxt == NULL)
+		shipped_cxt = AllocSetContextCreate(TopMemoryContext, "runner_policy shipped assertion",
+											ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(shipped_cxt);
+	shipped.assertion = *a;
+	shipped.assertion.linked = NULL;
+	if (a->nlinked > 0)
+	{
+		shipped.assertion.linked = MemoryContextAlloc(shipped_cxt, sizeof(int64) * a->nlinked);
+		memcpy(shipped.assertion.linked, a->linked, sizeof(int64) * a->nlinked);
+	}
+	shipped.lxid = CURRENT_LXID;
+	shipped.version = assertion_version;
+	shipped.cleared = false;
+}
+
 /* Makes sure the workers act for the session's actor in this statement. */
 static void
 ship_for_statement(void)
@@ -1299,8 +1379,6 @@ ship_for_statement(void)
 	static void (*ensure_txn_id) (void) = NULL;
 	Assertion	a;
 	CitusTxnId	txn;
-	char	   *role;
-	char	   *dbname;
 	TimestampTz now;
 
 	if (actor->asserted)
@@ -1341,52 +1419,8 @@ ship_for_statement(void)
 	ensure_txn_id();
 	(void) citus_current_txn(&txn);
 
-	memset(&a, 0, sizeof(a));
-	dbname = get_database_name(MyDatabaseId);
-	strlcpy(a.dbname, dbname ? dbname : "", NAMEDATALEN);
-	a.txn = txn;
-	a.kind = actor->kind;
-	a.user_id = actor->user_id;
-	a.token_id = actor->token_id;
-	a.job_id = actor->job_id;
-	a.runner_id = actor->runner_id;
-	a.scopes = actor->scopes;
-	a.admin_hint = actor->admin_hint;
-	a.auditor_hint = actor->auditor_hint;
-	a.digest_writer = token_digest_writer(a.writer_digest);
-	if (statement_facts.valid && same_identity(&statement_facts.actor, actor) &&
-		statement_facts.lxid == CURRENT_LXID && statement_facts.statement == statement_number())
-	{
-		const ActorFacts *f = &statement_facts.facts;
-
-		a.job_project = f->job_project;
-		a.runner_type = f->runner_type;
-		a.runner_has_owner = f->runner_has_owner;
-		a.runner_owner = f->runner_owner;
-		a.nlinked = f->runner_nlinked;
-		a.linked = f->runner_linked;
-	}
-
-	/* the roles it may be used by: those it was sent for in this transaction, and ours */
-	if (shipped_in_effect() && !shipped.cleared &&
-		shipped.assertion.txn.number == txn.number)
-	{
-		a.nroles = shipped.assertion.nroles;
-		memcpy(a.roles, shipped.assertion.roles, sizeof(a.roles));
-	}
-	role = GetUserNameFromId(GetUserId(), false);
-	{
-		bool		listed = false;
-
-		for (int i = 0; i < a.nroles; i++)
-			listed |= strcmp(a.roles[i], role) == 0;
-		if (!listed)
-		{
-			if (a.nroles == MAX_ROLES)
-				a.nroles = 0;	/* a fresh list; roles before need a new one */
-			strlcpy(a.roles[a.nroles++], role, NAMEDATALEN);
-		}
-	}
+	assertion_of_actor(actor, &txn, &a);
+	assertion_add_role(&a, txn.number);
 
 	now = GetCurrentTimestamp();
 	if (shipped_in_effect() && !shipped.cleared && same_content(&shipped.assertion, &a) &&
@@ -1403,20 +1437,7 @@ ship_for_statement(void)
 		pfree(text);
 	}
 
-	if (shipped_cxt == NULL)
-		shipped_cxt = AllocSetContextCreate(TopMemoryContext, "runner_policy shipped assertion",
-											ALLOCSET_SMALL_SIZES);
-	MemoryContextReset(shipped_cxt);
-	shipped.assertion = a;
-	shipped.assertion.linked = NULL;
-	if (a.nlinked > 0)
-	{
-		shipped.assertion.linked = MemoryContextAlloc(shipped_cxt, sizeof(int64) * a.nlinked);
-		memcpy(shipped.assertion.linked, a.linked, sizeof(int64) * a.nlinked);
-	}
-	shipped.lxid = CURRENT_LXID;
-	shipped.version = assertion_version;
-	shipped.cleared = false;
+	remember_shipped(&a);
 }
 
 static void
