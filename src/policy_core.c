@@ -750,17 +750,25 @@ same_kept_facts(const ActorFacts *then, const ActorFacts *now)
 
 /*
  * A kept reach of this actor that may answer for the running statement
- * (reach_cache.c says when), or NULL.  One that may not is let go.  A
- * token's and a runner's own row is read again for every statement (an
- * instance token may expire, a job token's job finish, a runner's links
- * change, with no change announced); a user's changes are announced.
+ * (reach_cache.c says when), or NULL.  One that may not is let go, unless
+ * all that stands against it is the statement's snapshot, older than the
+ * one the reach was built after (a REPEATABLE READ transaction, a cursor
+ * opened before): that says nothing of the rights, so the reach stays kept
+ * for the statements after, "*still_kept" is set, and this statement
+ * builds a reach of its own.  (Should that reach's queries be narrowed,
+ * reach_query counts it, and every kept reach goes at the next lookup, as
+ * before.)  A token's and a runner's own row is read
+ * again for every statement (an instance token may expire, a job token's
+ * job finish, a runner's links change, with no change announced); a
+ * user's changes are announced.
  */
 static Reach *
-reusable_reach(const Actor *actor)
+reusable_reach(const Actor *actor, bool *still_kept)
 {
 	int			i;
 	Reach	   *r;
 
+	*still_kept = false;
 	for (i = 0; i < KEPT_REACHES; i++)
 		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, actor))
 			break;
@@ -771,10 +779,14 @@ reusable_reach(const Actor *actor)
 	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
 		return NULL;
 	if (!reach_cache_stamp_valid(&r->stamp, r->actor.user_id) || r->narrowings != narrowings ||
-		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes) ||
-		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
+		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes))
 	{
 		forget_kept(i);
+		return NULL;
+	}
+	if (!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
+	{
+		*still_kept = true;
 		return NULL;
 	}
 	MemoryContextReset(r->statement_cxt);
@@ -826,6 +838,7 @@ statement_reach(bool quiet)
 	/* checked: a Citus worker refuses an assertion it cannot verify here */
 	const Actor *actor = actor_current_checked();
 	Reach	   *r;
+	bool		still_kept = false;
 
 	if (reach_matches(cached))
 		return cached;
@@ -842,7 +855,7 @@ statement_reach(bool quiet)
 	}
 	cached = NULL;
 
-	r = (actor->kind == ACTOR_NONE || !keeping_allowed()) ? NULL : reusable_reach(actor);
+	r = (actor->kind == ACTOR_NONE || !keeping_allowed()) ? NULL : reusable_reach(actor, &still_kept);
 	if (r == NULL)
 	{
 		monitor_count(MON_REBUILDS);
@@ -868,7 +881,8 @@ statement_reach(bool quiet)
 					 errmsg("the acting user is blocked or gone"),
 					 errhint("Blocked users cannot be acted as.")));
 		}
-		if (r->actor.kind != ACTOR_NONE && keeping_allowed())
+		/* one built for an older snapshot serves this statement only */
+		if (r->actor.kind != ACTOR_NONE && keeping_allowed() && !still_kept)
 			keep_reach(r);
 	}
 	r->last_used = ++uses;

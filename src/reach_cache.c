@@ -68,8 +68,9 @@
  * keeps an image of the snapshot it was built after; a statement may reuse
  * it only if its own snapshot sees as committed every transaction the image
  * did (snapshot_image_covered_by), and this transaction's own changes to
- * the rights tables.  A REPEATABLE READ transaction older than the reach
- * builds its own, as before.
+ * the rights tables.  A REPEATABLE READ transaction or a cursor older than
+ * the reach builds its own, as before, for itself: the kept reach stays
+ * kept for later statements (an older snapshot says nothing of the rights).
  *
  * The read path never writes: the lock is only tried, the callback only
  * counts, and all of it runs on a standby.
