@@ -54,6 +54,10 @@
 #                             its plan (default 2 + 10 x BENCH_SCALE,
 #                             rounded up: 12 s at 1M runners)
 #   BENCH_CHURN_STANDBY       1 (default); 0: no standby, primary only
+#   BENCH_CHURN_FEEDBACK      1 (default): the standby runs with
+#                             hot_standby_feedback = on, as a standby that
+#                             serves reads should; 0: PostgreSQL's default
+#                             (off)
 #   BENCH_CHURN_PLANS         1 (default): EXPLAIN ANALYZE of the reads at
 #                             the end, on the primary with nobody writing
 #   BENCH_CHURN_KEEP          a directory to copy the raw figures into (the
@@ -75,6 +79,7 @@ WRITE_RATE=${BENCH_CHURN_WRITE_RATE:-20}
 MEMBER_EVERY=${BENCH_CHURN_MEMBER_EVERY:-20}
 WARMUP=${BENCH_CHURN_WARMUP:-$(awk -v s="$SCALE" 'BEGIN { w = 2 + 10 * s; print (w == int(w)) ? w : int(w) + 1 }')}
 STANDBY=${BENCH_CHURN_STANDBY:-1}
+FEEDBACK=${BENCH_CHURN_FEEDBACK:-1}
 PLANS=${BENCH_CHURN_PLANS:-1}
 KEEP=${BENCH_CHURN_KEEP:-}
 [[ "$SCALE" =~ ^(0|[1-9][0-9]*)?(\.[0-9]+)?$ && "$SCALE" =~ [1-9] ]] ||
@@ -88,7 +93,8 @@ done
 [ "$MEMBER_EVERY" != 0 ] || MEMBER_EVERY=2000000000
 [ "$SECS" -ge 3 ] || harness_die "BENCH_CHURN_SECONDS must be at least 3"
 [[ "$WARMUP" =~ ^[1-9][0-9]*$ ]] || harness_die "BENCH_CHURN_WARMUP must be a positive integer (seconds)"
-[[ "$STANDBY" =~ ^[01]$ && "$PLANS" =~ ^[01]$ ]] || harness_die "BENCH_CHURN_STANDBY and _PLANS are 0 or 1"
+[[ "$STANDBY" =~ ^[01]$ && "$PLANS" =~ ^[01]$ && "$FEEDBACK" =~ ^[01]$ ]] ||
+	harness_die "BENCH_CHURN_STANDBY, _PLANS and _FEEDBACK are 0 or 1"
 START=$SECONDS
 DB=runner_policy_churn
 PRIMARY_PORT=5432
@@ -146,6 +152,13 @@ if [ "$STANDBY" = 1 ]; then
 	opts="-c port=$STANDBY_PORT -c listen_addresses='' -c unix_socket_directories='$HARNESS_DIR'"
 	opts+=" -c hot_standby=on -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	opts+=" -c max_prepared_transactions=10 -c lc_messages=C"
+	# A standby that serves reads runs with hot_standby_feedback = on: the
+	# primary's vacuum then keeps the rows the standby's readers may still
+	# see, and replay does not stop to wait for (or cancel) their queries.
+	# Off, replay stalls behind the readers' own statements, and while it
+	# stalls every statement rebuilds its reach (README, "The decision
+	# cache").
+	[ "$FEEDBACK" = 1 ] && opts+=" -c hot_standby_feedback=on"
 	opts+=" -c shared_preload_libraries=${RP_PRELOAD-runner_policy}"
 	for s in "${SETTINGS[@]}"; do opts+=" -c $s"; done
 	harness_as_server_user "$PG_BIN/pg_ctl" -D "$HARNESS_DIR/standby" -o "$opts" \
@@ -378,6 +391,7 @@ echo "Reads under churn: BENCH_SCALE=$SCALE ($RUNNERS runners), runner_policy $R
 echo "$ROUNDS round(s) of windows of ${WARMUP}s of warm-up and ${SECS}s of reads (those begun from a second after the"
 echo "writer started), readers paced at $READ_RATE/s;"
 echo "churn: $WRITE_RATE runner commits/s and a membership change every $MEMBER_EVERY of them, by one writer session."
+[ "$STANDBY" = 1 ] && echo "standby: hot_standby_feedback $([ "$FEEDBACK" = 1 ] && echo on || echo "off (BENCH_CHURN_FEEDBACK=0)")."
 echo "ms: mean (p90) of a read; rls: bench_app with a session actor; hand: the superuser, by hand"
 echo "(bench/queries/user_runners.sql for user 4) or the primary-key lookup."
 echo

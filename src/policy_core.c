@@ -333,6 +333,7 @@ statement_reach(bool quiet)
 	/* checked: a Citus worker refuses an assertion it cannot verify here */
 	const Actor *actor = actor_current_checked();
 	Reach	   *r;
+	bool		still_kept = false;
 
 	if (reach_matches(cached))
 		return cached;
@@ -343,7 +344,7 @@ statement_reach(bool quiet)
 	cached = NULL;
 
 	r = (actor->kind == ACTOR_NONE || !reach_cache_keeping_allowed()) ? NULL :
-		reach_cache_reuse(actor);
+		reach_cache_reuse(actor, &still_kept);
 	if (r == NULL)
 	{
 		monitor_count(MON_REBUILDS);
@@ -369,7 +370,8 @@ statement_reach(bool quiet)
 					 errmsg("the acting user is blocked or gone"),
 					 errhint("Blocked users cannot be acted as.")));
 		}
-		if (r->actor.kind != ACTOR_NONE && reach_cache_keeping_allowed())
+		/* one built for an older snapshot serves this statement only */
+		if (r->actor.kind != ACTOR_NONE && reach_cache_keeping_allowed() && !still_kept)
 			reach_cache_keep(r);
 	}
 	r->last_used = ++uses;

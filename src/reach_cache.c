@@ -72,8 +72,9 @@
  * keeps an image of the snapshot it was built after; a statement may reuse
  * it only if its own snapshot sees as committed every transaction the image
  * did (snapshot_image_covered_by), and this transaction's own changes to
- * the rights tables.  A REPEATABLE READ transaction older than the reach
- * builds its own, as before.
+ * the rights tables.  A REPEATABLE READ transaction or a cursor older than
+ * the reach builds its own, as before, for itself: the kept reach stays
+ * kept for later statements (an older snapshot says nothing of the rights).
  *
  * The read path never writes: the lock is only tried, the callback only
  * counts, and all of it runs on a standby.
@@ -957,17 +958,25 @@ same_kept_facts(const ActorFacts *then, const ActorFacts *now)
 
 /*
  * A kept reach of this actor that may answer for the running statement
- * (the stamps above say when), or NULL.  One that may not is let go.  A
- * token's and a runner's own row is read again for every statement (an
- * instance token may expire, a job token's job finish, a runner's links
- * change, with no change announced); a user's changes are announced.
+ * (the stamps above say when), or NULL.  One that may not is let go, unless
+ * all that stands against it is the statement's snapshot, older than the
+ * one the reach was built after (a REPEATABLE READ transaction, a cursor
+ * opened before): that says nothing of the rights, so the reach stays kept
+ * for the statements after, "*still_kept" is set, and this statement
+ * builds a reach of its own, which is not kept.  (Should that reach's
+ * queries be narrowed, reach_query counts it, and every kept reach goes at
+ * the next lookup, as before.)  A token's and a runner's own row is read
+ * again for every statement (an instance token may expire, a job token's
+ * job finish, a runner's links change, with no change announced); a
+ * user's changes are announced.
  */
 Reach *
-reach_cache_reuse(const Actor *actor)
+reach_cache_reuse(const Actor *actor, bool *still_kept)
 {
 	int			i;
 	Reach	   *r;
 
+	*still_kept = false;
 	for (i = 0; i < KEPT_REACHES; i++)
 		if (kept_reaches[i] != NULL && same_actor(&kept_reaches[i]->actor, actor))
 			break;
@@ -978,10 +987,14 @@ reach_cache_reuse(const Actor *actor)
 	if (!ActiveSnapshotSet() || !reach_cache_others_quiet())
 		return NULL;
 	if (!reach_cache_stamp_valid(&r->stamp, r->actor.user_id) || r->narrowings != reach_query_narrowings() ||
-		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes) ||
-		!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
+		!reach_cache_own_changes_allow(r->built_lxid, r->built_cid, r->saw_own_changes))
 	{
 		forget_kept(i);
+		return NULL;
+	}
+	if (!snapshot_image_covered_by(&r->image, GetActiveSnapshot()))
+	{
+		*still_kept = true;
 		return NULL;
 	}
 	MemoryContextReset(r->statement_cxt);

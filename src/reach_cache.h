@@ -37,7 +37,7 @@ extern void reach_cache_register_invalidation(ReachCacheInvalidated callback);
 struct Reach;
 struct Actor;
 extern bool reach_cache_keeping_allowed(void);
-extern struct Reach *reach_cache_reuse(const struct Actor *actor);
+extern struct Reach *reach_cache_reuse(const struct Actor *actor, bool *still_kept);
 extern void reach_cache_keep(struct Reach *r);
 extern bool reach_cache_keeps(const struct Reach *r);
 extern void reach_let_go(struct Reach *r);
