@@ -1342,28 +1342,36 @@ member_runners(AccessState *st, int64 user_id)
 	return out;
 }
 
-Datum
-rp_member_runners_of_user(PG_FUNCTION_ARGS)
+/*
+ * The runners a user may do something to, as an array, worked out by
+ * "runners" once for each user in a row (the view asks user by user).
+ */
+static Datum
+runners_of_user_array(FunctionCallInfo fcinfo, IdSet (*runners) (AccessState *st, int64 user_id))
 {
-	AccessState *st;
-	int64		user_id;
+	AccessState *st = access_current();
+	int64		user_id = PG_GETARG_INT64(0);
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	user_id = PG_GETARG_INT64(0);
-	st = access_current();
 	access_check(st);
 	if (st->runners_array == (Datum) 0 || st->runners_user != user_id)
 		WITH_CALL(
 				  {
-					  IdSet set = member_runners(st, user_id);
+					  IdSet set = runners(st, user_id);
 					  MemoryContext old = MemoryContextSwitchTo(st->cxt);
 
 					  st->runners_array = idset_array(&set);
 					  st->runners_user = user_id;
 					  MemoryContextSwitchTo(old);
 				  });
-	PG_RETURN_DATUM(datumCopy(st->runners_array, false, -1));
+	return datumCopy(st->runners_array, false, -1);
+}
+
+Datum
+rp_member_runners_of_user(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(runners_of_user_array(fcinfo, member_runners));
 }
 
 /* The runner's row as the statement reads it. */
@@ -1713,25 +1721,9 @@ legacy_candidate_users(AccessState *st, int64 runner_id)
 Datum
 rp_runners_of_user(PG_FUNCTION_ARGS)
 {
-	AccessState *st;
-	int64		user_id;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	user_id = PG_GETARG_INT64(0);
-	st = access_current();
-	access_check(st);
-	if (st->runners_array == (Datum) 0 || st->runners_user != user_id)
-		WITH_CALL(
-				  {
-					  IdSet set = legacy_candidate_runners(st, user_id);
-					  MemoryContext old = MemoryContextSwitchTo(st->cxt);
-
-					  st->runners_array = idset_array(&set);
-					  st->runners_user = user_id;
-					  MemoryContextSwitchTo(old);
-				  });
-	PG_RETURN_DATUM(datumCopy(st->runners_array, false, -1));
+	PG_RETURN_DATUM(runners_of_user_array(fcinfo, legacy_candidate_runners));
 }
 
 /* users_of_runner(runner_id bigint) -> bigint[] (release 1.1) */
