@@ -20,17 +20,8 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 
--- the forge's application role, as README "Roles" makes forge_app
-DO $$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_app') THEN
-		CREATE ROLE bench_app LOGIN;
-	END IF;
-END $$;
-GRANT USAGE ON SCHEMA runner_policy TO bench_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA runner_policy TO bench_app;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA runner_policy TO bench_app;
-GRANT SELECT ON runner_policy.runner_queue_status TO bench_app;
-GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO bench_app;
+-- the forge's application role
+\ir ../app_role.sql
 
 SELECT 3 AS wp \gset
 SELECT min(u.id) AS member FROM runner_policy.users u

@@ -11,16 +11,8 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = warning;
 
-DO $$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_app') THEN
-		CREATE ROLE bench_app LOGIN;
-	END IF;
-END $$;
-GRANT USAGE ON SCHEMA runner_policy TO bench_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA runner_policy TO bench_app;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA runner_policy TO bench_app;
-GRANT SELECT ON runner_policy.runner_queue_status TO bench_app;
-GRANT EXECUTE ON FUNCTION runner_policy.act_as(bigint, boolean) TO bench_app;
+-- the forge's application role
+\ir ../app_role.sql
 
 CREATE SCHEMA bench_mix;
 CREATE TABLE bench_mix.forge AS
