@@ -98,16 +98,17 @@ INSERT INTO bench.cases (ord, name, actor_call, rls_sql, off_sql, hand_sql, judg
 	 format('SELECT * FROM runner_policy.ci_runners WHERE id = %s', :heavy_runner),
 	 NULL, 'off', 1.2, 'off', NULL),
 	-- authenticate: the PK lookup of the token's row; the hand-written side
-	-- is the least authenticate must do (digest, unique index probe)
+	-- is the least authenticate must do (digest, unique index probe); both
+	-- read the token from bench.secrets, as a bound value
 	(17, 'authenticate (read token)', NULL,
-	 format('SELECT runner_policy.authenticate(%L, false)', :'token'),
+	 $$SELECT runner_policy.authenticate((SELECT token FROM bench.secrets WHERE name = 'read'), false)$$,
 	 format('SELECT * FROM runner_policy.tokens WHERE id = %s', :token_id),
-	 format($$SELECT id FROM runner_policy.tokens WHERE digest = sha256(convert_to(%L, 'UTF8'))$$, :'token'),
+	 $$SELECT id FROM runner_policy.tokens WHERE digest = sha256(convert_to((SELECT token FROM bench.secrets WHERE name = 'read'), 'UTF8'))$$,
 	 'off', 1.0, NULL, '0.64x'),
 	(18, 'authenticate (runner token)', NULL,
-	 format('SELECT runner_policy.authenticate(%L, false)', :'runner_token'),
+	 $$SELECT runner_policy.authenticate((SELECT token FROM bench.secrets WHERE name = 'runner'), false)$$,
 	 format('SELECT * FROM runner_policy.ci_runners WHERE id = %s', :proj_runner),
-	 format($$SELECT id FROM runner_policy.ci_runners WHERE token_digest = sha256(convert_to(%L, 'UTF8'))$$, :'runner_token'),
+	 $$SELECT id FROM runner_policy.ci_runners WHERE token_digest = sha256(convert_to((SELECT token FROM bench.secrets WHERE name = 'runner'), 'UTF8'))$$,
 	 'off', 1.0, NULL, NULL),
 	-- authorize: the PK lookup of the project; the hand-written side is the
 	-- membership probe that answers this one case

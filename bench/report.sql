@@ -66,7 +66,7 @@ AS $$ SELECT CASE WHEN x IS NULL THEN NULL WHEN x >= 10 THEN round(x::numeric)::
 \echo 'Reads scenarios: medians of the counted rounds, total ms per statement (parse, plan, execute), in the server'
 \echo '  RLS: as bench_app with the actor; RLS off: the same statement (or a PK lookup, or the same write) by the superuser;'
 \echo '  hand: a hand-written query returning the same rows, by the superuser.  ratio = RLS / the judged baseline (*);'
-\echo '  pair = median over rounds of RLS / that baseline in the same round.  1.0: 1.0's figure when the table was first made.'
+\echo '  pair = median over rounds of RLS / that baseline in the same round.  1.0: its figure when the table was first made.'
 SELECT ord AS "#", name AS scenario, n_rows AS "rows",
 	   bench.ms(rls_ms) AS "RLS ms", bench.ms(rls_plan) AS "(plan)",
 	   bench.ms(off_ms) || CASE WHEN judge = 'off' THEN ' *' ELSE '' END AS "RLS off ms",
