@@ -1060,6 +1060,166 @@ REVOKE ALL ON FUNCTION runner_policy.citus_distribute() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.citus_call_on(pg_catalog.regclass, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.citus_sync_workers() FROM PUBLIC;
 
+/*
+ * The audit log on Citus (doc/citus.md, "The audit log"): each node keeps
+ * the lanes of what it writes (a runner's and its links' entries where the
+ * runner's shard is, a reference table's and the tokens' on the
+ * coordinator), numbered so that a lane names one chain in the cluster.
+ * On the coordinator, verify_audit_log() checks every node's lanes and
+ * cluster_audit_log() reads every node's entries.
+ *
+ * citus_on_workers(command): each worker's answer to a command that
+ * returns one json value, as the current role; nothing unless this is the
+ * coordinator of a cluster whose runner_policy tables are distributed.  A
+ * worker that fails fails the call: a check that skipped a node would say
+ * the log is whole when it does not know.
+ */
+CREATE FUNCTION runner_policy.citus_on_workers(command text)
+	RETURNS SETOF json LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $citus_on_workers$
+DECLARE
+	answer record;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e
+					WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RETURN;
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p
+					WHERE p.logicalrelid OPERATOR(pg_catalog.=) 'runner_policy.ci_runners'::pg_catalog.regclass)
+	   OR EXISTS (SELECT FROM pg_catalog.pg_dist_local_group g
+				   WHERE g.groupid OPERATOR(pg_catalog.<>) 0) THEN
+		RETURN;
+	END IF;
+	FOR answer IN
+		SELECT w.nodename, w.nodeport, w.success, w.result
+		  FROM pg_catalog.run_command_on_workers(command) AS w
+	LOOP
+		IF NOT answer.success THEN
+			RAISE EXCEPTION 'Citus node %:% did not answer', answer.nodename, answer.nodeport
+				USING ERRCODE = 'connection_failure',
+					  DETAIL = answer.result;
+		END IF;
+		RETURN NEXT answer.result::json;
+	END LOOP;
+END
+$citus_on_workers$;
+COMMENT ON FUNCTION runner_policy.citus_on_workers(text) IS
+	'Internal: each Citus worker''s json answer to a command, on the coordinator; nothing elsewhere.';
+REVOKE ALL ON FUNCTION runner_policy.citus_on_workers(text) FROM PUBLIC;
+
+-- verify_audit_log() checks every node of a Citus cluster too
+/*
+ * One row per broken entry, none when every lane is whole.  Each lane is
+ * walked from its anchor (what pruning left; the start of the lane before
+ * any) in sequence order: an entry must follow the one before it (the next
+ * number, naming its hash) and match its own hash; the last entry must be
+ * the lane's head.  Read-only, so it runs on a hot standby; SECURITY
+ * DEFINER so that it checks every entry, not those row-level security lets
+ * the caller see (it returns positions and problems, no entry's content).
+ * On a Citus coordinator it checks every node's lanes.
+ */
+CREATE OR REPLACE FUNCTION runner_policy.verify_audit_log()
+	RETURNS TABLE (lane integer, lane_seq bigint, entry_id bigint, problem text)
+	LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $verify$
+	WITH walk AS (
+		SELECT e.lane, e.lane_seq, e.id, e.prev_hash, e.hash,
+			   e.hash IS DISTINCT FROM runner_policy.audit_entry_hash(
+				   e.prev_hash, e.id, e.lane, e.lane_seq, e.at, e.db_role, e.actor_kind,
+				   e.actor_user_id, e.token_id, e.action, e.object_type, e.object_id,
+				   e.old, e.new) AS altered,
+			   lag(e.lane_seq) OVER w AS before_seq,
+			   lag(e.hash) OVER w AS before_hash,
+			   l.lane IS NULL AS no_head,
+			   l.anchor_seq, l.anchor_hash
+		  FROM runner_policy.audit_log e
+		  LEFT JOIN runner_policy.audit_lanes l ON l.lane = e.lane
+		WINDOW w AS (PARTITION BY e.lane ORDER BY e.lane_seq)
+	), entries AS (
+		SELECT w.lane, w.lane_seq, w.id,
+			   CASE
+				   WHEN w.no_head THEN 'entry in a lane that has no head'
+				   WHEN w.altered THEN 'entry does not match its hash: it was changed or moved'
+				   WHEN w.lane_seq <= w.anchor_seq THEN 'entry at or before the pruning anchor'
+				   WHEN w.lane_seq = COALESCE(w.before_seq, w.anchor_seq) + 2 THEN
+					   pg_catalog.format('entry %s of the lane is missing before this one', w.lane_seq - 1)
+				   WHEN w.lane_seq <> COALESCE(w.before_seq, w.anchor_seq) + 1 THEN
+					   pg_catalog.format('entries %s to %s of the lane are missing before this one',
+										 COALESCE(w.before_seq, w.anchor_seq) + 1, w.lane_seq - 1)
+				   WHEN w.prev_hash IS DISTINCT FROM COALESCE(w.before_hash, w.anchor_hash) THEN
+					   'entry does not follow the entry before it: entries were inserted, removed or reordered'
+			   END AS problem
+		  FROM walk w
+	), heads AS (
+		SELECT l.lane, l.seq, l.hash, l.anchor_seq,
+			   (SELECT e.lane_seq FROM runner_policy.audit_log e
+				 WHERE e.lane = l.lane ORDER BY e.lane_seq DESC LIMIT 1) AS last_seq,
+			   (SELECT e.hash FROM runner_policy.audit_log e
+				 WHERE e.lane = l.lane ORDER BY e.lane_seq DESC LIMIT 1) AS last_hash
+		  FROM runner_policy.audit_lanes l
+	)
+	SELECT lane, lane_seq, id, problem FROM entries WHERE problem IS NOT NULL
+	UNION ALL
+	SELECT h.lane, h.seq, NULL::bigint,
+		   CASE WHEN COALESCE(h.last_seq, h.anchor_seq) = h.seq - 1
+				THEN pg_catalog.format('entry %s at the end of the lane is missing', h.seq)
+				WHEN COALESCE(h.last_seq, h.anchor_seq) < h.seq
+				THEN pg_catalog.format('entries %s to %s at the end of the lane are missing',
+									   COALESCE(h.last_seq, h.anchor_seq) + 1, h.seq)
+				WHEN h.last_seq > h.seq
+				THEN pg_catalog.format('entries after %s are not in the lane''s head: they were added by hand', h.seq)
+				ELSE 'the last entry is not the lane''s head' END
+	  FROM heads h
+	 WHERE COALESCE(h.last_seq, h.anchor_seq) IS DISTINCT FROM h.seq
+		OR (h.last_seq IS NOT NULL AND h.last_seq > h.anchor_seq AND h.last_hash IS DISTINCT FROM h.hash)
+		OR (h.last_seq IS NULL AND h.seq > h.anchor_seq)
+	UNION ALL
+	-- on a Citus coordinator, every worker's lanes, checked there
+	SELECT v.lane, v.lane_seq, v.entry_id, v.problem
+	  FROM runner_policy.citus_on_workers(
+			'SELECT COALESCE(pg_catalog.json_agg(v), ''[]'') FROM runner_policy.verify_audit_log() v') AS w
+	 CROSS JOIN LATERAL pg_catalog.json_to_recordset(w)
+		   AS v (lane integer, lane_seq bigint, entry_id bigint, problem text)
+	ORDER BY 1, 2, 3
+$verify$;
+COMMENT ON FUNCTION runner_policy.verify_audit_log() IS
+	'One row per broken audit log entry (changed, removed, inserted, reordered); empty when the hash chains are whole.';
+
+
+/*
+ * cluster_audit_log(since, until): the entries written from "since" up to
+ * (not including) "until" on every node of a Citus cluster, in time order;
+ * on one node, this node's.  For the DBA and the auditors they grant it to
+ * (it reads every entry, as verify_audit_log() does); page a large log by
+ * time.
+ */
+CREATE FUNCTION runner_policy.cluster_audit_log(since timestamptz,
+		until timestamptz DEFAULT 'infinity')
+	RETURNS SETOF runner_policy.audit_log LANGUAGE sql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	-- the times travel to the workers as text
+	SET datestyle = 'ISO, YMD'
+AS $cluster_audit_log$
+	SELECT e.* FROM (
+		SELECT l.* FROM runner_policy.audit_log l
+		 WHERE l.at >= since AND l.at < until
+		UNION ALL
+		SELECT r.*
+		  FROM runner_policy.citus_on_workers(pg_catalog.format(
+				'SELECT COALESCE(pg_catalog.json_agg(e), ''[]'')'
+				' FROM runner_policy.audit_log e'
+				' WHERE e.at OPERATOR(pg_catalog.>=) %L::pg_catalog.timestamptz'
+				'   AND e.at OPERATOR(pg_catalog.<) %L::pg_catalog.timestamptz', since, until)) AS w
+		 CROSS JOIN LATERAL pg_catalog.json_populate_recordset(NULL::runner_policy.audit_log, w) AS r
+	) AS e
+	ORDER BY e.at, e.lane, e.lane_seq
+$cluster_audit_log$;
+COMMENT ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) IS
+	'The audit log entries of every Citus node (of this node alone elsewhere) written in [since, until), in time order.';
+REVOKE ALL ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) FROM PUBLIC;
+
 /* ------------------------------------------------------------------------
  * The DDL guard in every replication role, and against DROP OWNED
  *

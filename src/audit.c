@@ -83,6 +83,7 @@
 #include "utils/timestamp.h"
 
 #include "actor.h"
+#include "citus.h"
 #include "monitor.h"
 #include "owner_spi.h"
 #include "restore.h"
@@ -102,6 +103,14 @@ PG_FUNCTION_INFO_V1(rp_audit_adopt_entry);
  * first use.
  */
 #define AUDIT_LANES			32
+
+/*
+ * On Citus each node keeps the lanes of what it writes (doc/citus.md,
+ * "The audit log"): node group g numbers its lanes from g * AUDIT_NODE_LANES,
+ * so that a lane number names one chain in the whole cluster.
+ */
+#define AUDIT_NODE_LANES	1000
+StaticAssertDecl(AUDIT_LANES <= AUDIT_NODE_LANES, "a node's lanes must not reach the next node's");
 #define AUDIT_LOCK_KEY		0x52504155	/* "RPAU" */
 #define AUDIT_LOCK_SPACE	3			/* advisory field4 no SQL function uses */
 
@@ -341,11 +350,19 @@ audit_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		writer_hint_valid = false;
 }
 
+/* This node's first lane: 0 but on a Citus worker. */
+static int
+audit_lane_base(void)
+{
+	return citus_node_group() * AUDIT_NODE_LANES;
+}
+
 static int
 audit_take_lane(void)
 {
 	LOCKTAG		tag;
 	int			first;
+	int			base = audit_lane_base();
 
 	if (!callbacks_registered)
 	{
@@ -364,7 +381,7 @@ audit_take_lane(void)
 	held_lane = -1;
 	for (int i = 0; i < AUDIT_LANES; i++)
 	{
-		int			lane = (first + i) % AUDIT_LANES;
+		int			lane = base + (first + i) % AUDIT_LANES;
 
 		lane_locktag(&tag, lane);
 		if (LockAcquire(&tag, ExclusiveLock, false, true) != LOCKACQUIRE_NOT_AVAIL)
@@ -375,9 +392,9 @@ audit_take_lane(void)
 	}
 	if (held_lane < 0)
 	{
-		lane_locktag(&tag, first);
+		lane_locktag(&tag, base + first);
 		(void) LockAcquire(&tag, ExclusiveLock, false, false);
-		held_lane = first;
+		held_lane = base + first;
 	}
 	held_lane_lxid = CURRENT_LXID;
 	return held_lane;
@@ -685,6 +702,23 @@ mark_deleted(const AuditEntry *entry, bool truncate)
 }
 
 /*
+ * The role the client acts as (its login role, or the role it SET ROLE
+ * to), not the owner the extension's own triggers and functions switch
+ * to while they write: the owner link of a new runner is made by whoever
+ * registered the runner.  On a Citus worker acting for the coordinator's
+ * actor, the coordinator's client, as its assertion says: Citus connects
+ * as the role running the statement there, the owner when the extension
+ * writes for the client.
+ */
+static const char *
+audit_client_role(void)
+{
+	const char *asserted = citus_asserted_client_role();
+
+	return asserted != NULL ? asserted : GetUserNameFromId(GetOuterUserId(), false);
+}
+
+/*
  * runner_policy.audit_row(object_type, insert_action, delete_action):
  * AFTER ROW INSERT/UPDATE/DELETE and AFTER TRUNCATE on an audited table.
  */
@@ -710,13 +744,7 @@ rp_audit_row(PG_FUNCTION_ARGS)
 		elog(ERROR, "audit_row() must fire AFTER");
 
 	memset(&entry, 0, sizeof(entry));
-	/*
-	 * The role the client acts as (its login role, or the role it SET ROLE
-	 * to), not the owner the extension's own triggers and functions switch
-	 * to while they write: the owner link of a new runner is made by
-	 * whoever registered the runner.
-	 */
-	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
+	entry.db_role = audit_client_role();
 	entry.object_type = trigger->tgargs[0];
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
@@ -750,8 +778,17 @@ rp_audit_row(PG_FUNCTION_ARGS)
 		entry.has_object_id = object_id_of(entry.object_type, rel, row,
 										   &entry.object_id);
 
-	lane = audit_take_lane();
 	owner_spi_begin(&spi, runner_policy_tables_owner());
+	/*
+	 * A reference table's change is written on every node's copy; the
+	 * coordinator's copy audits it, once (doc/citus.md, "The audit log").
+	 */
+	if (citus_is_worker_copy(rel))
+	{
+		owner_spi_end(&spi);
+		return PointerGetDatum(NULL);
+	}
+	lane = audit_take_lane();
 	audit_append(&entry, lane);
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
@@ -893,18 +930,18 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	args[0] = TimestampTzGetDatum(before);
 
 	memset(&entry, 0, sizeof(entry));
-	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
+	entry.db_role = audit_client_role();
 
+	owner_spi_begin(&spi, runner_policy_tables_owner());
 	for (int i = 0; i < AUDIT_LANES; i++)
 	{
 		LOCKTAG		tag;
 
-		lane_locktag(&tag, i);
+		lane_locktag(&tag, audit_lane_base() + i);
 		(void) LockAcquire(&tag, ExclusiveLock, false, false);
 	}
 	lane = audit_take_lane();
 
-	owner_spi_begin(&spi, runner_policy_tables_owner());
 	if (saved_query_run_internal(INTERNAL_WRITE_AUDIT_PRUNE, &prune_query,
 								 args, NULL, true) != 1)
 		elog(ERROR, "pruning the audit log failed");
@@ -994,7 +1031,7 @@ rp_audit_adopt_entry(PG_FUNCTION_ARGS)
 		elog(ERROR, "audit_adopt_entry() needs an object type, an id and a row");
 
 	memset(&entry, 0, sizeof(entry));
-	entry.db_role = GetUserNameFromId(GetOuterUserId(), false);
+	entry.db_role = audit_client_role();
 	entry.action = "adopt";
 	entry.object_type = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	entry.has_object_id = true;

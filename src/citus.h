@@ -19,6 +19,7 @@
 
 #include "datatype/timestamp.h"
 #include "nodes/plannodes.h"
+#include "utils/relcache.h"
 
 /* ----------------------------------------------------------------------
  * citus_local.c: Citus in this backend, and this node's local copies
@@ -46,6 +47,19 @@ extern bool citus_is_table(Oid relid);
 extern bool citus_plan_touches_tables(PlannedStmt *stmt);
 
 /*
+ * This node's Citus group: 0 on the coordinator, and where Citus is not
+ * in the database.
+ */
+extern int32 citus_node_group(void);
+
+/*
+ * Inside owner SPI: the relation is this node's copy of a reference table
+ * and this node is a worker (not the coordinator, whose copy is the one
+ * that audits: audit.c).
+ */
+extern bool citus_is_worker_copy(Relation rel);
+
+/*
  * The distributed transaction id of this backend, as Citus keeps it: the
  * node that began it, its number there (0: none yet), when it began, and
  * whether this backend began it.
@@ -66,5 +80,11 @@ extern bool citus_current_txn(CitusTxnId *id);
 
 /* From _PG_init: the setting, the hooks, the registry's shared memory. */
 extern void citus_assertion_init(void);
+
+/*
+ * On a worker acting from a verified assertion: the client's role on the
+ * coordinator, for the audit log; NULL otherwise.
+ */
+extern const char *citus_asserted_client_role(void);
 
 #endif							/* RP_CITUS_H */

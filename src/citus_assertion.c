@@ -106,7 +106,7 @@ PG_FUNCTION_INFO_V1(rp_citus_node_check);
 #define KEY_BYTES			32
 #define MAX_KEYS			4
 #define MAC_BYTES			32
-#define ASSERTION_VERSION	1
+#define ASSERTION_VERSION	2
 #define MAX_ROLES			8
 #define MAX_LINKED			100000
 #define MAX_ASSERTION_CHARS	(4 * 1024 * 1024)
@@ -306,6 +306,12 @@ typedef struct Assertion
 	/* reset_runner_token() writing a runner's digest now (token.c), or 0 */
 	int64		digest_writer;
 	uint8		writer_digest[DIGEST_LEN];
+	/*
+	 * The client's role on the coordinator (GetOuterUserId()), which the
+	 * audit log names: Citus connects as the role running the statement,
+	 * the tables' owner when the extension writes for the client.
+	 */
+	char		client_role[NAMEDATALEN];
 } Assertion;
 
 static void
@@ -431,6 +437,7 @@ encode_payload(const Assertion *a, StringInfo b)
 	put_i64(b, a->job_id);
 	put_i64(b, a->runner_id);
 	put_u32(b, a->scopes);
+	put_str(b, a->client_role);
 	put_u8(b, (a->admin_hint ? 1 : 0) | (a->auditor_hint ? 2 : 0));
 	put_i64(b, a->job_project);
 	put_u32(b, (uint32) a->runner_type);
@@ -470,6 +477,7 @@ decode_payload(const uint8 *bytes, size_t len, Assertion *a, MemoryContext cxt)
 	a->job_id = get_i64(&r);
 	a->runner_id = get_i64(&r);
 	a->scopes = get_u32(&r);
+	get_str(&r, a->client_role);
 	flags = get_u8(&r);
 	a->admin_hint = (flags & 1) != 0;
 	a->auditor_hint = (flags & 2) != 0;
@@ -1164,6 +1172,15 @@ asserted_digest_writer(int64 runner_id, const uint8 *digest, int len)
 		memcmp(borrowed.assertion.writer_digest, digest, DIGEST_LEN) == 0;
 }
 
+const char *
+citus_asserted_client_role(void)
+{
+	if (!citus_loaded() || borrow_actor(false) == NULL || borrowed.state != BORROW_OK ||
+		borrowed.assertion.client_role[0] == '\0')
+		return NULL;
+	return borrowed.assertion.client_role;
+}
+
 /* ----------------------------------------------------------------------
  * The coordinator: what it sends
  * ---------------------------------------------------------------------- */
@@ -1202,6 +1219,7 @@ same_content(const Assertion *a, const Assertion *b)
 		a->txn.stamp != b->txn.stamp || strcmp(a->dbname, b->dbname) != 0 ||
 		a->admin_hint != b->admin_hint || a->auditor_hint != b->auditor_hint ||
 		a->digest_writer != b->digest_writer ||
+		strcmp(a->client_role, b->client_role) != 0 ||
 		memcmp(a->writer_digest, b->writer_digest, DIGEST_LEN) != 0)
 		return false;
 	for (int i = 0; i < a->nroles; i++)
@@ -1309,6 +1327,7 @@ assertion_of_actor(const Actor *actor, const CitusTxnId *txn, Assertion *a)
 	a->scopes = actor->scopes;
 	a->admin_hint = actor->admin_hint;
 	a->auditor_hint = actor->auditor_hint;
+	strlcpy(a->client_role, GetUserNameFromId(GetOuterUserId(), false), NAMEDATALEN);
 	a->digest_writer = token_digest_writer(a->writer_digest);
 	if (statement_facts.valid && same_identity(&statement_facts.actor, actor) &&
 		statement_facts.lxid == CURRENT_LXID && statement_facts.statement == statement_number())

@@ -60,6 +60,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "citus.h"
 #include "owner_spi.h"
@@ -457,6 +458,38 @@ rewrite_for_local_copies(const char *sql)
 		return NULL;
 	}
 	return buf.data;
+}
+
+int32
+citus_node_group(void)
+{
+	static int32 (*get_local_group) (void) = NULL;
+
+	if (!citus_in_database())
+		return 0;
+	if (get_local_group == NULL)
+		get_local_group = (int32 (*) (void)) citus_function("GetLocalGroupId");
+	if (get_local_group == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("runner_policy cannot find GetLocalGroupId() in citus.so"),
+				 errhint("runner_policy is tested with Citus 13.2.")));
+	return get_local_group();
+}
+
+bool
+citus_is_worker_copy(Relation rel)
+{
+	const char *name = RelationGetRelationName(rel);
+
+	if (!citus_in_database() || citus_node_group() == 0)
+		return false;
+	validate_layout();
+	for (int i = 0; i < layout.ncopies; i++)
+		if (strcmp(layout.copies[i].shard, name) == 0 &&
+			RelationGetNamespace(rel) == our_schema)
+			return true;
+	return false;
 }
 
 /* A change of one of the extension's tables (or of all) may move copies. */
