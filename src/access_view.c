@@ -1299,7 +1299,7 @@ runners_named_by(AccessState *st, SavedQuery *query, const IdSet *ids, IdSet *ou
 
 		(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 								 GUC_ACTION_SAVE, true, 0, false);
-		rows = saved_query_run_readonly(query, &arg, NULL);
+		rows = saved_query_run_readonly_here(query, &arg, NULL);
 		AtEOXact_GUC(true, nest);
 
 		if (out->n + (int64) rows > *room)
@@ -1405,7 +1405,7 @@ rp_member_users_of_runner(PG_FUNCTION_ARGS)
 
 				  memset(&f, 0, sizeof(f));
 				  need_spi();
-				  if (saved_query_run_readonly(&access_runner_row, &arg, NULL) == 1)
+				  if (saved_query_run_readonly_here(&access_runner_row, &arg, NULL) == 1)
 				  {
 					  int64 type = 0;
 					  Datum linked;

@@ -26,8 +26,10 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
+#include "citus.h"
 #include "idset.h"
 #include "owner_spi.h"
 #include "runner_policy.h"
@@ -99,11 +101,24 @@ Datum
 rp_backfill_owners(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
-	Tuplestorestate *store = begin_result_set(fcinfo, &desc);
+	Tuplestorestate *store;
 	OwnerSpi	spi;
 	SPITupleTable *found;
 	uint64		nfound;
 
+	/*
+	 * On Citus a runner is placed on the worker that holds it, whose guard
+	 * knows nothing of this backend's placing; the README's procedure
+	 * loads and places a legacy forge before citus_distribute().
+	 */
+	if (citus_in_database() &&
+		citus_is_table(get_relname_relid("ci_runners", runner_policy_extension_schema())))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("backfill_owners() cannot place runners that Citus distributed"),
+				 errdetail("The runners are on the workers, where the owner guard does not know the runner this function places."),
+				 errhint("Load a legacy forge and run backfill_owners() before runner_policy.citus_distribute(); check_invariants() lists project runners without an owner.")));
+	store = begin_result_set(fcinfo, &desc);
 	owner_spi_begin(&spi, runner_policy_tables_owner());
 	nfound = saved_query_run(&candidates, NULL, NULL);
 	found = SPI_tuptable;

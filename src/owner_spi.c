@@ -323,6 +323,39 @@ saved_query_run_local_shards(SavedQuery *query, Datum *args, const char *nulls)
 	return processed;
 }
 
+/*
+ * A read of one distributed table as this node's shards hold it, one
+ * statement over all of them (UNION ALL); where this node holds none, or
+ * off Citus, the saved query as it is.
+ */
+uint64
+saved_query_run_readonly_here(SavedQuery *query, Datum *args, const char *nulls)
+{
+	const char *nspname = runner_policy_extension_schema_name();
+	char	  **texts;
+	int			n = 0;
+	StringInfoData sql;
+	int			rc;
+
+	if (local_shard_texts == NULL)
+		return saved_query_run_readonly(query, args, nulls);
+	if (saved_query_listed == NULL || !saved_query_listed(query))
+		elog(ERROR, "saved query \"%s\" is not listed in saved_queries.c", query->sql);
+	local_validator();
+	texts = local_shard_texts(query->sql, &n);
+	if (texts == NULL || n == 0)
+		return saved_query_run_readonly(query, args, nulls);
+	initStringInfo(&sql);
+	for (int i = 0; i < n; i++)
+		appendStringInfo(&sql, "%s(%s)", i > 0 ? " UNION ALL " : "",
+						 query_text_for_schema(texts[i], nspname));
+	rc = SPI_execute_with_args(sql.data, query->nargs, query->argtypes, args, nulls,
+							   true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI failed for \"%s\": %s", sql.data, SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
 /* The one way the saved queries run; the wrappers below say which state. */
 static uint64
 run_saved_query(SavedQuery *query, Datum *args, const char *nulls,

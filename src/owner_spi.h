@@ -70,6 +70,17 @@ extern uint64 saved_query_run_local_shards(SavedQuery *query, Datum *args,
 										   const char *nulls);
 
 /*
+ * A read-only query of one distributed table, for a function Citus may run
+ * inside a shard query (runner_access): on a Citus node that holds shards
+ * of the table, read from those shards, which hold the rows the function
+ * is asked about there; elsewhere the query as written.  A client
+ * connected straight to a worker reads that worker's runners only: less,
+ * never more.
+ */
+extern uint64 saved_query_run_readonly_here(SavedQuery *query, Datum *args,
+											const char *nulls);
+
+/*
  * Every saved query is listed, by name, in its file's NAME_saved_queries[]
  * (ended by {NULL, NULL}), and saved_queries.c lists those lists: so that
  * runner_policy.saved_queries() can show each statement the extension runs
