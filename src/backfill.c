@@ -49,6 +49,24 @@ static SavedQuery candidates = {
 	" ORDER BY r.id"
 	"   FOR UPDATE OF r", 0, {InvalidOid}, NULL
 };
+/*
+ * On Citus, the same without the lock: Citus takes no FOR UPDATE across
+ * shards.  The placing UPDATE names only an owner-less runner, so a
+ * runner placed meanwhile is left as it is; the worker's owner guard lets
+ * the UPDATE through because the coordinator's assertion names the runner
+ * (citus_assertion.c).
+ */
+static SavedQuery candidates_citus = {
+	"SELECT r.id,"
+	"       (SELECT rp.project_id"
+	"          FROM runner_policy.ci_runner_projects rp"
+	"          JOIN runner_policy.projects p ON p.id = rp.project_id"
+	"         WHERE rp.runner_id = r.id"
+	"         ORDER BY rp.id LIMIT 1)"
+	"  FROM runner_policy.ci_runners r"
+	" WHERE r.runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND r.sharding_key_id IS NULL"
+	" ORDER BY r.id", 0, {InvalidOid}, NULL
+};
 static SavedQuery place = {
 	"UPDATE runner_policy.ci_runners SET sharding_key_id = $2"
 	" WHERE id = $1 AND sharding_key_id IS NULL", 2, {INT8OID, INT8OID}, NULL
@@ -68,6 +86,8 @@ place_runner(int64 runner_id, Datum *args)
 		backfill_set_placing_runner(0);
 	}
 	PG_END_TRY();
+	/* on Citus, the workers' allowance ends with the UPDATE */
+	citus_assertion_refresh();
 }
 
 /* A materialized-mode result set, built the long way. */
@@ -106,21 +126,12 @@ rp_backfill_owners(PG_FUNCTION_ARGS)
 	SPITupleTable *found;
 	uint64		nfound;
 
-	/*
-	 * On Citus a runner is placed on the worker that holds it, whose guard
-	 * knows nothing of this backend's placing; the README's procedure
-	 * loads and places a legacy forge before citus_distribute().
-	 */
-	if (citus_in_database() &&
-		citus_is_table(get_relname_relid("ci_runners", runner_policy_extension_schema())))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("backfill_owners() cannot place runners that Citus distributed"),
-				 errdetail("The runners are on the workers, where the owner guard does not know the runner this function places."),
-				 errhint("Load a legacy forge and run backfill_owners() before runner_policy.citus_distribute(); check_invariants() lists project runners without an owner.")));
 	store = begin_result_set(fcinfo, &desc);
 	owner_spi_begin(&spi, runner_policy_tables_owner());
-	nfound = saved_query_run(&candidates, NULL, NULL);
+	nfound = saved_query_run(citus_in_database() &&
+							 citus_is_table(get_relname_relid("ci_runners",
+															  runner_policy_extension_schema())) ?
+							 &candidates_citus : &candidates, NULL, NULL);
 	found = SPI_tuptable;
 
 	for (uint64 i = 0; i < nfound; i++)
@@ -159,6 +170,8 @@ rp_backfill_owners(PG_FUNCTION_ARGS)
 	{
 		IdSet		repaired = repair_runner_copies(CurrentMemoryContext);
 
+		citus_assertion_refresh();
+
 		for (int i = 0; i < repaired.n; i++)
 		{
 			Datum		values[4];
@@ -178,6 +191,7 @@ rp_backfill_owners(PG_FUNCTION_ARGS)
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry backfill_saved_queries[] = {
 	SAVED_QUERY_ENTRY(candidates),
+	SAVED_QUERY_ENTRY(candidates_citus),
 	SAVED_QUERY_ENTRY(place),
 	{NULL, NULL}
 };

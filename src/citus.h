@@ -87,4 +87,12 @@ extern void citus_assertion_init(void);
  */
 extern const char *citus_asserted_client_role(void);
 
+/*
+ * After a statement whose assertion allowed a write only the extension may
+ * make (backfill_owners() placing a runner, repairing copies): send the
+ * assertion of what follows now, so that the allowance ends with the
+ * statement on every connection of the transaction.
+ */
+extern void citus_assertion_refresh(void);
+
 #endif							/* RP_CITUS_H */

@@ -312,6 +312,14 @@ typedef struct Assertion
 	 * the tables' owner when the extension writes for the client.
 	 */
 	char		client_role[NAMEDATALEN];
+	/*
+	 * backfill_owners() placing this runner now (runner_guards.c), or 0.
+	 * The one assertion made with no actor: it names no actor on the
+	 * worker, only the runner the owner guard lets get its owner.
+	 */
+	int64		placing_runner;
+	/* backfill_owners() repairing the runners' copies of their links now */
+	bool		repairing_copies;
 } Assertion;
 
 static void
@@ -445,6 +453,8 @@ encode_payload(const Assertion *a, StringInfo b)
 	put_i64(b, a->runner_owner);
 	put_i64(b, a->digest_writer);
 	appendBinaryStringInfo(b, (const char *) a->writer_digest, DIGEST_LEN);
+	put_i64(b, a->placing_runner);
+	put_u8(b, a->repairing_copies ? 1 : 0);
 	put_u32(b, (uint32) a->nlinked);
 	for (int i = 0; i < a->nlinked; i++)
 		put_i64(b, a->linked[i]);
@@ -492,6 +502,8 @@ decode_payload(const uint8 *bytes, size_t len, Assertion *a, MemoryContext cxt)
 		if (d != NULL)
 			memcpy(a->writer_digest, d, DIGEST_LEN);
 	}
+	a->placing_runner = get_i64(&r);
+	a->repairing_copies = get_u8(&r) != 0;
 	a->nlinked = (int) get_u32(&r);
 	if (!r.ok || a->nlinked < 0 || a->nlinked > MAX_LINKED ||
 		r.left != (size_t) a->nlinked * 8)
@@ -499,7 +511,9 @@ decode_payload(const uint8 *bytes, size_t len, Assertion *a, MemoryContext cxt)
 	a->linked = MemoryContextAlloc(cxt, sizeof(int64) * Max(a->nlinked, 1));
 	for (int i = 0; i < a->nlinked; i++)
 		a->linked[i] = get_i64(&r);
-	return r.ok && r.left == 0 && a->kind > ACTOR_NONE && a->kind <= ACTOR_RUNNER;
+	return r.ok && r.left == 0 && a->kind <= ACTOR_RUNNER &&
+		(a->kind > ACTOR_NONE ||
+		 (a->kind == ACTOR_NONE && (a->placing_runner > 0 || a->repairing_copies)));
 }
 
 /* "rpa_" and the hex of the payload and its HMAC under the signing key. */
@@ -972,10 +986,16 @@ borrow_actor(bool may_error)
 		borrowed.state = BORROW_REFUSED;
 		borrowed.reason = "it has expired";
 	}
-	if (borrowed.state == BORROW_OK)
+	if (borrowed.state == BORROW_OK && borrowed.actor.kind != ACTOR_NONE)
 	{
 		note_returned(&borrowed.actor);
 		return &borrowed.actor;
+	}
+	if (borrowed.state == BORROW_OK)
+	{
+		/* backfill's placing, with no actor: nobody to act for */
+		note_returned(NULL);
+		return NULL;
 	}
 	note_returned(NULL);
 	if (borrowed.state == BORROW_REFUSED && may_error)
@@ -1172,13 +1192,48 @@ asserted_digest_writer(int64 runner_id, const uint8 *digest, int len)
 		memcmp(borrowed.assertion.writer_digest, digest, DIGEST_LEN) == 0;
 }
 
+/*
+ * A worker's answer to the owner guard (runner_guards.c): the runner the
+ * coordinator's backfill_owners() is placing now, as its verified
+ * assertion says, or 0.
+ */
+static const Assertion *
+verified_assertion(void)
+{
+	if (assertion_text == NULL || assertion_text[0] == '\0' || !IsTransactionState())
+		return NULL;
+	(void) borrow_actor(false);
+	if (borrowed.state != BORROW_OK || borrowed.lxid != CURRENT_LXID ||
+		borrowed.version != assertion_version)
+		return NULL;
+	return &borrowed.assertion;
+}
+
+static int64
+asserted_placing_runner(void)
+{
+	const Assertion *a = verified_assertion();
+
+	return a != NULL ? a->placing_runner : 0;
+}
+
+/* The same for the runners' copies of their links (runner_guards.c). */
+static bool
+asserted_repairing_copies(void)
+{
+	const Assertion *a = verified_assertion();
+
+	return a != NULL && a->repairing_copies;
+}
+
 const char *
 citus_asserted_client_role(void)
 {
-	if (!citus_loaded() || borrow_actor(false) == NULL || borrowed.state != BORROW_OK ||
-		borrowed.assertion.client_role[0] == '\0')
+	const Assertion *a;
+
+	if (!citus_loaded() || (a = verified_assertion()) == NULL || a->client_role[0] == '\0')
 		return NULL;
-	return borrowed.assertion.client_role;
+	return a->client_role;
 }
 
 /* ----------------------------------------------------------------------
@@ -1220,6 +1275,8 @@ same_content(const Assertion *a, const Assertion *b)
 		a->admin_hint != b->admin_hint || a->auditor_hint != b->auditor_hint ||
 		a->digest_writer != b->digest_writer ||
 		strcmp(a->client_role, b->client_role) != 0 ||
+		a->placing_runner != b->placing_runner ||
+		a->repairing_copies != b->repairing_copies ||
 		memcmp(a->writer_digest, b->writer_digest, DIGEST_LEN) != 0)
 		return false;
 	for (int i = 0; i < a->nroles; i++)
@@ -1328,6 +1385,8 @@ assertion_of_actor(const Actor *actor, const CitusTxnId *txn, Assertion *a)
 	a->admin_hint = actor->admin_hint;
 	a->auditor_hint = actor->auditor_hint;
 	strlcpy(a->client_role, GetUserNameFromId(GetOuterUserId(), false), NAMEDATALEN);
+	a->placing_runner = backfill_placing_runner_here();
+	a->repairing_copies = internal_write_current() == INTERNAL_WRITE_RUNNER_COPIES;
 	a->digest_writer = token_digest_writer(a->writer_digest);
 	if (statement_facts.valid && same_identity(&statement_facts.actor, actor) &&
 		statement_facts.lxid == CURRENT_LXID && statement_facts.statement == statement_number())
@@ -1391,6 +1450,17 @@ remember_shipped(const Assertion *a)
 }
 
 /* Makes sure the workers act for the session's actor in this statement. */
+/*
+ * backfill_owners() is writing what only it may write, in this backend:
+ * an owner (placing a runner) or the runners' copies of their links.
+ */
+static bool
+backfill_writing_here(void)
+{
+	return backfill_placing_runner_here() != 0 ||
+		internal_write_current() == INTERNAL_WRITE_RUNNER_COPIES;
+}
+
 static void
 ship_for_statement(void)
 {
@@ -1398,11 +1468,14 @@ ship_for_statement(void)
 	static void (*ensure_txn_id) (void) = NULL;
 	Assertion	a;
 	CitusTxnId	txn;
+	CitusTxnId	task;
 	TimestampTz now;
 
-	if (actor->asserted)
+	if (actor->asserted || verified_assertion() != NULL)
 		return;					/* a worker running a local task: not ours to send */
-	if (actor->kind == ACTOR_NONE)
+	if (citus_current_txn(&task) && task.number != 0 && !task.originator)
+		return;					/* a task of another node's transaction */
+	if (actor->kind == ACTOR_NONE && !backfill_writing_here())
 	{
 		/* an actor that ended in this transaction ends on the workers too */
 		if (shipped_in_effect() && !shipped.cleared)
@@ -1417,9 +1490,10 @@ ship_for_statement(void)
 	require_multi_statement();
 
 	/* alive, as on one node: 28000 and no actor when it is not */
-	(void) policy_actor_kind();
+	if (actor->kind != ACTOR_NONE)
+		(void) policy_actor_kind();
 	actor = actor_current();
-	if (actor->kind == ACTOR_NONE)
+	if (actor->kind == ACTOR_NONE && !backfill_writing_here())
 		return;
 
 	if (load_keys() == 0)
@@ -1459,6 +1533,14 @@ ship_for_statement(void)
 	remember_shipped(&a);
 }
 
+void
+citus_assertion_refresh(void)
+{
+	if (!citus_in_database() || shipping || !shipped_in_effect() || shipped.cleared)
+		return;
+	ship_for_statement();
+}
+
 static void
 citus_executor_start(QueryDesc *queryDesc, int eflags)
 {
@@ -1472,7 +1554,8 @@ citus_executor_start(QueryDesc *queryDesc, int eflags)
 
 	/* EXPLAIN too: a worker plans its shard query for the actor */
 	if (!shipping &&
-		(!InNoForceRLSOperation() || token_digest_writer(digest) != 0) &&
+		(!InNoForceRLSOperation() || token_digest_writer(digest) != 0 ||
+		 backfill_writing_here()) &&
 		citus_in_database() &&
 		citus_plan_touches_tables(queryDesc->plannedstmt))
 		ship_for_statement();
@@ -1854,6 +1937,8 @@ citus_assertion_init(void)
 	actor_register_borrow_hook(borrow_actor);
 	actor_facts_hook = citus_actor_facts;
 	token_digest_writer_hook = asserted_digest_writer;
+	backfill_placing_runner_hook = asserted_placing_runner;
+	runner_copies_repair_hook = asserted_repairing_copies;
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = citus_executor_start;
 	prev_ExecutorFinish = ExecutorFinish_hook;

@@ -73,11 +73,15 @@ PG_FUNCTION_INFO_V1(rp_ci_runner_projects_copy);
 #define LINKED_PROJECTS_COLUMN	"linked_project_ids"
 #define OWNER_PROJECT_COLUMN	"owner_project_id"
 
+/* On a Citus worker: the coordinator's backfill repairs copies (citus_assertion.c). */
+CopiesRepairHook runner_copies_repair_hook = NULL;
+
 static bool
 copies_writable(void)
 {
 	/* our own scripts fill the copies when a release adds them */
 	return internal_write_current() == INTERNAL_WRITE_RUNNER_COPIES ||
+		(runner_copies_repair_hook != NULL && runner_copies_repair_hook()) ||
 		(creating_extension &&
 		 CurrentExtensionObject == get_extension_oid(RUNNER_POLICY_EXTENSION, true));
 }
@@ -1070,8 +1074,19 @@ const SavedQueryEntry runner_guards_saved_queries[] = {
  */
 static int64 placing_runner = 0;
 
+/* On a Citus worker: the runner the coordinator's backfill places (citus_assertion.c). */
+PlacingRunnerHook backfill_placing_runner_hook = NULL;
+
 int64
 backfill_placing_runner(void)
+{
+	if (placing_runner != 0 || backfill_placing_runner_hook == NULL)
+		return placing_runner;
+	return backfill_placing_runner_hook();
+}
+
+int64
+backfill_placing_runner_here(void)
 {
 	return placing_runner;
 }

@@ -92,6 +92,13 @@ extern struct IdSet repair_runner_copies(MemoryContext cxt);
  */
 extern int64 backfill_placing_runner(void);
 extern void backfill_set_placing_runner(int64 runner_id);
+/* the one this backend places (not a Citus coordinator's, which the hook gives) */
+extern int64 backfill_placing_runner_here(void);
+typedef int64 (*PlacingRunnerHook) (void);
+extern PlacingRunnerHook backfill_placing_runner_hook;
+/* and whether it repairs the runners' copies of their links */
+typedef bool (*CopiesRepairHook) (void);
+extern CopiesRepairHook runner_copies_repair_hook;
 
 /* refusal_hint.c: a refusal with no actor set says so */
 extern void refusal_hint_init(void);
