@@ -906,6 +906,51 @@ rp_audit_append_only(PG_FUNCTION_ARGS)
 }
 
 /*
+ * On a Citus coordinator, every worker prunes its own lanes too, each in a
+ * transaction of its own (Citus' run_command_on_workers(), as the tables'
+ * owner); how many they removed.  Nothing elsewhere.  Called inside owner
+ * SPI.  The time travels as microseconds after 2000-01-01 UTC, free of
+ * any DateStyle.
+ */
+static int64
+prune_on_workers(TimestampTz before)
+{
+	char	   *when;
+	char	   *command;
+	Oid			argtype = TEXTOID;
+	Datum		arg;
+	bool		isnull;
+	int64		removed = 0;
+
+	if (!citus_in_database() || citus_node_group() != 0)
+		return 0;
+	if (TIMESTAMP_IS_NOBEGIN(before))
+		when = pstrdup("'-infinity'::pg_catalog.timestamptz");
+	else if (TIMESTAMP_IS_NOEND(before))
+		when = pstrdup("'infinity'::pg_catalog.timestamptz");
+	else
+		/* exact: an interval is scaled in float8, exact below 2^53 us (year 2285) */
+		when = psprintf("'2000-01-01 00:00:00+00'::pg_catalog.timestamptz"
+						" OPERATOR(pg_catalog.+) (" INT64_FORMAT "::pg_catalog.float8"
+						" OPERATOR(pg_catalog.*) '1 microsecond'::pg_catalog.interval)",
+						(int64) before);
+	command = psprintf("SELECT pg_catalog.to_json(runner_policy.prune_audit_log(%s))", when);
+	arg = CStringGetTextDatum(command);
+	if (SPI_execute_with_args("SELECT pg_catalog.sum((w OPERATOR(pg_catalog.#>>) '{}')::pg_catalog.int8)::pg_catalog.int8"
+							  "  FROM runner_policy.citus_on_workers($1) w",
+							  1, &argtype, &arg, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not prune the audit log of the Citus workers");
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			removed = DatumGetInt64(d);
+	}
+	return removed;
+}
+
+/*
  * runner_policy.prune_audit_log(before timestamptz) -> bigint: removes the
  * entries older than "before" and returns how many.  It holds every lane
  * while it works, so no writer appends to a lane whose anchor moves, and
@@ -976,6 +1021,7 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	entry.action = "prune";
 	entry.object_type = "audit_log";
 	audit_append(&entry, lane);
+	removed += prune_on_workers(before);
 	owner_spi_end(&spi);
 
 	PG_RETURN_INT64(removed);
