@@ -1464,3 +1464,17 @@ DROP TRIGGER audit_lanes_append_only ON runner_policy.audit_lanes;
 CREATE TRIGGER audit_lanes_append_only
 	BEFORE UPDATE OR DELETE OR TRUNCATE ON runner_policy.audit_lanes
 	FOR EACH STATEMENT EXECUTE FUNCTION runner_policy.audit_append_only('lanes');
+
+-- the tokens' keys to users, on Citus (src/token.c)
+CREATE FUNCTION runner_policy.citus_user_tokens() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_citus_user_tokens';
+COMMENT ON FUNCTION runner_policy.citus_user_tokens() IS
+	'Trigger: on a Citus coordinator, what the tokens'' foreign keys to users do on one node (tokens of a deleted user go, its issued tokens forget it); nothing elsewhere.';
+
+-- On Citus the tokens may not reference the users (a reference table):
+-- the coordinator's copy does what the keys did (src/token.c).  Nothing
+-- on one node, where the keys are there.
+CREATE TRIGGER users_tokens_on_citus
+	AFTER DELETE ON runner_policy.users
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_user_tokens();
+REVOKE ALL ON FUNCTION runner_policy.citus_user_tokens() FROM PUBLIC;

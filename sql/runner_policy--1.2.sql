@@ -1826,6 +1826,10 @@ CREATE FUNCTION runner_policy.delete_owned_runners() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_delete_owned_runners';
 COMMENT ON FUNCTION runner_policy.delete_owned_runners() IS
 	'Trigger: deletes the runners a deleted project or namespace owned.';
+CREATE FUNCTION runner_policy.citus_user_tokens() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_citus_user_tokens';
+COMMENT ON FUNCTION runner_policy.citus_user_tokens() IS
+	'Trigger: on a Citus coordinator, what the tokens'' foreign keys to users do on one node (tokens of a deleted user go, its issued tokens forget it); nothing elsewhere.';
 CREATE FUNCTION runner_policy.truncate_guard() RETURNS trigger
 	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_truncate_guard';
 COMMENT ON FUNCTION runner_policy.truncate_guard() IS
@@ -1870,6 +1874,13 @@ CREATE TRIGGER projects_delete_owned_runners
 CREATE TRIGGER namespaces_delete_owned_runners
 	AFTER DELETE ON runner_policy.namespaces
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.delete_owned_runners('namespace');
+
+-- On Citus the tokens may not reference the users (a reference table):
+-- the coordinator's copy does what the keys did (src/token.c).  Nothing
+-- on one node, where the keys are there.
+CREATE TRIGGER users_tokens_on_citus
+	AFTER DELETE ON runner_policy.users
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_user_tokens();
 
 -- TRUNCATE skips row triggers: refuse one that would leave runners without
 -- their owner or owner link.
@@ -2715,6 +2726,7 @@ REVOKE ALL ON FUNCTION runner_policy.ci_runner_projects_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.ci_runner_namespaces_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.delete_owned_runners() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.truncate_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION runner_policy.citus_user_tokens() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.namespaces_traversal() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.namespaces_traversal_cascade() FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.members_guard() FROM PUBLIC;

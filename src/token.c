@@ -29,14 +29,18 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "miscadmin.h"
 #include "port.h"
 #include "utils/array.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "actor.h"
+#include "citus.h"
 #include "credentials.h"
 #include "monitor.h"
 #include "owner_spi.h"
@@ -601,8 +605,59 @@ rp_reset_runner_token(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(plain));
 }
 
+/* ----------------------------------------------------------------------
+ * On Citus: what the tokens' foreign keys to users did on one node
+ *
+ * On one node a deleted user takes its tokens along, and the tokens it
+ * issued forget it (tokens.user_id ON DELETE CASCADE, created_by_id ON
+ * DELETE SET NULL).  On Citus the users are a reference table and the
+ * tokens a plain table of the coordinator, which may not reference it
+ * (citus_distribute() drops those keys).  So the coordinator's copy of
+ * users does it, row by row, by index, with what the keys did: the same
+ * rows, the same triggers (audit, guards), as the tables' owner, as a
+ * key's action runs.  The workers' copies do nothing; nor does any copy
+ * anywhere else, where the keys are there.
+ * ---------------------------------------------------------------------- */
+
+PG_FUNCTION_INFO_V1(rp_citus_user_tokens);
+
+static SavedQuery delete_user_tokens = {
+	"DELETE FROM runner_policy.tokens WHERE user_id = $1", 1, {INT8OID}, NULL
+};
+static SavedQuery forget_token_creator = {
+	"UPDATE runner_policy.tokens SET created_by_id = NULL WHERE created_by_id = $1",
+	1, {INT8OID}, NULL
+};
+
+/* runner_policy.citus_user_tokens(): AFTER DELETE FOR EACH ROW on users. */
+Datum
+rp_citus_user_tokens(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data_checked(fcinfo, "citus_user_tokens");
+	int64		user_id;
+	Datum		arg;
+	OwnerSpi	spi;
+
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		elog(ERROR, "citus_user_tokens must fire AFTER DELETE, FOR EACH ROW");
+	if (!citus_in_database() || citus_node_group() != 0 ||
+		!citus_is_table(get_relname_relid("users", runner_policy_extension_schema())))
+		return PointerGetDatum(NULL);
+	if (!row_get_int64(td->tg_trigtuple, RelationGetDescr(td->tg_relation), "id", &user_id))
+		return PointerGetDatum(NULL);
+	arg = Int64GetDatum(user_id);
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	(void) saved_query_run(&delete_user_tokens, &arg, NULL);
+	(void) saved_query_run(&forget_token_creator, &arg, NULL);
+	owner_spi_end(&spi);
+	return PointerGetDatum(NULL);
+}
+
 /* The saved queries of this file, for runner_policy.saved_queries() (saved_queries.c). */
 const SavedQueryEntry token_saved_queries[] = {
+	SAVED_QUERY_ENTRY(delete_user_tokens),
+	SAVED_QUERY_ENTRY(forget_token_creator),
 	SAVED_QUERY_ENTRY(runner_by_digest),
 	SAVED_QUERY_ENTRY(insert_token),
 	SAVED_QUERY_ENTRY(job_for_token),

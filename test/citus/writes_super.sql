@@ -33,3 +33,17 @@ ROLLBACK;
 SELECT runner_policy.explain_access(3, 4, 'update');
 SELECT runner_policy.explain_access(6, 4, 'read');
 SELECT runner_policy.explain_access(7, 2003, 'link');
+
+\echo == a deleted user takes its tokens along; the tokens it issued forget it
+BEGIN;
+INSERT INTO runner_policy.users (id, username, admin) VALUES (9101, 'leaving-admin', true);
+SELECT runner_policy.act_as(9101) \g /dev/null
+SELECT runner_policy.issue_instance_token('{read_runners}', now() + interval '1 day') IS NOT NULL AS issued;
+SELECT runner_policy.issue_job_token(5001) IS NOT NULL AS issued;
+COMMIT;
+SELECT kind, user_id = 9101 AS own, created_by_id FROM runner_policy.tokens
+ WHERE user_id = 9101 OR created_by_id = 9101 ORDER BY kind;
+SELECT max(id) AS job_token_id FROM runner_policy.tokens WHERE created_by_id = 9101 \gset
+DELETE FROM runner_policy.users WHERE id = 9101 RETURNING id;
+SELECT count(*) AS left_of_user FROM runner_policy.tokens WHERE user_id = 9101;
+SELECT kind, created_by_id FROM runner_policy.tokens WHERE id = :job_token_id;
