@@ -5,7 +5,9 @@
 #
 #   BENCH_SCALE=0.1 bench/citus.sh      (BENCH_SCALE: bench/data.sql's forge
 #                                        scaled, default 0.1; BENCH_SECONDS:
-#                                        how long each figure runs, default 5)
+#                                        how long each figure runs, default 5;
+#                                        BENCH_CITUS_CACHED_CONNS: citus.
+#                                        max_cached_conns_per_worker, default 1)
 #
 # Citus: as test/citus/run finds or builds it (installed, or built from
 # ../shared/vendor/citus into RP_CITUS_CACHE).  Three servers (Unix sockets
@@ -40,6 +42,11 @@ source "$here/../test/harness.sh"
 cd "$REPO_ROOT"
 scale=${BENCH_SCALE:-0.1}
 seconds=${BENCH_SECONDS:-5}
+# how many connections the coordinator keeps to each worker between
+# transactions (Citus' default: 1); BENCH_CITUS_CACHED_CONNS=4 keeps one per
+# shard of a worker, so that a transaction's first statement finds worker
+# backends that already hold the actor's rights
+cached_conns=${BENCH_CITUS_CACHED_CONNS:-1}
 
 harness_install_packages
 harness_build
@@ -81,7 +88,8 @@ for n in 0 1 2; do
 			-c synchronous_commit=off -c full_page_writes=off -c max_prepared_transactions=50 \
 			-c lc_messages=C -c max_connections=80 -c shared_buffers=128MB \
 			-c max_worker_processes=16 -c citus.max_background_task_executors_per_node=1 \
-			-c log_min_messages=warning -c citus.shard_count=8" >/dev/null ||
+			-c log_min_messages=warning -c citus.shard_count=8 \
+			-c citus.max_cached_conns_per_worker=$cached_conns" >/dev/null ||
 		{ cat "$HARNESS_DIR/node$n.log"; exit 2; }
 done
 

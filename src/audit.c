@@ -783,7 +783,7 @@ rp_audit_row(PG_FUNCTION_ARGS)
 	 * A reference table's change is written on every node's copy; the
 	 * coordinator's copy audits it, once (doc/citus.md, "The audit log").
 	 */
-	if (citus_is_worker_copy(rel))
+	if (citus_change_audited_elsewhere(rel))
 	{
 		owner_spi_end(&spi);
 		return PointerGetDatum(NULL);

@@ -53,11 +53,13 @@ extern bool citus_plan_touches_tables(PlannedStmt *stmt);
 extern int32 citus_node_group(void);
 
 /*
- * Inside owner SPI: the relation is this node's copy of a reference table
- * and this node is a worker (not the coordinator, whose copy is the one
- * that audits: audit.c).
+ * Inside owner SPI: the relation is this node's copy of a reference table,
+ * this node is a worker, and this backend works for a distributed
+ * transaction begun on another node, which writes every copy: the
+ * coordinator's copy audits the change (audit.c).  A write of this copy
+ * alone (a client connected to the worker) is audited here.
  */
-extern bool citus_is_worker_copy(Relation rel);
+extern bool citus_change_audited_elsewhere(Relation rel);
 
 /*
  * The distributed transaction id of this backend, as Citus keeps it: the

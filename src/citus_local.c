@@ -478,11 +478,15 @@ citus_node_group(void)
 }
 
 bool
-citus_is_worker_copy(Relation rel)
+citus_change_audited_elsewhere(Relation rel)
 {
 	const char *name = RelationGetRelationName(rel);
+	CitusTxnId	txn;
 
 	if (!citus_in_database() || citus_node_group() == 0)
+		return false;
+	/* a write of this copy alone (a client on the worker) is this node's own */
+	if (!citus_current_txn(&txn) || txn.number == 0 || txn.originator)
 		return false;
 	validate_layout();
 	for (int i = 0; i < layout.ncopies; i++)
