@@ -948,6 +948,8 @@ BEGIN
 		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
 	PERFORM runner_policy.citus_call_on('runner_policy.ci_builds',
 		'SELECT pg_catalog.create_distributed_table(%L, ''id'', colocate_with => ''none'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_runner_deletions',
+		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
 	PERFORM runner_policy.citus_sync_workers();
 END
 $citus_distribute$;
@@ -1219,6 +1221,62 @@ $cluster_audit_log$;
 COMMENT ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) IS
 	'The audit log entries of every Citus node (of this node alone elsewhere) written in [since, until), in time order.';
 REVOKE ALL ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) FROM PUBLIC;
+
+/*
+ * On Citus a job cannot reference its runner (the jobs are distributed by
+ * their own id, apart from the runners), so one node's ON DELETE SET NULL
+ * is done in two steps (doc/citus.md, "A deleted runner's jobs"): the
+ * worker that deletes a runner notes its id in ci_runner_deletions (the
+ * shard colocated with the runner's, so the note commits or rolls back
+ * with the deletion), and citus_forget_deleted_runners(), run on the
+ * coordinator by the DBA's schedule, sets the runner of their jobs to NULL
+ * and drops the notes.  Its cost is the runners deleted since its last
+ * run, never the jobs' history.  On one node the table stays empty and the
+ * function finds nothing.
+ */
+CREATE TABLE runner_policy.ci_runner_deletions (
+	runner_id	bigint NOT NULL,
+	deleted_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ci_runner_deletions_runner_idx ON runner_policy.ci_runner_deletions (runner_id);
+ALTER TABLE runner_policy.ci_runner_deletions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE runner_policy.ci_runner_deletions FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE runner_policy.ci_runner_deletions IS
+	'On Citus: runners deleted whose jobs still name them, until citus_forget_deleted_runners() runs; written by the extension only, empty on one node.';
+COMMENT ON COLUMN runner_policy.ci_runner_deletions.runner_id IS 'The deleted runner.';
+COMMENT ON COLUMN runner_policy.ci_runner_deletions.deleted_at IS 'When its deletion began.';
+
+CREATE FUNCTION runner_policy.citus_runner_deleted() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_citus_runner_deleted';
+COMMENT ON FUNCTION runner_policy.citus_runner_deleted() IS
+	'Trigger: on a Citus worker, notes a deleted runner in ci_runner_deletions for citus_forget_deleted_runners(); nothing elsewhere.';
+CREATE TRIGGER ci_runners_citus_deleted
+	AFTER DELETE ON runner_policy.ci_runners
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_runner_deleted();
+REVOKE ALL ON FUNCTION runner_policy.citus_runner_deleted() FROM PUBLIC;
+
+CREATE FUNCTION runner_policy.citus_forget_deleted_runners()
+	RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $citus_forget_deleted_runners$
+DECLARE
+	gone bigint[];
+	forgotten bigint;
+BEGIN
+	WITH noted AS (DELETE FROM runner_policy.ci_runner_deletions d RETURNING d.runner_id)
+	SELECT pg_catalog.array_agg(DISTINCT n.runner_id) INTO gone FROM noted n;
+	IF gone IS NULL THEN
+		RETURN 0;
+	END IF;
+	UPDATE runner_policy.ci_builds b SET runner_id = NULL
+	 WHERE b.runner_id OPERATOR(pg_catalog.=) ANY (gone);
+	GET DIAGNOSTICS forgotten = ROW_COUNT;
+	RETURN forgotten;
+END
+$citus_forget_deleted_runners$;
+COMMENT ON FUNCTION runner_policy.citus_forget_deleted_runners() IS
+	'On Citus: sets to NULL the runner of the jobs of runners deleted since its last run, as one node''s foreign key does at once; returns how many jobs. Schedule it on the coordinator (pg_cron, say, every minute).';
+REVOKE ALL ON FUNCTION runner_policy.citus_forget_deleted_runners() FROM PUBLIC;
 
 /* ------------------------------------------------------------------------
  * The DDL guard in every replication role, and against DROP OWNED

@@ -1386,7 +1386,7 @@ assertion_of_actor(const Actor *actor, const CitusTxnId *txn, Assertion *a)
 	a->auditor_hint = actor->auditor_hint;
 	strlcpy(a->client_role, GetUserNameFromId(GetOuterUserId(), false), NAMEDATALEN);
 	a->placing_runner = backfill_placing_runner_here();
-	a->repairing_copies = internal_write_current() == INTERNAL_WRITE_RUNNER_COPIES;
+	a->repairing_copies = backfill_repairing_copies_here();
 	a->digest_writer = token_digest_writer(a->writer_digest);
 	if (statement_facts.valid && same_identity(&statement_facts.actor, actor) &&
 		statement_facts.lxid == CURRENT_LXID && statement_facts.statement == statement_number())
@@ -1457,8 +1457,7 @@ remember_shipped(const Assertion *a)
 static bool
 backfill_writing_here(void)
 {
-	return backfill_placing_runner_here() != 0 ||
-		internal_write_current() == INTERNAL_WRITE_RUNNER_COPIES;
+	return backfill_placing_runner_here() != 0 || backfill_repairing_copies_here();
 }
 
 static void

@@ -40,6 +40,7 @@
 #include "utils/rel.h"
 
 #include "idset.h"
+#include "citus.h"
 #include "owner_spi.h"
 #include "policy_core.h"
 #include "restore.h"
@@ -48,6 +49,7 @@
 #include "version.h"
 #include "write_rls.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/fmgrprotos.h"
 
 #define VALID_RUNNER_TYPES_HINT \
@@ -61,6 +63,7 @@ PG_FUNCTION_INFO_V1(rp_ci_runner_projects_guard);
 PG_FUNCTION_INFO_V1(rp_ci_runner_namespaces_guard);
 PG_FUNCTION_INFO_V1(rp_delete_owned_runners);
 PG_FUNCTION_INFO_V1(rp_truncate_guard);
+PG_FUNCTION_INFO_V1(rp_citus_runner_deleted);
 PG_FUNCTION_INFO_V1(rp_ci_runner_projects_copy);
 
 /*
@@ -955,6 +958,58 @@ rp_delete_owned_runners(PG_FUNCTION_ARGS)
 }
 
 /*
+ * runner_policy.citus_runner_deleted(): AFTER DELETE FOR EACH ROW on
+ * ci_runners.  Where Citus distributes the runners, the shard's node notes
+ * the deleted runner for citus_forget_deleted_runners(), which sets its
+ * jobs' runner_id to NULL (one node's foreign key does it at once; a job
+ * cannot reference a runner on Citus): in the shard of ci_runner_deletions
+ * colocated with the runner's, on this node, written as the plain table it
+ * is (a trigger on a shard may not start a distributed write).  Nothing
+ * where the runners are not distributed.
+ */
+Datum
+rp_citus_runner_deleted(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data_checked(fcinfo, "citus_runner_deleted");
+	Oid			schema = runner_policy_extension_schema();
+	int64		runner_id;
+	Datum		arg;
+	Oid			argtype = INT8OID;
+	bool		isnull;
+	int64		shard;
+	char	   *sql;
+	OwnerSpi	spi;
+
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
+		!TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		elog(ERROR, "citus_runner_deleted must fire AFTER DELETE, FOR EACH ROW");
+	if (!citus_in_database() || !citus_is_table(get_relname_relid("ci_runners", schema)))
+		return PointerGetDatum(NULL);
+	if (!row_get_int64(td->tg_trigtuple, RelationGetDescr(td->tg_relation), "id", &runner_id))
+		return PointerGetDatum(NULL);
+
+	arg = Int64GetDatum(runner_id);
+	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
+	if (SPI_execute_with_args("SELECT pg_catalog.get_shard_id_for_distribution_column("
+							  "'runner_policy.ci_runner_deletions'::pg_catalog.regclass, $1)",
+							  1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not find the shard of ci_runner_deletions for runner " INT64_FORMAT,
+			 runner_id);
+	shard = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (isnull)
+		elog(ERROR, "could not find the shard of ci_runner_deletions for runner " INT64_FORMAT,
+			 runner_id);
+	sql = psprintf("INSERT INTO %s.%s (runner_id) VALUES ($1)",
+				   quote_identifier(get_namespace_name(schema)),
+				   quote_identifier(psprintf("ci_runner_deletions_" INT64_FORMAT, shard)));
+	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not note the deletion of runner " INT64_FORMAT, runner_id);
+	owner_spi_end(&spi);
+	return PointerGetDatum(NULL);
+}
+
+/*
  * TRUNCATE fires no row triggers.  After truncating an owner table or a link
  * table, no runner of the owning type may be left, or it would have lost its
  * owner or its owner link; the error rolls the TRUNCATE back.
@@ -1028,6 +1083,9 @@ rp_ci_runner_projects_copy(PG_FUNCTION_ARGS)
  * between owner_spi_begin() and _end(); with the SQL of a release before
  * 1.2, which has no copies, there is nothing to repair.
  */
+/* repair_runner_copies() running in this backend, now */
+static bool repairing_copies = false;
+
 IdSet
 repair_runner_copies(MemoryContext cxt)
 {
@@ -1035,12 +1093,22 @@ repair_runner_copies(MemoryContext cxt)
 
 	if (!runner_policy_sql_at_least(1, 2))
 		return out;
-	(void) saved_query_run_internal(INTERNAL_WRITE_RUNNER_COPIES,
-									&repair_link_owners, NULL, NULL, false);
-	out = idset_union(cxt, out, idset_from_spi(cxt));
-	(void) saved_query_run_internal(INTERNAL_WRITE_RUNNER_COPIES,
-									&repair_linked_projects, NULL, NULL, false);
-	out = idset_union(cxt, out, idset_from_spi(cxt));
+	/* said to Citus workers in the assertion (citus_assertion.c) */
+	repairing_copies = true;
+	PG_TRY();
+	{
+		(void) saved_query_run_internal(INTERNAL_WRITE_RUNNER_COPIES,
+										&repair_link_owners, NULL, NULL, false);
+		out = idset_union(cxt, out, idset_from_spi(cxt));
+		(void) saved_query_run_internal(INTERNAL_WRITE_RUNNER_COPIES,
+										&repair_linked_projects, NULL, NULL, false);
+		out = idset_union(cxt, out, idset_from_spi(cxt));
+	}
+	PG_FINALLY();
+	{
+		repairing_copies = false;
+	}
+	PG_END_TRY();
 	return out;
 }
 
@@ -1089,6 +1157,12 @@ int64
 backfill_placing_runner_here(void)
 {
 	return placing_runner;
+}
+
+bool
+backfill_repairing_copies_here(void)
+{
+	return repairing_copies;
 }
 
 void

@@ -94,6 +94,8 @@ extern int64 backfill_placing_runner(void);
 extern void backfill_set_placing_runner(int64 runner_id);
 /* the one this backend places (not a Citus coordinator's, which the hook gives) */
 extern int64 backfill_placing_runner_here(void);
+/* whether repair_runner_copies() runs in this backend now */
+extern bool backfill_repairing_copies_here(void);
 typedef int64 (*PlacingRunnerHook) (void);
 extern PlacingRunnerHook backfill_placing_runner_hook;
 /* and whether it repairs the runners' copies of their links */
