@@ -950,6 +950,8 @@ BEGIN
 		'SELECT pg_catalog.create_distributed_table(%L, ''id'', colocate_with => ''none'')');
 	PERFORM runner_policy.citus_call_on('runner_policy.ci_runner_deletions',
 		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.ci_job_deletions',
+		'SELECT pg_catalog.create_distributed_table(%L, ''job_id'', colocate_with => ''runner_policy.ci_builds'')');
 	PERFORM runner_policy.citus_sync_workers();
 END
 $citus_distribute$;
@@ -1223,16 +1225,17 @@ COMMENT ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) IS
 REVOKE ALL ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) FROM PUBLIC;
 
 /*
- * On Citus a job cannot reference its runner (the jobs are distributed by
- * their own id, apart from the runners), so one node's ON DELETE SET NULL
- * is done in two steps (doc/citus.md, "A deleted runner's jobs"): the
- * worker that deletes a runner notes its id in ci_runner_deletions (the
- * shard colocated with the runner's, so the note commits or rolls back
- * with the deletion), and citus_forget_deleted_runners(), run on the
- * coordinator by the DBA's schedule, sets the runner of their jobs to NULL
- * and drops the notes.  Its cost is the runners deleted since its last
- * run, never the jobs' history.  On one node the table stays empty and the
- * function finds nothing.
+ * On Citus two foreign keys of one node cannot be (doc/citus.md, "What a
+ * deletion takes along"): a job's runner (the jobs are distributed by
+ * their own id, apart from the runners: ON DELETE SET NULL) and a token's
+ * job (the tokens are the coordinator's plain table: ON DELETE CASCADE).
+ * So what they do at once on one node is done in two steps: the worker
+ * that deletes a runner or a job notes its id (in the shard of a notes
+ * table colocated with the deleted row's, so that the note commits or
+ * rolls back with the deletion), and citus_apply_deletions(), run on the
+ * coordinator by the DBA's schedule, does what the keys did and drops the
+ * notes.  Its cost is the rows deleted since its last run, never the
+ * jobs' history.  On one node the notes stay empty and it finds nothing.
  */
 CREATE TABLE runner_policy.ci_runner_deletions (
 	runner_id	bigint NOT NULL,
@@ -1242,41 +1245,62 @@ CREATE INDEX ci_runner_deletions_runner_idx ON runner_policy.ci_runner_deletions
 ALTER TABLE runner_policy.ci_runner_deletions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE runner_policy.ci_runner_deletions FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE runner_policy.ci_runner_deletions IS
-	'On Citus: runners deleted whose jobs still name them, until citus_forget_deleted_runners() runs; written by the extension only, empty on one node.';
+	'On Citus: runners deleted whose jobs still name them, until citus_apply_deletions() runs; written by the extension only, empty on one node.';
 COMMENT ON COLUMN runner_policy.ci_runner_deletions.runner_id IS 'The deleted runner.';
 COMMENT ON COLUMN runner_policy.ci_runner_deletions.deleted_at IS 'When its deletion began.';
+CREATE TABLE runner_policy.ci_job_deletions (
+	job_id		bigint NOT NULL,
+	deleted_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX ci_job_deletions_job_idx ON runner_policy.ci_job_deletions (job_id);
+ALTER TABLE runner_policy.ci_job_deletions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE runner_policy.ci_job_deletions FORCE ROW LEVEL SECURITY;
+COMMENT ON TABLE runner_policy.ci_job_deletions IS
+	'On Citus: jobs deleted whose tokens are still there, until citus_apply_deletions() runs; written by the extension only, empty on one node.';
+COMMENT ON COLUMN runner_policy.ci_job_deletions.job_id IS 'The deleted job.';
+COMMENT ON COLUMN runner_policy.ci_job_deletions.deleted_at IS 'When its deletion began.';
 
-CREATE FUNCTION runner_policy.citus_runner_deleted() RETURNS trigger
-	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_citus_runner_deleted';
-COMMENT ON FUNCTION runner_policy.citus_runner_deleted() IS
-	'Trigger: on a Citus worker, notes a deleted runner in ci_runner_deletions for citus_forget_deleted_runners(); nothing elsewhere.';
+CREATE FUNCTION runner_policy.citus_note_deletion() RETURNS trigger
+	LANGUAGE c AS 'MODULE_PATHNAME', 'rp_citus_note_deletion';
+COMMENT ON FUNCTION runner_policy.citus_note_deletion() IS
+	'Trigger: on a Citus worker, notes a deleted runner or job for citus_apply_deletions(); nothing elsewhere.';
 CREATE TRIGGER ci_runners_citus_deleted
 	AFTER DELETE ON runner_policy.ci_runners
-	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_runner_deleted();
-REVOKE ALL ON FUNCTION runner_policy.citus_runner_deleted() FROM PUBLIC;
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_note_deletion('runner');
+CREATE TRIGGER ci_builds_citus_deleted
+	AFTER DELETE ON runner_policy.ci_builds
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_note_deletion('job');
+REVOKE ALL ON FUNCTION runner_policy.citus_note_deletion() FROM PUBLIC;
 
-CREATE FUNCTION runner_policy.citus_forget_deleted_runners()
-	RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+CREATE FUNCTION runner_policy.citus_apply_deletions(
+		OUT jobs_without_runner bigint, OUT tokens_deleted bigint)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
-	AS $citus_forget_deleted_runners$
+	AS $citus_apply_deletions$
 DECLARE
 	gone bigint[];
-	forgotten bigint;
 BEGIN
+	jobs_without_runner := 0;
+	tokens_deleted := 0;
 	WITH noted AS (DELETE FROM runner_policy.ci_runner_deletions d RETURNING d.runner_id)
 	SELECT pg_catalog.array_agg(DISTINCT n.runner_id) INTO gone FROM noted n;
-	IF gone IS NULL THEN
-		RETURN 0;
+	IF gone IS NOT NULL THEN
+		UPDATE runner_policy.ci_builds b SET runner_id = NULL
+		 WHERE b.runner_id OPERATOR(pg_catalog.=) ANY (gone);
+		GET DIAGNOSTICS jobs_without_runner = ROW_COUNT;
 	END IF;
-	UPDATE runner_policy.ci_builds b SET runner_id = NULL
-	 WHERE b.runner_id OPERATOR(pg_catalog.=) ANY (gone);
-	GET DIAGNOSTICS forgotten = ROW_COUNT;
-	RETURN forgotten;
+	WITH noted AS (DELETE FROM runner_policy.ci_job_deletions d RETURNING d.job_id)
+	SELECT pg_catalog.array_agg(DISTINCT n.job_id) INTO gone FROM noted n;
+	IF gone IS NOT NULL THEN
+		DELETE FROM runner_policy.tokens t
+		 WHERE t.job_id OPERATOR(pg_catalog.=) ANY (gone);
+		GET DIAGNOSTICS tokens_deleted = ROW_COUNT;
+	END IF;
 END
-$citus_forget_deleted_runners$;
-COMMENT ON FUNCTION runner_policy.citus_forget_deleted_runners() IS
-	'On Citus: sets to NULL the runner of the jobs of runners deleted since its last run, as one node''s foreign key does at once; returns how many jobs. Schedule it on the coordinator (pg_cron, say, every minute).';
-REVOKE ALL ON FUNCTION runner_policy.citus_forget_deleted_runners() FROM PUBLIC;
+$citus_apply_deletions$;
+COMMENT ON FUNCTION runner_policy.citus_apply_deletions() IS
+	'On Citus: what one node''s foreign keys do at once, for the runners and jobs deleted since its last run: their jobs lose the runner, their tokens go. Schedule it on the coordinator (pg_cron, say, every minute).';
+REVOKE ALL ON FUNCTION runner_policy.citus_apply_deletions() FROM PUBLIC;
 
 /* ------------------------------------------------------------------------
  * The DDL guard in every replication role, and against DROP OWNED

@@ -63,7 +63,7 @@ PG_FUNCTION_INFO_V1(rp_ci_runner_projects_guard);
 PG_FUNCTION_INFO_V1(rp_ci_runner_namespaces_guard);
 PG_FUNCTION_INFO_V1(rp_delete_owned_runners);
 PG_FUNCTION_INFO_V1(rp_truncate_guard);
-PG_FUNCTION_INFO_V1(rp_citus_runner_deleted);
+PG_FUNCTION_INFO_V1(rp_citus_note_deletion);
 PG_FUNCTION_INFO_V1(rp_ci_runner_projects_copy);
 
 /*
@@ -958,21 +958,35 @@ rp_delete_owned_runners(PG_FUNCTION_ARGS)
 }
 
 /*
- * runner_policy.citus_runner_deleted(): AFTER DELETE FOR EACH ROW on
- * ci_runners.  Where Citus distributes the runners, the shard's node notes
- * the deleted runner for citus_forget_deleted_runners(), which sets its
- * jobs' runner_id to NULL (one node's foreign key does it at once; a job
- * cannot reference a runner on Citus): in the shard of ci_runner_deletions
- * colocated with the runner's, on this node, written as the plain table it
- * is (a trigger on a shard may not start a distributed write).  Nothing
- * where the runners are not distributed.
+ * runner_policy.citus_note_deletion(kind): AFTER DELETE FOR EACH ROW on
+ * ci_runners ('runner') and ci_builds ('job').  Where Citus distributes
+ * them, the node of the deleted row's shard notes its id for
+ * citus_apply_deletions(), which does what one node's foreign keys do at
+ * once (a runner's jobs lose it, a job's tokens go): in the shard of the
+ * notes table colocated with the row's, on this node, written as the
+ * plain table it is (a trigger on a shard may not start a distributed
+ * write).  Nothing where the table is not distributed.
  */
-Datum
-rp_citus_runner_deleted(PG_FUNCTION_ARGS)
+typedef struct DeletionNote
 {
-	TriggerData *td = trigger_data_checked(fcinfo, "citus_runner_deleted");
+	const char *kind;			/* the trigger's argument */
+	const char *table;			/* the deleted rows' table */
+	const char *notes;			/* the notes table, colocated with it */
+	const char *column;			/* its id column */
+} DeletionNote;
+
+static const DeletionNote deletion_notes[] = {
+	{"runner", "ci_runners", "ci_runner_deletions", "runner_id"},
+	{"job", "ci_builds", "ci_job_deletions", "job_id"},
+};
+
+Datum
+rp_citus_note_deletion(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = trigger_data_checked(fcinfo, "citus_note_deletion");
 	Oid			schema = runner_policy_extension_schema();
-	int64		runner_id;
+	const DeletionNote *note = NULL;
+	int64		id;
 	Datum		arg;
 	Oid			argtype = INT8OID;
 	bool		isnull;
@@ -982,29 +996,36 @@ rp_citus_runner_deleted(PG_FUNCTION_ARGS)
 
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) ||
 		!TRIGGER_FIRED_BY_DELETE(td->tg_event))
-		elog(ERROR, "citus_runner_deleted must fire AFTER DELETE, FOR EACH ROW");
-	if (!citus_in_database() || !citus_is_table(get_relname_relid("ci_runners", schema)))
+		elog(ERROR, "citus_note_deletion must fire AFTER DELETE, FOR EACH ROW");
+	for (size_t i = 0; i < lengthof(deletion_notes) && td->tg_trigger->tgnargs == 1; i++)
+		if (strcmp(td->tg_trigger->tgargs[0], deletion_notes[i].kind) == 0)
+			note = &deletion_notes[i];
+	if (note == NULL)
+		elog(ERROR, "citus_note_deletion: unrecognized trigger arguments");
+	if (!citus_in_database() || !citus_is_table(get_relname_relid(note->table, schema)))
 		return PointerGetDatum(NULL);
-	if (!row_get_int64(td->tg_trigtuple, RelationGetDescr(td->tg_relation), "id", &runner_id))
+	if (!row_get_int64(td->tg_trigtuple, RelationGetDescr(td->tg_relation), "id", &id))
 		return PointerGetDatum(NULL);
 
-	arg = Int64GetDatum(runner_id);
+	arg = Int64GetDatum(id);
 	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
-	if (SPI_execute_with_args("SELECT pg_catalog.get_shard_id_for_distribution_column("
-							  "'runner_policy.ci_runner_deletions'::pg_catalog.regclass, $1)",
-							  1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT ||
+	sql = psprintf("SELECT pg_catalog.get_shard_id_for_distribution_column("
+				   "'%s.%s'::pg_catalog.regclass, $1)",
+				   RUNNER_POLICY_SCHEMA, note->notes);
+	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
-		elog(ERROR, "could not find the shard of ci_runner_deletions for runner " INT64_FORMAT,
-			 runner_id);
+		elog(ERROR, "could not find the shard of %s for %s " INT64_FORMAT,
+			 note->notes, note->kind, id);
 	shard = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (isnull)
-		elog(ERROR, "could not find the shard of ci_runner_deletions for runner " INT64_FORMAT,
-			 runner_id);
-	sql = psprintf("INSERT INTO %s.%s (runner_id) VALUES ($1)",
+		elog(ERROR, "could not find the shard of %s for %s " INT64_FORMAT,
+			 note->notes, note->kind, id);
+	sql = psprintf("INSERT INTO %s.%s (%s) VALUES ($1)",
 				   quote_identifier(get_namespace_name(schema)),
-				   quote_identifier(psprintf("ci_runner_deletions_" INT64_FORMAT, shard)));
+				   quote_identifier(psprintf("%s_" INT64_FORMAT, note->notes, shard)),
+				   note->column);
 	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not note the deletion of runner " INT64_FORMAT, runner_id);
+		elog(ERROR, "could not note the deletion of %s " INT64_FORMAT, note->kind, id);
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);
 }

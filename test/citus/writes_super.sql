@@ -48,13 +48,21 @@ DELETE FROM runner_policy.users WHERE id = 9101 RETURNING id;
 SELECT count(*) AS left_of_user FROM runner_policy.tokens WHERE user_id = 9101;
 SELECT kind, created_by_id FROM runner_policy.tokens WHERE id = :job_token_id;
 
-\echo == jobs outlive their deleted runner, without it (on Citus once citus_forget_deleted_runners() ran)
+\echo == jobs outlive their deleted runner, without it; a deleted job takes its tokens (on Citus once citus_apply_deletions() ran)
 SELECT count(*) AS jobs_of_2005 FROM runner_policy.ci_builds WHERE runner_id = 2005;
 DELETE FROM runner_policy.ci_runners WHERE id = 2005 RETURNING id;
 -- a project delete takes its runner 2010, which ran jobs of other projects
 DELETE FROM runner_policy.projects WHERE id = 1210 RETURNING id;
-SELECT runner_policy.citus_forget_deleted_runners() >= 0 AS forgotten;
+-- a running job with a token, deleted
+BEGIN;
+SELECT runner_policy.act_as(1) \g /dev/null
+SELECT runner_policy.issue_job_token(6006) IS NOT NULL AS issued;
+COMMIT;
+SELECT count(*) AS tokens_of_6006 FROM runner_policy.tokens WHERE job_id = 6006;
+DELETE FROM runner_policy.ci_builds WHERE id = 6006 RETURNING id;
+SELECT (runner_policy.citus_apply_deletions()).jobs_without_runner >= 0 AS applied;
 SELECT count(*) AS naming_gone_runners FROM runner_policy.ci_builds WHERE runner_id IN (2005, 2010);
 SELECT count(*) AS kept_without_runner FROM runner_policy.ci_builds
  WHERE runner_id IS NULL AND id IN (6005, 6010, 6405, 6410);
-SELECT runner_policy.citus_forget_deleted_runners() AS forgotten_again;
+SELECT count(*) AS tokens_of_6006 FROM runner_policy.tokens WHERE job_id = 6006;
+SELECT * FROM runner_policy.citus_apply_deletions();
