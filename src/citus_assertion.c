@@ -1412,8 +1412,14 @@ assertion_add_role(Assertion *a, uint64 txn_number)
 	char	   *role;
 	bool		listed = false;
 
+	/*
+	 * An assertion that allows backfill_owners()' writes is for the role
+	 * that makes them alone (the tables' owner), not for the client's
+	 * connections the transaction has too.
+	 */
 	if (shipped_in_effect() && !shipped.cleared &&
-		shipped.assertion.txn.number == txn_number)
+		shipped.assertion.txn.number == txn_number &&
+		a->placing_runner == 0 && !a->repairing_copies)
 	{
 		a->nroles = shipped.assertion.nroles;
 		memcpy(a->roles, shipped.assertion.roles, sizeof(a->roles));
