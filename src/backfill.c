@@ -37,17 +37,19 @@
 PG_FUNCTION_INFO_V1(rp_backfill_owners);
 
 /* Owner-less project runners and their first linked, existing project. */
-static SavedQuery candidates = {
-	"SELECT r.id,"
-	"       (SELECT rp.project_id"
-	"          FROM runner_policy.ci_runner_projects rp"
-	"          JOIN runner_policy.projects p ON p.id = rp.project_id"
-	"         WHERE rp.runner_id = r.id"
-	"         ORDER BY rp.id LIMIT 1)"
-	"  FROM runner_policy.ci_runners r"
-	" WHERE r.runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND r.sharding_key_id IS NULL"
+#define CANDIDATES_SQL \
+	"SELECT r.id," \
+	"       (SELECT rp.project_id" \
+	"          FROM runner_policy.ci_runner_projects rp" \
+	"          JOIN runner_policy.projects p ON p.id = rp.project_id" \
+	"         WHERE rp.runner_id = r.id" \
+	"         ORDER BY rp.id LIMIT 1)" \
+	"  FROM runner_policy.ci_runners r" \
+	" WHERE r.runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND r.sharding_key_id IS NULL" \
 	" ORDER BY r.id"
-	"   FOR UPDATE OF r", 0, {InvalidOid}, NULL
+
+static SavedQuery candidates = {
+	CANDIDATES_SQL "   FOR UPDATE OF r", 0, {InvalidOid}, NULL
 };
 /*
  * On Citus, the same without the lock: Citus takes no FOR UPDATE across
@@ -57,15 +59,7 @@ static SavedQuery candidates = {
  * (citus_assertion.c).
  */
 static SavedQuery candidates_citus = {
-	"SELECT r.id,"
-	"       (SELECT rp.project_id"
-	"          FROM runner_policy.ci_runner_projects rp"
-	"          JOIN runner_policy.projects p ON p.id = rp.project_id"
-	"         WHERE rp.runner_id = r.id"
-	"         ORDER BY rp.id LIMIT 1)"
-	"  FROM runner_policy.ci_runners r"
-	" WHERE r.runner_type = " CppAsString2(RUNNER_TYPE_PROJECT) " AND r.sharding_key_id IS NULL"
-	" ORDER BY r.id", 0, {InvalidOid}, NULL
+	CANDIDATES_SQL, 0, {InvalidOid}, NULL
 };
 static SavedQuery place = {
 	"UPDATE runner_policy.ci_runners SET sharding_key_id = $2"
