@@ -952,6 +952,15 @@ BEGIN
 		'SELECT pg_catalog.create_distributed_table(%L, ''runner_id'', colocate_with => ''runner_policy.ci_runners'')');
 	PERFORM runner_policy.citus_call_on('runner_policy.ci_job_deletions',
 		'SELECT pg_catalog.create_distributed_table(%L, ''job_id'', colocate_with => ''runner_policy.ci_builds'')');
+	PERFORM runner_policy.citus_call_on('runner_policy.citus_audit_nodes',
+		'SELECT pg_catalog.create_distributed_table(%L, ''node_key'', colocate_with => ''runner_policy.ci_runners'')');
+	-- one row per shard, the lowest value of its range found
+	INSERT INTO runner_policy.citus_audit_nodes (node_key)
+	SELECT DISTINCT ON (x.shard) x.v
+	  FROM (SELECT v, pg_catalog.get_shard_id_for_distribution_column(
+					'runner_policy.citus_audit_nodes'::pg_catalog.regclass, v) AS shard
+			  FROM pg_catalog.generate_series(0::bigint, 100000::bigint) AS v) AS x
+	 ORDER BY x.shard, x.v;
 	PERFORM runner_policy.citus_sync_workers();
 END
 $citus_distribute$;
@@ -1194,35 +1203,81 @@ COMMENT ON FUNCTION runner_policy.verify_audit_log() IS
 
 /*
  * cluster_audit_log(since, until): the entries written from "since" up to
- * (not including) "until" on every node of a Citus cluster, in time order;
- * on one node, this node's.  For the DBA and the auditors they grant it to
- * (it reads every entry, as verify_audit_log() does); page a large log by
- * time.
+ * (not including) "until" that the caller may read, on every node of a
+ * Citus cluster, in time order; on one node, this node's: what reading
+ * audit_log gives there.  The workers' entries are read where they are,
+ * by the caller, inside the distributed transaction, so each worker
+ * applies audit_log's row-level security for the actor the coordinator's
+ * assertion names there: Citus runs node_audit_entries() in the query it
+ * sends for each shard of citus_audit_nodes (one row per shard, colocated
+ * with the runners, so on every worker that holds runners), and each
+ * worker answers once.  Like any read of distributed tables, it needs a
+ * transaction block after act_as() or authenticate() (or a superuser).
  */
+CREATE TABLE runner_policy.citus_audit_nodes (
+	node_key	bigint PRIMARY KEY
+);
+COMMENT ON TABLE runner_policy.citus_audit_nodes IS
+	'On Citus: one row per shard, colocated with ci_runners, through which cluster_audit_log() reads each worker''s audit log; empty on one node.';
+COMMENT ON COLUMN runner_policy.citus_audit_nodes.node_key IS
+	'A value of the shard''s hash range.';
+-- numbers that say nothing about the forge; read by every caller of
+-- cluster_audit_log(), so the one table whose policy lets every row through
+ALTER TABLE runner_policy.citus_audit_nodes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE runner_policy.citus_audit_nodes FORCE ROW LEVEL SECURITY;
+CREATE POLICY citus_audit_nodes_read ON runner_policy.citus_audit_nodes FOR SELECT USING (true);
+GRANT SELECT ON runner_policy.citus_audit_nodes TO PUBLIC;
+
+CREATE FUNCTION runner_policy.node_audit_entries(node_key bigint, since timestamptz,
+		until timestamptz)
+	RETURNS SETOF runner_policy.audit_log LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+	AS $node_audit_entries$
+BEGIN
+	-- once per worker: for the lowest of its shards of citus_audit_nodes
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e
+					WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RETURN;
+	END IF;
+	IF (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) OPERATOR(pg_catalog.=) 0
+	   OR pg_catalog.get_shard_id_for_distribution_column(
+			'runner_policy.citus_audit_nodes'::pg_catalog.regclass, node_key)
+		  IS DISTINCT FROM
+		  (SELECT pg_catalog.min(s.shardid)
+			 FROM pg_catalog.pg_dist_shard s
+			 JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid
+			WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'runner_policy.citus_audit_nodes'::pg_catalog.regclass
+			  AND p.groupid OPERATOR(pg_catalog.=) (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)) THEN
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT l.* FROM runner_policy.audit_log l
+				  WHERE l.at OPERATOR(pg_catalog.>=) since AND l.at OPERATOR(pg_catalog.<) until;
+END
+$node_audit_entries$;
+COMMENT ON FUNCTION runner_policy.node_audit_entries(bigint, timestamptz, timestamptz) IS
+	'For cluster_audit_log(): on a Citus worker, the entries of its audit log the caller may read, once per worker; nothing elsewhere.';
+
 CREATE FUNCTION runner_policy.cluster_audit_log(since timestamptz,
 		until timestamptz DEFAULT 'infinity')
-	RETURNS SETOF runner_policy.audit_log LANGUAGE sql STABLE SECURITY DEFINER
+	RETURNS SETOF runner_policy.audit_log LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
-	-- the times travel to the workers as text
-	SET datestyle = 'ISO, YMD'
+	-- PL/pgSQL: Citus plans no SQL function's parameters
 AS $cluster_audit_log$
+BEGIN
+	RETURN QUERY
 	SELECT e.* FROM (
 		SELECT l.* FROM runner_policy.audit_log l
-		 WHERE l.at >= since AND l.at < until
+		 WHERE l.at OPERATOR(pg_catalog.>=) since AND l.at OPERATOR(pg_catalog.<) until
 		UNION ALL
-		SELECT r.*
-		  FROM runner_policy.citus_on_workers(pg_catalog.format(
-				'SELECT COALESCE(pg_catalog.json_agg(e), ''[]'')'
-				' FROM runner_policy.audit_log e'
-				' WHERE e.at OPERATOR(pg_catalog.>=) %L::pg_catalog.timestamptz'
-				'   AND e.at OPERATOR(pg_catalog.<) %L::pg_catalog.timestamptz', since, until)) AS w
-		 CROSS JOIN LATERAL pg_catalog.json_populate_recordset(NULL::runner_policy.audit_log, w) AS r
+		SELECT (x.e).*
+		  FROM (SELECT runner_policy.node_audit_entries(n.node_key, since, until) AS e
+				  FROM runner_policy.citus_audit_nodes n) AS x
 	) AS e
-	ORDER BY e.at, e.lane, e.lane_seq
+	ORDER BY e.at, e.lane, e.lane_seq;
+END
 $cluster_audit_log$;
 COMMENT ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) IS
-	'The audit log entries of every Citus node (of this node alone elsewhere) written in [since, until), in time order.';
-REVOKE ALL ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz) FROM PUBLIC;
+	'The audit log entries the caller may read, of every Citus node (of this node elsewhere), written in [since, until), in time order.';
 
 /*
  * On Citus two foreign keys of one node cannot be (doc/citus.md, "What a
@@ -1239,14 +1294,18 @@ REVOKE ALL ON FUNCTION runner_policy.cluster_audit_log(timestamptz, timestamptz)
  */
 CREATE TABLE runner_policy.ci_runner_deletions (
 	runner_id	bigint NOT NULL,
+	object_type	text NOT NULL,
+	object_id	bigint NOT NULL,
 	deleted_at	timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE INDEX ci_runner_deletions_runner_idx ON runner_policy.ci_runner_deletions (runner_id);
 ALTER TABLE runner_policy.ci_runner_deletions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE runner_policy.ci_runner_deletions FORCE ROW LEVEL SECURITY;
 COMMENT ON TABLE runner_policy.ci_runner_deletions IS
-	'On Citus: runners deleted whose jobs still name them, until citus_apply_deletions() runs; written by the extension only, empty on one node.';
-COMMENT ON COLUMN runner_policy.ci_runner_deletions.runner_id IS 'The deleted runner.';
+	'On Citus: runners and links deleted, until citus_apply_deletions() runs; written by the extension only, empty on one node.';
+COMMENT ON COLUMN runner_policy.ci_runner_deletions.runner_id IS 'The deleted runner, or the runner of the deleted link.';
+COMMENT ON COLUMN runner_policy.ci_runner_deletions.object_type IS 'runner, runner_project_link or runner_namespace_link, as the audit log names them.';
+COMMENT ON COLUMN runner_policy.ci_runner_deletions.object_id IS 'The deleted row''s id.';
 COMMENT ON COLUMN runner_policy.ci_runner_deletions.deleted_at IS 'When its deletion began.';
 CREATE TABLE runner_policy.ci_job_deletions (
 	job_id		bigint NOT NULL,
@@ -1267,9 +1326,29 @@ COMMENT ON FUNCTION runner_policy.citus_note_deletion() IS
 CREATE TRIGGER ci_runners_citus_deleted
 	AFTER DELETE ON runner_policy.ci_runners
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_note_deletion('runner');
+CREATE TRIGGER ci_runner_projects_citus_deleted
+	AFTER DELETE ON runner_policy.ci_runner_projects
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_note_deletion('runner_project_link');
+CREATE TRIGGER ci_runner_namespaces_citus_deleted
+	AFTER DELETE ON runner_policy.ci_runner_namespaces
+	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_note_deletion('runner_namespace_link');
 CREATE TRIGGER ci_builds_citus_deleted
 	AFTER DELETE ON runner_policy.ci_builds
 	FOR EACH ROW EXECUTE FUNCTION runner_policy.citus_note_deletion('job');
+
+/*
+ * For citus_apply_deletions(): marks the coordinator's audit entries of
+ * runners and links deleted on the workers, as a deletion on one node
+ * marks them (audit_log.object_deleted).  Only entries written before
+ * citus_distribute() are there; the workers mark their own at once.  It
+ * marks only objects that no longer exist.
+ */
+CREATE FUNCTION runner_policy.citus_audit_deleted(object_types text[], object_ids bigint[])
+	RETURNS bigint LANGUAGE c VOLATILE PARALLEL UNSAFE
+	AS 'MODULE_PATHNAME', 'rp_citus_audit_deleted';
+COMMENT ON FUNCTION runner_policy.citus_audit_deleted(text[], bigint[]) IS
+	'For citus_apply_deletions(): marks the audit entries of runners and links that no longer exist as deleted; returns how many entries.';
+REVOKE ALL ON FUNCTION runner_policy.citus_audit_deleted(text[], bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION runner_policy.citus_note_deletion() FROM PUBLIC;
 
 CREATE FUNCTION runner_policy.citus_apply_deletions(
@@ -1279,15 +1358,22 @@ CREATE FUNCTION runner_policy.citus_apply_deletions(
 	AS $citus_apply_deletions$
 DECLARE
 	gone bigint[];
+	types text[];
+	ids bigint[];
 BEGIN
 	jobs_without_runner := 0;
 	tokens_deleted := 0;
-	WITH noted AS (DELETE FROM runner_policy.ci_runner_deletions d RETURNING d.runner_id)
-	SELECT pg_catalog.array_agg(DISTINCT n.runner_id) INTO gone FROM noted n;
-	IF gone IS NOT NULL THEN
+	WITH noted AS (DELETE FROM runner_policy.ci_runner_deletions d
+					RETURNING d.object_type, d.object_id)
+	SELECT pg_catalog.array_agg(n.object_type), pg_catalog.array_agg(n.object_id)
+	  INTO types, ids FROM noted n;
+	IF ids IS NOT NULL THEN
+		gone := ARRAY(SELECT u.id FROM ROWS FROM (pg_catalog.unnest(types), pg_catalog.unnest(ids)) AS u (t, id)
+					   WHERE u.t OPERATOR(pg_catalog.=) 'runner');
 		UPDATE runner_policy.ci_builds b SET runner_id = NULL
 		 WHERE b.runner_id OPERATOR(pg_catalog.=) ANY (gone);
 		GET DIAGNOSTICS jobs_without_runner = ROW_COUNT;
+		PERFORM runner_policy.citus_audit_deleted(types, ids);
 	END IF;
 	WITH noted AS (DELETE FROM runner_policy.ci_job_deletions d RETURNING d.job_id)
 	SELECT pg_catalog.array_agg(DISTINCT n.job_id) INTO gone FROM noted n;

@@ -95,6 +95,7 @@ PG_FUNCTION_INFO_V1(rp_prune_audit_log);
 PG_FUNCTION_INFO_V1(rp_audit_head);
 PG_FUNCTION_INFO_V1(rp_adopt_unaudited);
 PG_FUNCTION_INFO_V1(rp_audit_adopt_entry);
+PG_FUNCTION_INFO_V1(rp_citus_audit_deleted);
 
 /*
  * How many hash chains.  More lanes let more transactions write at once
@@ -1025,6 +1026,106 @@ rp_prune_audit_log(PG_FUNCTION_ARGS)
 	owner_spi_end(&spi);
 
 	PG_RETURN_INT64(removed);
+}
+
+/*
+ * citus_audit_deleted(object_types, object_ids): for citus_apply_deletions()
+ * on a Citus coordinator, the mark a deletion on one node leaves on the
+ * entries of a deleted runner or link (mark_deleted), for the entries this
+ * node wrote before citus_distribute(); the workers mark theirs when they
+ * delete.  Only objects that no longer exist are marked (each kind read
+ * once, through Citus), so the caller cannot hide a live object's history.
+ * Returns how many entries it marked.
+ */
+static const struct
+{
+	const char *type;
+	const char *table;
+}			deletable_objects[] = {
+	{"runner", "ci_runners"},
+	{"runner_project_link", "ci_runner_projects"},
+	{"runner_namespace_link", "ci_runner_namespaces"},
+};
+
+Datum
+rp_citus_audit_deleted(PG_FUNCTION_ARGS)
+{
+	Datum	   *types;
+	Datum	   *ids;
+	bool	   *type_nulls;
+	bool	   *id_nulls;
+	int			ntypes;
+	int			nids;
+	int64		marked = 0;
+	OwnerSpi	spi;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_INT64(0);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(0), TEXTOID, -1, false, TYPALIGN_INT,
+					  &types, &type_nulls, &ntypes);
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &ids, &id_nulls, &nids);
+	if (ntypes != nids)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("citus_audit_deleted() needs as many object types as ids")));
+
+	owner_spi_begin(&spi, runner_policy_tables_owner());
+	for (size_t k = 0; k < lengthof(deletable_objects); k++)
+	{
+		const AuditObject *object = audit_object(deletable_objects[k].type);
+		Datum	   *mine = palloc(sizeof(Datum) * Max(nids, 1));
+		int			n = 0;
+		Datum		arg;
+		Oid			argtype = INT8ARRAYOID;
+		Datum		args[2];
+		char	   *sql;
+
+		for (int i = 0; i < nids; i++)
+			if (!type_nulls[i] && !id_nulls[i] &&
+				strcmp(TextDatumGetCString(types[i]), deletable_objects[k].type) == 0)
+				mine[n++] = ids[i];
+		if (n == 0 || object == NULL)
+			continue;
+		arg = PointerGetDatum(construct_array(mine, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		/* the ones still there are not marked */
+		sql = psprintf("SELECT pg_catalog.array_agg(id) FROM %s.%s WHERE id OPERATOR(pg_catalog.=) ANY ($1)",
+					   RUNNER_POLICY_SCHEMA, deletable_objects[k].table);
+		if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read %s", deletable_objects[k].table);
+		{
+			bool		isnull;
+			Datum		alive = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			Datum	   *still = NULL;
+			int			nstill = 0;
+			Datum		takes[AUDIT_TAKES_MAX];
+			int			ntakes = 0;
+
+			if (!isnull)
+				deconstruct_array(DatumGetArrayTypePCopy(alive), INT8OID, 8, FLOAT8PASSBYVAL,
+								  TYPALIGN_DOUBLE, &still, NULL, &nstill);
+			while (ntakes < AUDIT_TAKES_MAX && object->takes[ntakes] != NULL)
+			{
+				takes[ntakes] = CStringGetTextDatum(object->takes[ntakes]);
+				ntakes++;
+			}
+			args[0] = PointerGetDatum(construct_array(takes, ntakes, TEXTOID, -1, false, TYPALIGN_INT));
+			for (int i = 0; i < n; i++)
+			{
+				bool		live = false;
+
+				for (int j = 0; j < nstill && !live; j++)
+					live = DatumGetInt64(still[j]) == DatumGetInt64(mine[i]);
+				if (live)
+					continue;
+				args[1] = mine[i];
+				marked += saved_query_run_internal(INTERNAL_WRITE_AUDIT_DELETED,
+												   &mark_object_deleted, args, NULL, true);
+			}
+		}
+	}
+	owner_spi_end(&spi);
+	PG_RETURN_INT64(marked);
 }
 
 /*

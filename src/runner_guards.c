@@ -971,13 +971,18 @@ typedef struct DeletionNote
 {
 	const char *kind;			/* the trigger's argument */
 	const char *table;			/* the deleted rows' table */
+	const char *key;			/* its distribution column */
 	const char *notes;			/* the notes table, colocated with it */
-	const char *column;			/* its id column */
+	const char *columns;		/* what a note says: its key, [kind, id] */
 } DeletionNote;
 
 static const DeletionNote deletion_notes[] = {
-	{"runner", "ci_runners", "ci_runner_deletions", "runner_id"},
-	{"job", "ci_builds", "ci_job_deletions", "job_id"},
+	{"runner", "ci_runners", "id", "ci_runner_deletions", "runner_id, object_type, object_id"},
+	{"runner_project_link", "ci_runner_projects", "runner_id", "ci_runner_deletions",
+	"runner_id, object_type, object_id"},
+	{"runner_namespace_link", "ci_runner_namespaces", "runner_id", "ci_runner_deletions",
+	"runner_id, object_type, object_id"},
+	{"job", "ci_builds", "id", "ci_job_deletions", "job_id"},
 };
 
 Datum
@@ -987,9 +992,13 @@ rp_citus_note_deletion(PG_FUNCTION_ARGS)
 	Oid			schema = runner_policy_extension_schema();
 	const DeletionNote *note = NULL;
 	int64		id;
+	int64		key;
 	Datum		arg;
+	Datum		args[3];
 	Oid			argtype = INT8OID;
+	Oid			argtypes[3] = {INT8OID, TEXTOID, INT8OID};
 	bool		isnull;
+	bool		one_column;
 	int64		shard;
 	char	   *sql;
 	OwnerSpi	spi;
@@ -1004,10 +1013,11 @@ rp_citus_note_deletion(PG_FUNCTION_ARGS)
 		elog(ERROR, "citus_note_deletion: unrecognized trigger arguments");
 	if (!citus_in_database() || !citus_is_table(get_relname_relid(note->table, schema)))
 		return PointerGetDatum(NULL);
-	if (!row_get_int64(td->tg_trigtuple, RelationGetDescr(td->tg_relation), "id", &id))
+	if (!row_get_int64(td->tg_trigtuple, RelationGetDescr(td->tg_relation), "id", &id) ||
+		!row_get_int64(td->tg_trigtuple, RelationGetDescr(td->tg_relation), note->key, &key))
 		return PointerGetDatum(NULL);
 
-	arg = Int64GetDatum(id);
+	arg = Int64GetDatum(key);
 	owner_spi_begin(&spi, td->tg_relation->rd_rel->relowner);
 	sql = psprintf("SELECT pg_catalog.get_shard_id_for_distribution_column("
 				   "'%s.%s'::pg_catalog.regclass, $1)",
@@ -1020,11 +1030,15 @@ rp_citus_note_deletion(PG_FUNCTION_ARGS)
 	if (isnull)
 		elog(ERROR, "could not find the shard of %s for %s " INT64_FORMAT,
 			 note->notes, note->kind, id);
-	sql = psprintf("INSERT INTO %s.%s (%s) VALUES ($1)",
+	one_column = strchr(note->columns, ',') == NULL;
+	sql = psprintf("INSERT INTO %s.%s (%s) VALUES (%s)",
 				   quote_identifier(get_namespace_name(schema)),
 				   quote_identifier(psprintf("%s_" INT64_FORMAT, note->notes, shard)),
-				   note->column);
-	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, false, 0) != SPI_OK_INSERT)
+				   note->columns, one_column ? "$1" : "$1, $2, $3");
+	args[0] = Int64GetDatum(key);
+	args[1] = CStringGetTextDatum(note->kind);
+	args[2] = Int64GetDatum(id);
+	if (SPI_execute_with_args(sql, one_column ? 1 : 3, argtypes, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not note the deletion of %s " INT64_FORMAT, note->kind, id);
 	owner_spi_end(&spi);
 	return PointerGetDatum(NULL);

@@ -35,6 +35,7 @@ relations=(
 	"group_members|SELECT namespace_id, user_id, access_level FROM runner_policy.group_members"
 	"ci_job_token_scope_links|SELECT source_project_id, target_project_id FROM runner_policy.ci_job_token_scope_links"
 	"tokens|SELECT id, kind, user_id, job_id, scopes FROM runner_policy.tokens"
+	"audit_log|SELECT object_type, action, CASE WHEN object_type IN ('runner_project_link', 'runner_namespace_link') THEN NULL ELSE object_id END, actor_kind, actor_user_id, db_role, object_deleted FROM runner_policy.cluster_audit_log('-infinity')"
 	"authorize|SELECT p.id, s.scope, runner_policy.authorize(p.id, s.scope) FROM (VALUES (100), (101), (102), (103), (104), (1000)) p (id), (VALUES ('read_api'), ('api'), ('write_registry')) s (scope)"
 )
 
